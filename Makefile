@@ -1,0 +1,37 @@
+# griparm-econ. `make install` makes .venv; every other target runs in it.
+# GRIPARM_DATA (or DATA=dir) points at the third-party extracts; unset, World Bank data are pulled live.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+GRIPARM := $(BIN)/griparm
+DATA_OPT := $(if $(DATA),--data $(DATA),)
+
+.PHONY: install data panel tables test replicate bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+data: install
+	$(GRIPARM) data $(DATA_OPT)
+
+panel: install
+	$(GRIPARM) panel $(DATA_OPT)
+
+tables: install
+	$(GRIPARM) tables $(DATA_OPT)
+
+test: install
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf output/* data/cache data/panel.parquet .pytest_cache
+	touch output/.gitkeep

@@ -1,0 +1,3 @@
+from griparm_econ.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,101 @@
+"""Command line: ``griparm <command>`` (also ``python -m griparm_econ``).
+
+Thin: parse arguments into one frozen Settings object, call one stage function, turn a GriparmError into one
+message on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from griparm_econ import __version__
+from griparm_econ.config import Settings, load_settings
+from griparm_econ.errors import GriparmError
+
+
+def _cmd_data(args: argparse.Namespace, settings: Settings) -> int:
+    from griparm_econ.panel import fetch_sources
+
+    fetch_sources(settings)
+    return 0
+
+
+def _cmd_panel(args: argparse.Namespace, settings: Settings) -> int:
+    from griparm_econ.panel import build_panel
+
+    build_panel(settings, echo=print)
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from griparm_econ.runner import run_specs
+
+    run_specs(args.specs, settings, force=args.force, echo=print)
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    from griparm_econ.runner import check_specs
+
+    check_specs(args.specs, settings, echo=print)
+    return 0
+
+
+def _cmd_tables(args: argparse.Namespace, settings: Settings) -> int:
+    from griparm_econ.runner import run_study
+
+    run_study(settings, force=args.force, echo=print)
+    return 0
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", metavar="DIR", default=None,
+                        help="folder of third-party extracts laid out like ../shared/data (default: $GRIPARM_DATA)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="griparm", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"griparm-econ {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands: list[tuple[str, str, Callable]] = [
+        ("data", "pull or read every source (World Bank live when not in the data directory)", _cmd_data),
+        ("panel", "build data/panel.parquet and output/coverage.csv", _cmd_panel),
+        ("run", "estimate specs and write tables and estimates", _cmd_run),
+        ("check", "validate specs without estimating", _cmd_check),
+        ("tables", "the whole study: panel, every spec, every figure, output/index.html", _cmd_tables),
+    ]
+    for name, help_text, handler in commands:
+        cmd = sub.add_parser(name, help=help_text, description=help_text)
+        _add_common(cmd)
+        cmd.set_defaults(handler=handler)
+        if name in ("run", "check"):
+            cmd.add_argument("specs", nargs="*", type=Path, help="spec files (default: every spec in specs/)")
+        if name in ("run", "tables"):
+            cmd.add_argument("--out", metavar="DIR", default=None, help="output folder (default: output/)")
+            cmd.add_argument("--force", action="store_true", help="re-estimate even when nothing changed")
+        if name == "data":
+            cmd.add_argument("--offline", action="store_true", help="never call the World Bank API")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(args.data, out=getattr(args, "out", None),
+                                 offline=getattr(args, "offline", None) or None)
+        return args.handler(args, settings)
+    except GriparmError as err:
+        print(f"griparm: error: {err.message}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("griparm: interrupted; no partial output was left behind.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Estimation: spec models -> fitted results (linearmodels and statsmodels underneath)."""

@@ -1,0 +1,1 @@
+"""Replication: reported estimates, the one-command check, the provenance manifest."""
