@@ -1,0 +1,209 @@
+"""The study's figures, drawn with seaborn/matplotlib from frames that other stages computed.
+
+Readable in print and colour-blind safe: the seaborn "colorblind" palette, and every series also differs by marker or
+line style so a greyscale print still separates them. Files are byte-identical across runs (fixed PDF metadata, no
+timestamps).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless and deterministic; the study never opens a window
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from griparm_econ.estimation.postestimation import MarginalEffect  # noqa: E402
+from griparm_econ.io import atomic_path  # noqa: E402
+
+PALETTE = "colorblind"
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)))
+FORMATS = ("png", "pdf")
+DPI = 200
+
+
+def _theme() -> None:
+    sns.set_theme(context="paper", style="whitegrid", palette=PALETTE, font_scale=1.25)
+    plt.rcParams.update({
+        "svg.hashsalt": "griparm",
+        "pdf.fonttype": 42,          # embed TrueType so journals' PDF checks pass
+        "figure.dpi": 100,
+        "axes.titleweight": "bold",
+        "legend.frameon": False,
+    })
+
+
+def save_figure(fig: plt.Figure, out_dir: Path, stem: str) -> list[Path]:
+    """Write ``out_dir/figures/<stem>.png`` and ``.pdf`` atomically; return the paths."""
+    paths = []
+    for fmt in FORMATS:
+        target = Path(out_dir) / "figures" / f"{stem}.{fmt}"
+        # Fixed metadata: matplotlib otherwise stamps the creation date (PDF) and its version (both).
+        metadata = {"CreationDate": None, "Producer": "griparm-econ", "Creator": "griparm-econ"} if fmt == "pdf" \
+            else {"Software": "griparm-econ"}
+        with atomic_path(target) as tmp:
+            fig.savefig(tmp, format=fmt, dpi=DPI, bbox_inches="tight", metadata=metadata)
+        paths.append(target)
+    plt.close(fig)
+    return paths
+
+
+def _style_lines(ax: plt.Axes) -> None:
+    for i, line in enumerate(ax.get_lines()):
+        line.set_marker(MARKERS[i % len(MARKERS)])
+        line.set_linestyle(LINESTYLES[i % len(LINESTYLES)])
+        line.set_markersize(4)
+
+
+def plot_trajectories(frame: pd.DataFrame, *, title: str, variable_labels: dict[str, str],
+                      order: Sequence[str] | None = None, ncols: int = 2) -> plt.Figure:
+    """Small multiples, one per variable; a line per country. ``frame`` columns: country, year, variable, value."""
+    _theme()
+    variables = list(dict.fromkeys(frame["variable"])) if order is None else list(order)
+    countries = sorted(frame["country"].unique())
+    colours = dict(zip(countries, sns.color_palette(PALETTE, len(countries))))
+    nrows = int(np.ceil(len(variables) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 3.4 * nrows), squeeze=False, sharex=True)
+    for ax, variable in zip(axes.flat, variables):
+        part = frame[frame["variable"] == variable]
+        for i, country in enumerate(countries):
+            series = part[part["country"] == country].sort_values("year")
+            if series.empty:
+                continue
+            ax.plot(series["year"], series["value"], color=colours[country], label=country,
+                    marker=MARKERS[i % len(MARKERS)], linestyle=LINESTYLES[i % len(LINESTYLES)], markersize=3.5,
+                    linewidth=1.6)
+        ax.set_title(variable_labels.get(variable, variable), fontsize=11)
+        ax.set_xlabel("")
+    for ax in list(axes.flat)[len(variables):]:
+        ax.set_visible(False)
+    handles, labels = [], []
+    for ax in axes.flat:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 6), bbox_to_anchor=(0.5, -0.02))
+    fig.suptitle(title, fontweight="bold")
+    fig.tight_layout(rect=(0, 0.05, 1, 0.97))
+    return fig
+
+
+def plot_marginal_effect(effect: MarginalEffect, *, title: str, xlabel: str, ylabel: str,
+                         observed: Sequence[float] = ()) -> plt.Figure:
+    """The effect line with its confidence band; a rug of the observed moderator values shows where data support it."""
+    _theme()
+    grid = effect.grid
+    colour = sns.color_palette(PALETTE)[0]
+    fig, ax = plt.subplots(figsize=(7, 4.4))
+    ax.fill_between(grid["moderator"], grid["lower"], grid["upper"], color=colour, alpha=0.22,
+                    label=f"{effect.level:.0%} confidence band", hatch="///", edgecolor=colour, linewidth=0)
+    ax.plot(grid["moderator"], grid["effect"], color=colour, linewidth=2.2, label="Marginal effect")
+    ax.axhline(0, color="black", linewidth=0.9, linestyle="--")
+    if len(observed):
+        ymin = ax.get_ylim()[0]
+        ax.plot(np.asarray(observed, float), np.full(len(observed), ymin), "|", color="0.35", markersize=9,
+                alpha=0.5, label="Observed values")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(loc="best")
+    fig.tight_layout()
+    return fig
+
+
+def plot_coefficients(frame: pd.DataFrame, *, title: str) -> plt.Figure:
+    """Dot-and-whisker plot. ``frame`` columns: term (label), model (label), estimate, lower, upper."""
+    _theme()
+    terms = list(dict.fromkeys(frame["term"]))
+    models = list(dict.fromkeys(frame["model"]))
+    colours = sns.color_palette(PALETTE, len(models))
+    height = max(3.5, 0.32 * len(models) * len(terms) + 1.5)
+    fig, axes = plt.subplots(1, len(terms), figsize=(3.6 * len(terms), height), sharey=True, squeeze=False)
+    y = np.arange(len(models))[::-1]
+    for ax, term in zip(axes.flat, terms):
+        part = frame[frame["term"] == term].set_index("model").reindex(models)
+        for j, model in enumerate(models):
+            row = part.loc[model]
+            if pd.isna(row["estimate"]):
+                continue
+            ax.errorbar(row["estimate"], y[j], xerr=[[row["estimate"] - row["lower"]], [row["upper"] - row["estimate"]]],
+                        fmt=MARKERS[j % len(MARKERS)], color=colours[j], capsize=3, markersize=5, linewidth=1.4)
+        ax.axvline(0, color="black", linewidth=0.9, linestyle="--")
+        ax.set_title(term, fontsize=11)
+        ax.set_yticks(y)
+        ax.set_yticklabels(models)
+    fig.suptitle(title, fontweight="bold")
+    fig.tight_layout()
+    return fig
+
+
+def plot_shares(frame: pd.DataFrame, *, title: str, panel_titles: dict[str, str],
+                group_order: Sequence[str]) -> plt.Figure:
+    """Stacked shares over time, one panel per measure. ``frame`` columns: panel, year, group, share (0-1)."""
+    _theme()
+    panels = list(panel_titles)
+    colours = sns.color_palette(PALETTE, len(group_order))
+    hatches = ("", "//", "..", "xx", "\\\\", "++", "oo", "--")
+    fig, axes = plt.subplots(1, len(panels), figsize=(6.2 * len(panels), 4.4), squeeze=False)
+    for ax, panel in zip(axes.flat, panels):
+        wide = (frame[frame["panel"] == panel].pivot_table(index="year", columns="group", values="share", aggfunc="sum")
+                .reindex(columns=list(group_order)).fillna(0.0).sort_index())
+        if wide.empty:
+            ax.set_visible(False)
+            continue
+        stacks = ax.stackplot(wide.index, (wide[g] * 100 for g in group_order), labels=list(group_order),
+                              colors=colours, alpha=0.9, linewidth=0.4, edgecolor="white")
+        for stack, hatch in zip(stacks, hatches):
+            stack.set_hatch(hatch)
+        ax.set_ylim(0, 100)
+        ax.set_xlim(wide.index.min(), wide.index.max())
+        ax.set_ylabel("Share of world total (%)")
+        ax.set_title(panel_titles[panel], fontsize=11)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 6), bbox_to_anchor=(0.5, -0.03))
+    fig.suptitle(title, fontweight="bold")
+    fig.tight_layout(rect=(0, 0.07, 1, 0.96))
+    return fig
+
+
+def plot_timeline(events: pd.DataFrame, *, title: str, last_year: int, measure_labels: dict[str, str]) -> plt.Figure:
+    """One row per country, a bar per event from start to end year, coloured and hatched by measure type.
+
+    ``events`` columns: country, measure, start_year, end_year (NaN = in force through ``last_year``), rare_earth (bool).
+    """
+    _theme()
+    measures = list(measure_labels)
+    colours = dict(zip(measures, sns.color_palette(PALETTE, len(measures))))
+    hatches = dict(zip(measures, ("", "//", "..", "xx", "\\\\", "++", "oo")))
+    countries = sorted(events["country"].unique(), reverse=True)
+    lanes = {c: i for i, c in enumerate(countries)}
+    per_lane = events.groupby("country").cumcount()
+    counts = events.groupby("country")["measure"].transform("size")
+    fig, ax = plt.subplots(figsize=(10, max(3.5, 0.42 * len(countries) + 1.8)))
+    for (_, event), slot, count in zip(events.iterrows(), per_lane, counts):
+        start = float(event["start_year"])
+        end = float(event["end_year"]) if pd.notna(event["end_year"]) else float(last_year)
+        height = 0.8 / count
+        y = lanes[event["country"]] - 0.4 + slot * height
+        ax.barh(y, end - start + 1, left=start, height=height * 0.92, align="edge", color=colours[event["measure"]],
+                hatch=hatches[event["measure"]], edgecolor="black" if event.get("rare_earth", False) else "white",
+                linewidth=1.0)
+    ax.set_yticks(range(len(countries)))
+    ax.set_yticklabels(countries)
+    ax.set_xlabel("Year in force")
+    handles = [plt.Rectangle((0, 0), 1, 1, facecolor=colours[m], hatch=hatches[m], edgecolor="white")
+               for m in measures]
+    handles.append(plt.Rectangle((0, 0), 1, 1, facecolor="white", edgecolor="black"))
+    ax.legend(handles, [measure_labels[m] for m in measures] + ["Rare-earth measure (black outline)"],
+              loc="upper left", ncol=2, fontsize=9)
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig

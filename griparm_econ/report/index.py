@@ -1,0 +1,63 @@
+"""``output/index.html``: every table and figure with its title, the spec that made it, and its notes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+from typing import Sequence
+
+from griparm_econ.io import atomic_write_text
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    kind: str                         # "table" | "figure"
+    title: str
+    spec: str                         # spec path, relative to the project root
+    files: tuple[str, ...]            # output files, relative to the output folder
+    notes: tuple[str, ...] = ()
+    preview: str | None = None        # for figures: the PNG, relative to the output folder
+    embed: str | None = None          # for tables: the HTML table file to link as the main view
+    extra: dict = field(default_factory=dict)
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;
+color:#1a1a1a;line-height:1.45}
+h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2.2rem;border-bottom:1px solid #ccc}
+section{margin:1.2rem 0 1.8rem}h3{font-size:1.05rem;margin-bottom:.3rem}
+.meta{color:#555;font-size:.9rem}ul.notes{font-size:.9rem;color:#333;margin:.3rem 0}
+img{max-width:100%;border:1px solid #ddd}a{color:#0b5394}
+"""
+
+
+def _entry_html(entry: IndexEntry) -> str:
+    main = entry.embed or (entry.files[0] if entry.files else "")
+    links = " · ".join(f'<a href="{escape(f)}">{escape(Path(f).suffix.lstrip(".") or f)}</a>' for f in entry.files)
+    parts = [f'<section id="{escape(Path(main).stem)}">',
+             f'<h3><a href="{escape(main)}">{escape(entry.title)}</a></h3>',
+             f'<p class="meta">Spec: <code>{escape(entry.spec)}</code> · Files: {links}</p>']
+    if entry.notes:
+        parts.append('<ul class="notes">' + "".join(f"<li>{escape(n)}</li>" for n in entry.notes) + "</ul>")
+    if entry.preview:
+        parts.append(f'<a href="{escape(entry.preview)}"><img src="{escape(entry.preview)}" '
+                     f'alt="{escape(entry.title)}" loading="lazy"></a>')
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def write_index(entries: Sequence[IndexEntry], out_dir: Path, *, title: str, preamble: Sequence[str] = ()) -> Path:
+    tables = [e for e in entries if e.kind == "table"]
+    figures = [e for e in entries if e.kind == "figure"]
+    body = [f"<h1>{escape(title)}</h1>"]
+    body += [f"<p>{escape(p)}</p>" for p in preamble]
+    for heading, group in (("Tables", tables), ("Figures", figures)):
+        if group:
+            body.append(f"<h2>{heading}</h2>")
+            body += [_entry_html(e) for e in group]
+    html = ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            f"<title>{escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+            + "\n".join(body) + "\n</body>\n</html>\n")
+    return atomic_write_text(Path(out_dir) / "index.html", html)
