@@ -159,7 +159,7 @@ def plot_shares(frame: pd.DataFrame, *, title: str, panel_titles: dict[str, str]
         if wide.empty:
             ax.set_visible(False)
             continue
-        stacks = ax.stackplot(wide.index, (wide[g] * 100 for g in group_order), labels=list(group_order),
+        stacks = ax.stackplot(wide.index, [wide[g] * 100 for g in group_order], labels=list(group_order),
                               colors=colours, alpha=0.9, linewidth=0.4, edgecolor="white")
         for stack, hatch in zip(stacks, hatches):
             stack.set_hatch(hatch)
