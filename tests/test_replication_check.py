@@ -1,0 +1,80 @@
+"""The replication check: freeze, compare number by number, name each mismatch, warn on a data vintage change."""
+
+import json
+
+import pytest
+
+from griparm_econ.errors import DataError
+from griparm_econ.replication import check as rcheck
+from griparm_econ.replication import reported as rrep
+from griparm_econ.report.replication import console_lines, to_html, to_markdown
+
+
+def _write_estimates(folder, *, value_coef=0.1101238, data_sha="d" * 64):
+    folder.mkdir(parents=True, exist_ok=True)
+    est = {"spec": "specs/t.toml", "spec_sha256": "s" * 64, "data_sha256": data_sha,
+           "models": [{"name": "FE", "nobs": 200, "params": {"value": value_coef, "capital": 0.3100653},
+                       "std_errors": {"value": 0.0118567, "capital": 0.0173545}}]}
+    (folder / "t.json").write_text(json.dumps(est))
+
+
+def test_freeze_then_check_passes(tmp_path):
+    est = tmp_path / "estimates"
+    _write_estimates(est)
+    path = rrep.freeze(est, tmp_path / "reported.json", data_vintage={"inputs": [{"path": "a.csv", "sha256": "x"}]})
+    report = rcheck.check(rrep.load(path), est, {"inputs": [{"path": "a.csv", "sha256": "x"}]})
+    assert report.ok and report.n_matched == 5 and not report.vintage_warnings
+    assert console_lines(report)[-1].endswith("PASS")
+
+
+def test_changed_reported_number_fails_and_is_named(tmp_path):
+    est = tmp_path / "estimates"
+    _write_estimates(est)
+    path = rrep.freeze(est, tmp_path / "reported.json", data_vintage={})
+    document = json.loads(path.read_text())
+    document["tables"]["t"]["models"][0]["std_errors"]["capital"] = 0.0173546  # off by 6e-6 relative
+    path.write_text(json.dumps(document))
+    report = rcheck.check(rrep.load(path), est, {})
+    assert not report.ok and report.n_mismatched == 1
+    (miss,) = report.tables[0].mismatches
+    assert (miss.table, miss.model, miss.quantity, miss.term) == ("t", "FE", "std_errors", "capital")
+    assert "capital (se)" in to_markdown(report) and "capital (se)" in to_html(report)
+    assert any("capital" in line for line in console_lines(report))
+
+
+def test_within_tolerance_is_a_match_and_nobs_is_exact(tmp_path):
+    est = tmp_path / "estimates"
+    _write_estimates(est, value_coef=0.1101238 * (1 + 5e-7))
+    ref = tmp_path / "ref"
+    _write_estimates(ref)
+    path = rrep.freeze(ref, tmp_path / "reported.json", data_vintage={})
+    assert rcheck.check(rrep.load(path), est, {}).ok
+    document = json.loads(path.read_text())
+    document["tables"]["t"]["models"][0]["nobs"] = 199
+    path.write_text(json.dumps(document))
+    report = rcheck.check(rrep.load(path), est, {})
+    assert [m.term for m in report.tables[0].mismatches] == ["N"]
+
+
+def test_data_vintage_change_is_said_first(tmp_path):
+    est = tmp_path / "estimates"
+    _write_estimates(est)
+    path = rrep.freeze(est, tmp_path / "reported.json",
+                       data_vintage={"inputs": [{"path": "wdi.csv", "sha256": "old"}],
+                                     "worldbank_last_updated": {"WDI": "2025-12-19"}})
+    _write_estimates(est, data_sha="e" * 64)
+    report = rcheck.check(rrep.load(path), est, {"inputs": [{"path": "wdi.csv", "sha256": "new"}],
+                                                 "worldbank_last_updated": {"WDI": "2026-07-01"}})
+    lines = console_lines(report)
+    assert lines[0].startswith("WARNING") and any("wdi.csv" in w for w in report.vintage_warnings)
+    assert any("2026-07-01" in w for w in report.vintage_warnings)
+    assert any("data differ" in w for w in report.vintage_warnings)
+
+
+def test_missing_or_broken_reported_file_is_one_clear_error(tmp_path):
+    with pytest.raises(DataError, match="report-freeze"):
+        rrep.load(tmp_path / "none.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{")
+    with pytest.raises(DataError, match="not valid JSON"):
+        rrep.load(bad)
