@@ -1,0 +1,75 @@
+"""Human labels for formula terms: the one place that knows ``L2.x`` means "x (t-2)" and ``a:b`` means "a × b".
+
+Tables and figures both print coefficient names, so they share this instead of each guessing. A label given for the
+exact term always wins, which lets a spec override any of the rules below.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Mapping
+
+INTERCEPT = "Intercept"
+INTERCEPT_LABEL = "Constant"
+
+# Stata's time-series operators as the spec language writes them: L. L2. F. F2. D. (and L1./F1.).
+_OPERATOR = re.compile(r"^(?P<op>L|F|D)(?P<k>\d*)\.(?P<rest>.+)$")
+# Categorical levels as formulaic/patsy name them: C(region)[T.Asia], C(region, Treatment('EU'))[Asia], region[T.Asia].
+_CATEGORICAL = re.compile(r"^(?:C\((?P<cvar>[^,()]+)(?:,.*)?\)|(?P<var>[A-Za-z_][\w.]*))\[(?:T\.)?(?P<level>.*)\]$")
+_FUNCTION = re.compile(r"^(?:np\.)?(?P<fn>log|log1p|log10|exp|sqrt)\((?P<arg>.+)\)$")
+
+
+def _split_interaction(term: str) -> list[str]:
+    """Split ``a:b`` on top-level colons only, so ``C(x)[T.a:b]`` style levels stay whole."""
+    parts, depth, current = [], 0, []
+    for char in term:
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth = max(depth - 1, 0)
+        if char == ":" and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+def term_label(term: str, labels: Mapping[str, str] | None = None) -> str:
+    """The printed name of one term: exact label, else built from the labels of its parts, else the term itself."""
+    labels = labels or {}
+    if term in labels:
+        return labels[term]
+    if term == INTERCEPT:
+        return INTERCEPT_LABEL
+    parts = _split_interaction(term)
+    if len(parts) > 1 and all(parts):
+        return " × ".join(term_label(part, labels) for part in parts)
+    operator = _OPERATOR.match(term)
+    if operator:
+        inner = term_label(operator["rest"], labels)
+        k = int(operator["k"]) if operator["k"] else 1
+        if operator["op"] == "L":
+            return f"{inner} (t-{k})" if k else inner
+        if operator["op"] == "F":
+            return f"{inner} (t+{k})" if k else inner
+        return f"Δ{'' if k == 1 else k} {inner}"
+    categorical = _CATEGORICAL.match(term)
+    if categorical:
+        variable = (categorical["cvar"] or categorical["var"]).strip()
+        return f"{term_label(variable, labels)} = {categorical['level']}"
+    function = _FUNCTION.match(term)
+    if function:
+        return f"{function['fn']}({term_label(function['arg'], labels)})"
+    return term
+
+
+def plural(noun: str) -> str:
+    """English plural of an entity label for the "number of ..." row: Country -> Countries, Firm -> Firms."""
+    lower = noun.lower()
+    if lower.endswith("y") and len(noun) > 1 and lower[-2] not in "aeiou":
+        return noun[:-1] + "ies"
+    if lower.endswith(("s", "x", "z", "ch", "sh")):
+        return noun + "es"
+    return noun + "s"
