@@ -1,0 +1,58 @@
+"""Locating a source's files in the data directory and describing what was read (shared by the non-WB sources)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from griparm_econ.config import Settings
+from griparm_econ.errors import DataError
+from griparm_econ.io import sha256_file
+from griparm_econ.sources import SourceFrame
+
+DOCS_DATA = "docs/data.md"
+TIDY_COLUMNS = ["iso3", "year", "indicator", "value"]
+
+
+def require_file(settings: Settings, folder: str, filename: str, section: str) -> Path:
+    """The path of ``folder/filename`` in the data directory, or one DataError naming the file and the docs section."""
+    base = settings.source_dir(folder)
+    fix = (f"set GRIPARM_DATA (or --data) to a folder holding {folder}/{filename}; "
+           f"see {DOCS_DATA}, section 'Data availability: {section}'.")
+    if base is None:
+        raise DataError(f"no data directory is set, so {folder}/{filename} cannot be read.",
+                        where="GRIPARM_DATA", field=f"{folder}/{filename}", fix=fix)
+    path = base / filename
+    if not path.is_file():
+        raise DataError(f"the source file is missing.", where=path, field=f"{folder}/{filename}", fix=fix)
+    return path
+
+
+def describe_file(settings: Settings, path: Path, *, vintage: str, rows: int, **extra: Any) -> dict[str, Any]:
+    """Provenance of one file read: its path relative to the data directory (so records do not depend on where the
+    data directory lives), sha256, size, vintage and the number of rows read."""
+    stat = path.stat()
+    relative = path.relative_to(settings.data_dir).as_posix() if settings.data_dir else path.as_posix()
+    entry = {"path": relative, "sha256": sha256_file(path), "bytes": stat.st_size, "vintage": vintage, "rows": rows}
+    entry.update(extra)
+    return entry
+
+
+def combine(name: str, frames: list[SourceFrame]) -> SourceFrame:
+    rows = pd.concat([f.rows for f in frames], ignore_index=True)
+    provenance = tuple(entry for f in frames for entry in f.provenance)
+    notes = tuple(note for f in frames for note in f.notes)
+    return SourceFrame(name, tidy_long(rows), provenance, notes)
+
+
+def tidy_long(rows: pd.DataFrame) -> pd.DataFrame:
+    """Fixed column types and order, rows sorted, missing values dropped (a gap is an absent row)."""
+    out = rows[TIDY_COLUMNS].copy()
+    out["iso3"] = out["iso3"].astype(str)
+    out["year"] = out["year"].astype("int64")
+    out["indicator"] = out["indicator"].astype(str)
+    out["value"] = pd.to_numeric(out["value"], errors="raise").astype("float64")
+    out = out.dropna(subset=["value"])
+    return out.sort_values(["indicator", "iso3", "year"], kind="mergesort").reset_index(drop=True)
