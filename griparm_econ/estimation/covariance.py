@@ -1,0 +1,128 @@
+"""The one registry of covariance options: spec string -> linearmodels options and small-sample convention.
+
+The spec schema takes its allowed ``cov`` and ``small_sample`` values from :data:`COV_OPTIONS` and
+:data:`SMALL_SAMPLE`, so a new option is added here and nowhere else.
+
+Small-sample conventions (model key ``small_sample``):
+
+``stata`` (default)
+    What a reviewer's Stata run prints. Conventional and robust: N/(N-K) (``regress``, HC1). Clustered: every
+    clustering dimension's meat term gets its own G_d/(G_d-1) * (N-1)/(N-K) (``regress, vce(cluster)``,
+    ``xtreg, fe vce(cluster)``, and the Cameron-Gelbach-Miller two-way estimator that reproduces Petersen's
+    published firm-and-year numbers). linearmodels gives this with ``debiased=True, group_debias=True``; for
+    ``panel_ols`` the absorbed entity effects are not counted in K when they nest in the clusters (as in xtreg).
+    Driscoll-Kraay: no adjustment (as ``xtscc`` / ``ivreg2, dkraay()``).
+``min_g``
+    One adjustment Gmin/(Gmin-1) * (N-1)/(N-K) on the whole two-way meat, Gmin the smaller cluster count
+    (``ivreg2, cluster(a b) small``). Computed here from linearmodels' unadjusted sandwich, by a scalar.
+``none``
+    No finite-sample adjustment at all; p-values from the normal distribution.
+
+For ``panel_ols`` and ``random_effects``, ``cov = "robust"`` means what ``xtreg, fe|re vce(robust)`` means:
+clustered by entity (White's heteroskedasticity-robust covariance is inconsistent with absorbed entity effects).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class CovOption:
+    key: str
+    label: str                       # table text; {entity}/{time}/{bandwidth} are filled in
+    clusters: tuple[str, ...] = ()   # "entity", "time"
+    kernel: bool = False
+    needs_panel: bool = False        # needs entity and time indexes
+
+
+COV_OPTIONS: dict[str, CovOption] = {
+    "unadjusted": CovOption("unadjusted", "Conventional"),
+    "robust": CovOption("robust", "Robust (HC1)"),
+    "cluster:entity": CovOption("cluster:entity", "Clustered by {entity}", clusters=("entity",)),
+    "cluster:time": CovOption("cluster:time", "Clustered by {time}", clusters=("time",)),
+    "cluster:entity+time": CovOption("cluster:entity+time", "Clustered by {entity} and {time}",
+                                     clusters=("entity", "time")),
+    "driscoll_kraay": CovOption("driscoll_kraay", "Driscoll-Kraay (bandwidth {bandwidth})", kernel=True,
+                                needs_panel=True),
+}
+COV_NAMES: tuple[str, ...] = tuple(COV_OPTIONS)
+
+SMALL_SAMPLE: tuple[str, ...] = ("stata", "min_g", "none")
+
+# Estimators whose "robust" is Stata's xtreg robust, i.e. clustered by entity.
+ROBUST_MEANS_CLUSTER = ("panel_ols", "random_effects")
+
+
+def default_bandwidth(n_periods: int) -> int:
+    """xtscc's default lag length floor(4 (T/100)^(2/9)), at least 1."""
+    return max(1, int(np.floor(4.0 * (n_periods / 100.0) ** (2.0 / 9.0))))
+
+
+@dataclass(frozen=True)
+class CovPlan:
+    """How to ask linearmodels for a covariance and how to adjust what it returns."""
+
+    option: CovOption
+    fit_kwargs: dict
+    clusters: tuple[str, ...]        # dimensions actually clustered on (after robust -> entity for xtreg)
+    small_sample: str
+    bandwidth: int | None = None
+    rescale_min_g: bool = False      # multiply the raw sandwich by Gmin/(Gmin-1)*(N-1)/(N-K) afterwards
+
+    def label(self, entity_label: str, time_label: str) -> str:
+        if self.option.key == "robust" and self.clusters:
+            return f"Robust (clustered by {entity_label.lower()})"
+        return self.option.label.format(entity=entity_label.lower(), time=time_label.lower(),
+                                        bandwidth=self.bandwidth)
+
+
+def plan_covariance(cov: str, estimator: str, small_sample: str, *, bandwidth: int | None,
+                    n_periods: int | None, panel_api: bool) -> CovPlan:
+    """linearmodels fit options for one model. ``panel_api`` is False for IV2SLS-based estimators (ols, iv2sls),
+    which take cluster codes as an array (added by the caller)."""
+    option = COV_OPTIONS[cov]
+    clusters = option.clusters
+    if cov == "robust" and estimator in ROBUST_MEANS_CLUSTER:
+        clusters = ("entity",)
+    adjusted = small_sample == "stata"
+    kwargs: dict = {"debiased": adjusted}
+    bw = None
+    if option.kernel:
+        bw = bandwidth if bandwidth is not None else default_bandwidth(n_periods or 1)
+        kwargs.update(cov_type="kernel", kernel="bartlett", bandwidth=bw)
+        # xtscc and ivreg2's dkraay apply no finite-sample factor; "stata" reproduces them.
+        kwargs["debiased"] = False
+    elif clusters:
+        kwargs["cov_type"] = "clustered"
+        if panel_api:
+            kwargs["cluster_entity"] = "entity" in clusters
+            kwargs["cluster_time"] = "time" in clusters
+            kwargs["group_debias"] = adjusted
+            if small_sample == "min_g" and estimator == "panel_ols":
+                # The raw sandwich, effects not counted; the single min-G factor is applied afterwards.
+                kwargs.update(auto_df=False, count_effects=False)
+    elif cov == "robust":
+        kwargs["cov_type"] = "robust"
+    else:
+        kwargs["cov_type"] = "unadjusted"
+    return CovPlan(option=option, fit_kwargs=kwargs, clusters=clusters, small_sample=small_sample, bandwidth=bw,
+                   rescale_min_g=bool(clusters) and small_sample == "min_g")
+
+
+def min_g_factor(n_clusters: int, nobs: int, nparams: int) -> float:
+    """ivreg2's ``small`` factor for (multi-way) clustering: Gmin/(Gmin-1) * (N-1)/(N-K)."""
+    return n_clusters / (n_clusters - 1) * (nobs - 1) / (nobs - nparams)
+
+
+def pvalue_df(plan: CovPlan, *, df_resid: int | None, n_clusters: int | None, n_periods: int | None) -> int | None:
+    """Degrees of freedom of the t distribution for p-values (None = normal), as Stata reports them."""
+    if plan.small_sample == "none":
+        return None
+    if plan.clusters and n_clusters:
+        return n_clusters - 1
+    if plan.option.kernel and n_periods:
+        return n_periods - 1
+    return df_resid

@@ -1,0 +1,385 @@
+"""From a validated spec to the numbers a model is fitted on: data loading, sample filters, lags, design matrices.
+
+Lags and leads are looked up on the time index within each entity (the value of entity i at t-k), never by shifting
+rows, so a gap in the panel gives a missing lag instead of the previous row's value, and one entity's last year
+never becomes another's lag. They are computed on the full data before the sample filters, as Stata's ``L.x`` with
+``if`` does.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from griparm_econ.config import DATA_ENV, Settings
+from griparm_econ.errors import DataError, SpecError
+from griparm_econ.estimation.formula import Factor, Term
+from griparm_econ.io import sha256_bytes, sha256_file
+from griparm_econ.spec import LoadedSpec, ModelConfig, SampleTable, nearest
+
+_ENV = re.compile(r"\$(\{)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?(1)\})")
+
+
+@dataclass
+class Dataset:
+    """A loaded data table, shared by every model of a spec (and by specs that read the same file)."""
+
+    frame: pd.DataFrame
+    path: str
+    sha256: str
+    entity: str | None
+    time: str | None
+    entity_label: str
+    time_label: str
+    study_panel: bool = False
+    catalog: object | None = None
+    _columns: dict = field(default_factory=dict)    # factor name -> float array, computed once
+
+    def column(self, factor: Factor, where: Path, field_name: str) -> np.ndarray:
+        key = factor.name
+        if key not in self._columns:
+            self._columns[key] = self._compute(factor, where, field_name)
+        return self._columns[key]
+
+    def _base(self, variable: str, where: Path, field_name: str) -> np.ndarray:
+        series = self.frame[variable]
+        if series.dtype == bool:
+            return series.to_numpy(dtype=float)
+        if not pd.api.types.is_numeric_dtype(series):
+            raise SpecError(f"'{variable}' is not numeric (dtype {series.dtype}).", where=where,
+                            field=f"{field_name}: {variable}",
+                            fix="use a numeric column, or code the categories as 0/1 variables in the data.")
+        return series.to_numpy(dtype=float, na_value=np.nan)
+
+    def _compute(self, factor: Factor, where: Path, field_name: str) -> np.ndarray:
+        base = self._base(factor.variable, where, field_name)
+        if not factor.op:
+            return base
+        if self.entity is None or self.time is None:
+            raise SpecError(f"'{factor.name}' needs entity and time indexes.", where=where,
+                            field=f"{field_name}: {factor.name}", fix="set entity and time in [data].")
+        time = self.frame[self.time]
+        if not pd.api.types.is_integer_dtype(time) and not (
+                pd.api.types.is_float_dtype(time) and np.all(np.mod(time.dropna(), 1) == 0)):
+            raise SpecError(f"'{factor.name}' needs an integer time index (years or period numbers), but "
+                            f"'{self.time}' is {time.dtype}.", where=where, field=f"{field_name}: {factor.name}",
+                            fix="use an integer period column as [data] time.")
+        lookup = pd.Series(base, index=pd.MultiIndex.from_arrays([self.frame[self.entity], time]))
+        step = factor.lag if factor.op in ("L", "D") else -factor.lag
+        shifted_index = pd.MultiIndex.from_arrays([self.frame[self.entity], time - (step if factor.op != "D" else 1)])
+        if factor.op == "D":
+            if factor.lag != 1:
+                raise SpecError(f"'{factor.name}': only first differences (D.x) are supported.", where=where,
+                                field=f"{field_name}: {factor.name}", fix="write D.x, or a lag of a difference "
+                                "computed in the data.")
+            return base - lookup.reindex(shifted_index).to_numpy()
+        return lookup.reindex(shifted_index).to_numpy()
+
+    def term(self, term: Term, where: Path, field_name: str) -> np.ndarray:
+        values = self.column(term.factors[0], where, field_name)
+        for factor in term.factors[1:]:
+            values = values * self.column(factor, where, field_name)
+        return values
+
+
+@dataclass
+class Design:
+    """What one model is fitted on: aligned y, regressors, instruments, weights and the panel index."""
+
+    y: pd.Series
+    exog: pd.DataFrame
+    endog: pd.DataFrame | None
+    instruments: pd.DataFrame | None
+    weights: pd.Series | None
+    entity_codes: np.ndarray | None
+    time_codes: np.ndarray | None
+    entity_label: str
+    time_label: str
+    n_singletons: int
+    years: tuple[int, int] | None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def nobs(self) -> int:
+        return int(self.y.shape[0])
+
+    @property
+    def n_entities(self) -> int | None:
+        return None if self.entity_codes is None else int(len(np.unique(self.entity_codes)))
+
+    @property
+    def n_periods(self) -> int | None:
+        return None if self.time_codes is None else int(len(np.unique(self.time_codes)))
+
+    def cluster_codes(self, dim: str) -> np.ndarray:
+        codes = self.entity_codes if dim == "entity" else self.time_codes
+        assert codes is not None, "validated: cluster dimensions exist"
+        return codes
+
+    def n_groups(self, dim: str) -> int:
+        return int(len(np.unique(self.cluster_codes(dim))))
+
+
+def expand_data_path(raw: str, spec_path: Path, settings: Settings) -> Path:
+    """``$GRIPARM_DATA`` (and other environment variables) expanded; relative paths are relative to the spec."""
+
+    def replace(match: re.Match) -> str:
+        name = match.group("name")
+        if name == DATA_ENV and settings.data_dir is not None:
+            return str(settings.data_dir)
+        value = os.environ.get(name)
+        if value is None:
+            raise SpecError(f"the data path uses ${name}, which is not set.", where=spec_path, field="data.path",
+                            fix=f"set {name} (or pass --data DIR for ${DATA_ENV}), or write the path out.")
+        return value
+
+    path = Path(_ENV.sub(replace, raw)).expanduser()
+    return path if path.is_absolute() else (spec_path.parent / path)
+
+
+def _read_table(path: Path, spec_path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise DataError(f"the data file {path} does not exist.", where=spec_path, field="data.path",
+                        fix="correct the path (relative paths are relative to the spec file; $GRIPARM_DATA is "
+                            "expanded).")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return pd.read_csv(path)
+        if suffix == ".parquet":
+            return pd.read_parquet(path)
+        if suffix == ".dta":
+            frame = pd.read_stata(path, convert_categoricals=False)
+            return frame
+    except Exception as err:  # a reader's own error, whatever its type, becomes one message
+        raise DataError(f"cannot read {path}: {err}", where=spec_path, field="data.path",
+                        fix="check that the file is a valid .csv, .parquet or .dta file.") from None
+    raise SpecError(f"unknown data file type '{suffix}'.", where=spec_path, field="data.path",
+                    fix="use a .csv, .parquet or .dta file.")
+
+
+def load_dataset(loaded: LoadedSpec, settings: Settings, cache: dict | None = None) -> Dataset:
+    """The spec's data: its own ``[data]`` file, or the study panel when there is no ``[data]`` table."""
+    cache = {} if cache is None else cache
+    spec = loaded.spec
+    if spec.data is None:
+        if "study_panel" not in cache:
+            from griparm_econ.catalog import load_catalog
+            from griparm_econ.panel import load_panel
+
+            frame = load_panel(settings)
+            catalog = load_catalog()
+            digest = (sha256_file(settings.panel_path) if settings.panel_path.is_file() else
+                      sha256_bytes(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()))
+            cache["study_panel"] = Dataset(frame=frame, path=str(settings.panel_path), sha256=digest, entity="iso3",
+                                           time="year", entity_label="Country", time_label="Year", study_panel=True,
+                                           catalog=catalog)
+        return cache["study_panel"]
+    table = spec.data
+    path = expand_data_path(table.path, loaded.path, settings).resolve()
+    key = ("file", str(path), table.entity, table.time)
+    if key not in cache:
+        frame = _read_table(path, loaded.path)
+        for role, column in (("entity", table.entity), ("time", table.time)):
+            if column is not None and column not in frame.columns:
+                raise SpecError(f"the {role} column '{column}' is not in {path.name}"
+                                f"{_hint(column, frame.columns)}.", where=loaded.path, field=f"data.{role}",
+                                fix=f"name one of its columns: {', '.join(map(str, frame.columns[:20]))}.")
+        if table.entity and table.time:
+            dup = frame.duplicated([table.entity, table.time])
+            if dup.any():
+                row = frame.loc[dup, [table.entity, table.time]].iloc[0]
+                raise DataError(f"{path.name} has {int(dup.sum())} duplicate ({table.entity}, {table.time}) rows, "
+                                f"e.g. ({row.iloc[0]}, {row.iloc[1]}).", where=loaded.path, field="data.entity",
+                                fix="entity and time must identify one row each; choose the right panel identifier.")
+        cache[key] = Dataset(frame=frame, path=str(path), sha256=sha256_file(path), entity=table.entity,
+                             time=table.time, entity_label=table.entity_label or _title(table.entity, "Entity"),
+                             time_label=table.time_label or _title(table.time, "Time"))
+    data = cache[key]
+    if table.entity_label or table.time_label:
+        data = Dataset(frame=data.frame, path=data.path, sha256=data.sha256, entity=data.entity, time=data.time,
+                       entity_label=table.entity_label or data.entity_label,
+                       time_label=table.time_label or data.time_label, _columns=data._columns)
+    return data
+
+
+def _title(name: str | None, fallback: str) -> str:
+    return fallback if not name else name.replace("_", " ").capitalize()
+
+
+def _hint(name: str, choices) -> str:
+    close = nearest(str(name), [str(c) for c in choices])
+    return f" (nearest: {', '.join(close)})" if close else ""
+
+
+def check_variables(loaded: LoadedSpec, data: Dataset) -> None:
+    """Every variable a model reads exists in the data (and, for the study panel, in the catalog)."""
+    known = set(map(str, data.frame.columns))
+    catalog_names = set(getattr(data.catalog, "names", ()) or ()) if data.study_panel else None
+    for index, model in enumerate(loaded.models):
+        for variable in model.variables:
+            key = "weights" if variable == model.weights and variable not in model.parsed.variables else "formula"
+            where_field = f"model[{index + 1}] (name = {model.name!r}).{key}: {variable}"
+            if catalog_names is not None and variable not in catalog_names:
+                close = (data.catalog.nearest(variable, n=3) if hasattr(data.catalog, "nearest")
+                         else nearest(variable, catalog_names))
+                raise SpecError(f"'{variable}' is not a variable of the study panel's catalog"
+                                f"{' (nearest: ' + ', '.join(close) + ')' if close else ''}.", where=loaded.path,
+                                field=where_field, fix="use a name from specs/variables.toml, or add the variable "
+                                                       "to the catalog and the panel.")
+            if variable not in known:
+                close = nearest(variable, known)
+                raise SpecError(f"'{variable}' is not a column of {Path(data.path).name}"
+                                f"{' (nearest: ' + ', '.join(close) + ')' if close else ''}.", where=loaded.path,
+                                field=where_field,
+                                fix=f"use one of the data's columns{': ' + ', '.join(close) if close else ''}.")
+
+
+def _sample_mask(sample: SampleTable, data: Dataset, spec_path: Path, key: str) -> np.ndarray:
+    frame = data.frame
+    mask = np.ones(len(frame), dtype=bool)
+    if sample.query:
+        try:
+            selected = frame.eval(sample.query)
+        except Exception as err:  # pandas raises many types for a bad query; all are the user's to fix
+            raise SpecError(f"the query '{sample.query}' cannot be evaluated: {err}", where=spec_path,
+                            field=f"{key}.query", fix="use pandas query syntax on the data's columns, e.g. "
+                                                     "\"firm != 11 and year >= 1940\".") from None
+        selected = np.asarray(selected)
+        if selected.dtype != bool or selected.shape != mask.shape:
+            raise SpecError(f"the query '{sample.query}' is not a row condition.", where=spec_path,
+                            field=f"{key}.query", fix="write a condition that is true or false for each row.")
+        mask &= selected
+    if sample.years is not None:
+        if data.time is None:
+            raise SpecError("years needs a time index.", where=spec_path, field=f"{key}.years",
+                            fix="set time in [data], or filter with query.")
+        time = frame[data.time].to_numpy()
+        mask &= (time >= sample.years[0]) & (time <= sample.years[1])
+    for listed, keep in ((sample.entities, True), (sample.exclude_entities, False)):
+        if listed is None:
+            continue
+        if data.entity is None:
+            raise SpecError("entities needs an entity index.", where=spec_path, field=f"{key}.entities",
+                            fix="set entity in [data], or filter with query.")
+        entity = frame[data.entity].astype(str)
+        unknown = sorted(set(listed) - set(entity))
+        if unknown:
+            raise SpecError(f"'{unknown[0]}' is not an entity of the data{_hint(unknown[0], set(entity))}.",
+                            where=spec_path, field=f"{key}.{'entities' if keep else 'exclude_entities'}",
+                            fix="list entities as they appear in the entity column.")
+        inside = entity.isin(listed).to_numpy()
+        mask &= inside if keep else ~inside
+    return mask
+
+
+def build_design(loaded: LoadedSpec, index: int, data: Dataset) -> Design:
+    """The design of model ``index`` of the spec: filters, complete cases, singletons, aligned matrices."""
+    model: ModelConfig = loaded.models[index]
+    spec = loaded.spec
+    where = loaded.path
+    formula_field = f"model[{index + 1}] (name = {model.name!r}).formula"
+    parsed = model.parsed
+    frame = data.frame
+    panel = data.entity is not None and data.time is not None
+    needs_panel_index = model.estimator not in ("ols", "iv2sls")
+
+    mask = np.ones(len(frame), dtype=bool)
+    sample_notes: list[str] = []
+    if spec.sample is not None:
+        mask &= _sample_mask(spec.sample, data, where, "sample")
+    if model.sample is not None:
+        named = spec.samples[model.sample]
+        mask &= _sample_mask(named, data, where, f"samples.{model.sample}")
+        if named.description:
+            sample_notes.append(f"{model.name}: {named.description}")
+    if not mask.any():
+        raise SpecError("the sample is empty after the filters (no row passes [sample] and the model's named "
+                        "sample).", where=where,
+                        field=f"samples.{model.sample}" if model.sample else "sample",
+                        fix="loosen query/years/entities, and check them against the data's values.")
+
+    y = data.column(parsed.dependent, where, formula_field)
+    columns: dict[str, np.ndarray] = {}
+    if parsed.constant:
+        columns["Intercept"] = np.ones(len(frame))
+    for term in parsed.exog:
+        columns[term.name] = data.term(term, where, formula_field)
+    endog = {t.name: data.term(t, where, formula_field) for t in parsed.endog}
+    instruments = {t.name: data.term(t, where, formula_field) for t in parsed.instruments}
+    weights = data.column(Factor(model.weights), where, f"model[{index + 1}].weights") if model.weights else None
+
+    complete = mask & ~np.isnan(y)
+    for values in (*columns.values(), *endog.values(), *instruments.values()):
+        complete &= ~np.isnan(values)
+    if weights is not None:
+        complete &= ~np.isnan(weights)
+    if data.entity is not None:
+        complete &= frame[data.entity].notna().to_numpy()
+    if data.time is not None:
+        complete &= frame[data.time].notna().to_numpy()
+    if not complete.any():
+        missing = [name for name, values in [(parsed.dependent.name, y), *columns.items(), *endog.items(),
+                                             *instruments.items()] if np.isnan(values[mask]).all()]
+        raise SpecError("the sample is empty after the filters and dropping rows with missing values"
+                        f"{' (' + ', '.join(missing) + ' missing in every selected row)' if missing else ''}.",
+                        where=where, field=formula_field + (f": {missing[0]}" if missing else ""),
+                        fix="check the variables' coverage and the sample filters; lags lose the first period.")
+    if weights is not None and (weights[complete] <= 0).any():
+        raise SpecError(f"the weights '{model.weights}' have zero or negative values in the sample.", where=where,
+                        field=f"model[{index + 1}] (name = {model.name!r}).weights",
+                        fix="use strictly positive weights, or filter those rows out in [sample].")
+
+    n_singletons = 0
+    notes: list[str] = list(sample_notes)
+    if panel and model.drop_singletons and "entity" in model.effects:
+        entity_values = frame[data.entity].to_numpy()[complete]
+        _, inverse, counts = np.unique(entity_values, return_inverse=True, return_counts=True)
+        singleton_rows = counts[inverse] == 1
+        n_singletons = int((counts == 1).sum())
+        if n_singletons:
+            positions = np.flatnonzero(complete)
+            complete[positions[singleton_rows]] = False
+            notes.append(f"{model.name}: {n_singletons} singleton {data.entity_label.lower()}"
+                         f"{'s' if n_singletons != 1 else ''} (one observation) dropped.")
+            if not complete.any():
+                raise SpecError("the sample is empty after dropping singleton entities.", where=where,
+                                field=f"model[{index + 1}] (name = {model.name!r}).drop_singletons",
+                                fix="set drop_singletons = false, or widen the sample.")
+
+    rows = np.flatnonzero(complete)
+    if panel and needs_panel_index:
+        index_obj = pd.MultiIndex.from_arrays([frame[data.entity].to_numpy()[rows], frame[data.time].to_numpy()[rows]],
+                                              names=[data.entity, data.time])
+    else:
+        index_obj = pd.RangeIndex(len(rows))
+    exog = pd.DataFrame({k: v[rows] for k, v in columns.items()}, index=index_obj)
+    design = Design(
+        y=pd.Series(y[rows], index=index_obj, name=parsed.dependent.name),
+        exog=exog,
+        endog=pd.DataFrame({k: v[rows] for k, v in endog.items()}, index=index_obj) if endog else None,
+        instruments=pd.DataFrame({k: v[rows] for k, v in instruments.items()}, index=index_obj) if instruments else None,
+        weights=pd.Series(weights[rows], index=index_obj, name=model.weights) if weights is not None else None,
+        entity_codes=pd.factorize(frame[data.entity].to_numpy()[rows])[0] if data.entity else None,
+        time_codes=pd.factorize(frame[data.time].to_numpy()[rows])[0] if data.time else None,
+        entity_label=data.entity_label,
+        time_label=data.time_label,
+        n_singletons=n_singletons,
+        years=_years(frame, data.time, rows),
+        notes=tuple(notes),
+    )
+    return design
+
+
+def _years(frame: pd.DataFrame, time: str | None, rows: np.ndarray) -> tuple[int, int] | None:
+    if time is None or not len(rows):
+        return None
+    values = frame[time].to_numpy()[rows]
+    if not np.issubdtype(values.dtype, np.number):
+        return None
+    return int(np.nanmin(values)), int(np.nanmax(values))

@@ -1,0 +1,195 @@
+"""Estimator dispatch: one design + one model configuration -> one :class:`ModelResult`.
+
+Each estimator name maps to a linearmodels class; the covariance comes from :mod:`.covariance`, so this module only
+fits and reduces the fit to plain numbers. linearmodels is imported lazily so that ``griparm check`` stays fast.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from griparm_econ.errors import SpecError
+from griparm_econ.estimation.covariance import CovPlan, min_g_factor, plan_covariance, pvalue_df
+from griparm_econ.estimation.results import ModelResult
+
+if TYPE_CHECKING:
+    from griparm_econ.estimation.design import Design
+    from griparm_econ.spec import ModelConfig
+
+
+@dataclass(frozen=True)
+class EstimatorInfo:
+    name: str
+    panel: bool              # needs entity and time
+    effects: bool = False    # may absorb entity/time effects
+    constant: bool = True    # may have a constant
+    description: str = ""
+
+
+ESTIMATORS: dict[str, EstimatorInfo] = {
+    "panel_ols": EstimatorInfo("panel_ols", panel=True, effects=True,
+                               description="within estimator with absorbed effects (xtreg, fe)"),
+    "random_effects": EstimatorInfo("random_effects", panel=True, description="GLS random effects (xtreg, re)"),
+    "between_ols": EstimatorInfo("between_ols", panel=True, description="between estimator (xtreg, be)"),
+    "first_difference": EstimatorInfo("first_difference", panel=True, constant=False,
+                                      description="OLS on first differences within entity"),
+    "pooled_ols": EstimatorInfo("pooled_ols", panel=True, description="pooled OLS on the panel (regress)"),
+    "iv2sls": EstimatorInfo("iv2sls", panel=False, description="two-stage least squares (ivregress 2sls, small)"),
+    "ols": EstimatorInfo("ols", panel=False, description="OLS, cross-section or pooled (regress)"),
+}
+ESTIMATOR_NAMES: tuple[str, ...] = tuple(ESTIMATORS)
+
+
+def _panel_model(config: "ModelConfig", design: "Design"):
+    from linearmodels import BetweenOLS, FirstDifferenceOLS, PanelOLS, PooledOLS, RandomEffects
+
+    y, x, w = design.y, design.exog, design.weights
+    if config.estimator == "panel_ols":
+        return PanelOLS(y, x, weights=w, entity_effects="entity" in config.effects,
+                        time_effects="time" in config.effects, check_rank=False)
+    cls = {"random_effects": RandomEffects, "between_ols": BetweenOLS, "first_difference": FirstDifferenceOLS,
+           "pooled_ols": PooledOLS}[config.estimator]
+    return cls(y, x, weights=w, check_rank=False)
+
+
+def _absorbed_names(message: str, candidates: tuple[str, ...]) -> list[str]:
+    rows = [line.strip() for line in message.splitlines() if line.startswith(" " * 10)]
+    names = [part.strip() for row in rows for part in row.split(",")]
+    return [n for n in names if n in candidates] or names
+
+
+def _fit(config: "ModelConfig", design: "Design", plan: CovPlan, where: str):
+    from linearmodels.iv import IV2SLS
+    from linearmodels.panel.utility import AbsorbingEffectError
+
+    kwargs = dict(plan.fit_kwargs)
+    field = f"model '{config.name}'"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if config.estimator in ("ols", "iv2sls"):
+                if plan.clusters:
+                    codes = np.column_stack([design.cluster_codes(dim) for dim in plan.clusters])
+                    kwargs["clusters"] = codes[:, 0] if codes.shape[1] == 1 else codes
+                model = IV2SLS(design.y, design.exog, design.endog, design.instruments, weights=design.weights)
+                return model.fit(**kwargs)
+            model = _panel_model(config, design)
+            if config.estimator == "between_ols":
+                kwargs["reweight"] = config.between_wls
+            return model.fit(**kwargs)
+    except AbsorbingEffectError as err:
+        names = _absorbed_names(str(err), tuple(design.exog.columns))
+        raise SpecError(f"{', '.join(names) or 'a regressor'} is fully absorbed by the {' and '.join(config.effects)} "
+                        "fixed effects (it does not vary within them in this sample).", where=where,
+                        field=f"{field}.formula: {', '.join(names)}",
+                        fix="drop it from the formula or remove the effect that absorbs it.") from None
+    except np.linalg.LinAlgError as err:
+        raise SpecError(f"the regressors are perfectly collinear ({err}).", where=where, field=f"{field}.formula",
+                        fix="drop one of the collinear terms.") from None
+    except ValueError as err:
+        raise SpecError(f"linearmodels cannot estimate this model: {err}", where=where, field=field,
+                        fix="check the estimator, cov and formula against docs/specs.md.") from None
+
+
+def _named(values, names: list[str]) -> dict[str, float]:
+    return {name: float(v) for name, v in zip(names, np.asarray(values, dtype=float).ravel())}
+
+
+def _maybe(res, attr: str) -> float | None:
+    try:
+        value = getattr(res, attr)
+    except Exception:   # linearmodels raises for statistics a model does not define
+        return None
+    if value is None:
+        return None
+    value = float(value)
+    return None if not np.isfinite(value) else value
+
+
+def fit_model(config: "ModelConfig", design: "Design", *, where: str) -> ModelResult:
+    """Fit one model on its design and reduce it to a :class:`ModelResult`."""
+    from scipy import stats
+
+    info = ESTIMATORS[config.estimator]
+    plan = plan_covariance(config.cov, config.estimator, config.small_sample, bandwidth=config.bandwidth,
+                           n_periods=design.n_periods, panel_api=info.panel)
+    res = _fit(config, design, plan, where)
+
+    names = list(res.params.index)
+    params = np.asarray(res.params, dtype=float)
+    cov = np.asarray(res.cov, dtype=float)
+    nobs = int(res.nobs)
+    clusters_by_dim = {dim: design.n_groups(dim) for dim in plan.clusters}
+    n_clusters = min(clusters_by_dim.values()) if clusters_by_dim else None
+    if plan.rescale_min_g and n_clusters:
+        cov = cov * min_g_factor(n_clusters, nobs, len(names))
+    se = np.sqrt(np.diag(cov))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tstats = params / se
+    df_resid = int(res.df_resid) if getattr(res, "df_resid", None) is not None else None
+    df = pvalue_df(plan, df_resid=df_resid, n_clusters=n_clusters, n_periods=design.n_periods)
+    pvalues = 2 * (stats.norm.sf(np.abs(tstats)) if df is None else stats.t.sf(np.abs(tstats), df))
+
+    panel_fit = info.panel
+    r2 = _maybe(res, "rsquared")
+    result_stats: dict[str, float] = {}
+    fstat = None
+    try:
+        f = res.f_statistic if plan.option.key == "unadjusted" else getattr(res, "f_statistic_robust", res.f_statistic)
+        fstat = float(f.stat)
+    except Exception:   # not every linearmodels result defines an F statistic
+        fstat = None
+    if fstat is not None and np.isfinite(fstat):
+        result_stats["f_stat"] = fstat
+    if info.panel is False and design.endog is not None:
+        try:
+            diag = res.first_stage.diagnostics
+            for endog_name in diag.index:
+                result_stats[f"first_stage_f:{endog_name}"] = float(diag.loc[endog_name, "f.stat"])
+        except Exception:   # first-stage diagnostics are a courtesy, never a reason to fail
+            pass
+    if config.estimator == "random_effects":
+        theta = np.asarray(res.theta, dtype=float).ravel()
+        if theta.size:
+            result_stats["theta_mean"] = float(np.mean(theta))
+        variance = res.variance_decomposition
+        result_stats["sigma_u"] = float(np.sqrt(variance["Effects"]))
+        result_stats["sigma_e"] = float(np.sqrt(variance["Residual"]))
+
+    notes = list(design.notes)
+    return ModelResult(
+        name=config.name,
+        estimator=config.estimator,
+        dependent=config.parsed.dependent.name,
+        formula=config.formula,
+        cov=config.cov,
+        cov_label=plan.label(design.entity_label, design.time_label),
+        nobs=design.nobs if config.estimator == "between_ols" else nobs,
+        params=_named(params, names),
+        std_errors=_named(se, names),
+        pvalues=_named(pvalues, names),
+        tstats=_named(tstats, names),
+        cov_matrix={r: {c: float(cov[i, j]) for j, c in enumerate(names)} for i, r in enumerate(names)},
+        df_resid=df_resid,
+        rsquared=r2,
+        rsquared_within=_maybe(res, "rsquared_within") if panel_fit else None,
+        rsquared_between=_maybe(res, "rsquared_between") if panel_fit else None,
+        rsquared_overall=_maybe(res, "rsquared_overall") if panel_fit else None,
+        n_entities=design.n_entities,
+        n_clusters=n_clusters,
+        clusters_by_dim=clusters_by_dim,
+        effects=tuple(config.effects),
+        entity_label=design.entity_label,
+        time_label=design.time_label,
+        n_singletons_dropped=design.n_singletons,
+        years=design.years,
+        instruments=tuple(t.name for t in config.parsed.instruments),
+        endogenous=tuple(t.name for t in config.parsed.endog),
+        stats=result_stats,
+        notes=tuple(notes),
+    )

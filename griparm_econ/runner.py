@@ -1,0 +1,234 @@
+"""``griparm run`` / ``griparm check``: spec files in, tables and estimates files out.
+
+Three phases, so that a bad spec or bad data leave nothing behind: validate every spec (no data read), estimate
+every spec in memory, then write every file (each atomically, through :mod:`griparm_econ.io`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from griparm_econ import __version__
+from griparm_econ.config import Settings
+from griparm_econ.errors import SpecError
+from griparm_econ.estimation.results import ModelResult, TableResult
+from griparm_econ.spec import LoadedSpec, load_spec
+
+Echo = Callable[[str], None]
+NOT_SPECS = ("variables.toml",)   # the variable catalog lives beside the specs but is not a table
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def discover_specs(settings: Settings) -> list[Path]:
+    """Every ``specs/*.toml`` except the variable catalog, sorted (figure specs live in specs/figures/)."""
+    folder = settings.specs_dir
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*.toml") if p.name not in NOT_SPECS)
+
+
+def _spec_paths(specs: Sequence[Path] | None, settings: Settings) -> list[Path]:
+    paths = [Path(p) for p in specs] if specs else discover_specs(settings)
+    if not paths:
+        raise SpecError("there are no spec files to run.", where=settings.specs_dir, field="(folder)",
+                        fix="add a specs/*.toml file or name spec files on the command line.")
+    stems: dict[str, Path] = {}
+    for path in paths:
+        if path.stem in stems and stems[path.stem].resolve() != path.resolve():
+            raise SpecError(f"two specs share the stem '{path.stem}' ({stems[path.stem]}), so their outputs would "
+                            "overwrite each other.", where=path, field="(file name)", fix="rename one of them.")
+        stems[path.stem] = path
+    return paths
+
+
+def check_specs(specs: Sequence[Path] | None, settings: Settings, *, echo: Echo = print) -> list[LoadedSpec]:
+    """Validate spec files without reading any data (the study panel's variables are checked against the catalog
+    when the catalog exists)."""
+    loaded = [load_spec(path) for path in _spec_paths(specs, settings)]
+    for item in loaded:
+        if item.uses_study_panel:
+            _check_catalog(item)
+        echo(f"ok: {item.path} ({len(item.models)} model{'s' if len(item.models) != 1 else ''})")
+    return loaded
+
+
+def _check_catalog(item: LoadedSpec) -> None:
+    try:
+        from griparm_econ.catalog import load_catalog
+    except ModuleNotFoundError:
+        return
+    catalog = load_catalog()
+    names = set(catalog.names)
+    for index, model in enumerate(item.models):
+        for variable in model.variables:
+            if variable not in names:
+                close = catalog.nearest(variable, n=3)
+                raise SpecError(f"'{variable}' is not a variable of the study panel's catalog"
+                                f"{' (nearest: ' + ', '.join(close) + ')' if close else ''}.", where=item.path,
+                                field=f"model[{index + 1}] (name = {model.name!r}).formula: {variable}",
+                                fix="use a name from specs/variables.toml, or add the variable to the catalog.")
+
+
+def _display_path(path: Path, settings: Settings) -> str:
+    """Paths as written into outputs: relative to the data directory or the project, so that outputs do not
+    depend on where the checkout lives."""
+    resolved = Path(path).resolve()
+    if settings.data_dir is not None:
+        try:
+            return "$GRIPARM_DATA/" + resolved.relative_to(Path(settings.data_dir).resolve()).as_posix()
+        except ValueError:
+            pass
+    try:
+        return resolved.relative_to(settings.project_root.resolve()).as_posix()
+    except ValueError:
+        return resolved.as_posix()
+
+
+def _term_label(term: str, catalog) -> str | None:
+    from griparm_econ.estimation.formula import FormulaError, parse_formula
+
+    if catalog is None:
+        return None
+    if term == "Intercept":
+        return "Constant"
+    try:
+        parsed = parse_formula(f"y ~ {term}")
+    except FormulaError:
+        return None
+    pieces = []
+    for factor in parsed.exog[0].factors:
+        try:
+            base = catalog.label(factor.variable)
+        except Exception:  # a catalog without a label for this name: fall back to the name
+            base = factor.variable
+        if factor.op == "L":
+            base = f"{base} (t-{factor.lag})"
+        elif factor.op == "F":
+            base = f"{base} (t+{factor.lag})"
+        elif factor.op == "D":
+            base = f"Δ {base}"
+        pieces.append(base)
+    return " × ".join(pieces)
+
+
+def _plural(label: str, n: int) -> str:
+    word = label.lower()
+    if n == 1:
+        return word
+    return word[:-1] + "ies" if word.endswith("y") and word[-2:-1] not in "aeiou" else word + "s"
+
+
+def _sample_notes(models: Sequence[ModelResult]) -> list[str]:
+    def describe(m: ModelResult) -> str:
+        parts = []
+        if m.years:
+            parts.append(f"{m.time_label.lower()}s {m.years[0]}-{m.years[1]}" if m.years[0] != m.years[1]
+                         else f"{m.time_label.lower()} {m.years[0]}")
+        if m.n_entities is not None:
+            parts.append(f"{m.n_entities} {_plural(m.entity_label, m.n_entities)}")
+        return ", ".join(parts)
+
+    described = [describe(m) for m in models]
+    if not any(described):
+        return []
+    if len(set(described)) == 1:
+        return [f"Sample: {described[0]}."]
+    return [f"Sample of {m.name}: {d}." for m, d in zip(models, described) if d]
+
+
+def estimate_spec(loaded: LoadedSpec, settings: Settings, cache: dict | None = None) -> TableResult:
+    """Fit every model of one validated spec; nothing is written."""
+    from griparm_econ.estimation.design import build_design, check_variables, load_dataset
+    from griparm_econ.estimation.dispatch import fit_model
+
+    cache = {} if cache is None else cache
+    data = load_dataset(loaded, settings, cache)
+    check_variables(loaded, data)
+    results = tuple(fit_model(model, build_design(loaded, i, data), where=str(loaded.path))
+                    for i, model in enumerate(loaded.models))
+    spec = loaded.spec
+    labels: dict[str, str] = {}
+    catalog = data.catalog if data.study_panel else None
+    for result in results:
+        for term in result.params:
+            label = _term_label(term, catalog)
+            if label is not None:
+                labels.setdefault(term, label)
+    labels.update(spec.labels)
+    notes: list[str] = _sample_notes(results)
+    for result in results:
+        for note in result.notes:
+            if note not in notes:
+                notes.append(note)
+    notes.extend(spec.notes)
+    return TableResult(stem=loaded.stem, title=spec.title, spec_path=_display_path(loaded.path, settings),
+                       spec_sha256=loaded.sha256, data_path=_display_path(Path(data.path), settings),
+                       data_sha256=data.sha256, models=results, labels=labels,
+                       order=tuple(spec.order) if spec.order is not None else None, notes=tuple(notes),
+                       star_levels=tuple(sorted(spec.stars, reverse=True)), digits=spec.digits)
+
+
+def _up_to_date(loaded: LoadedSpec, settings: Settings, out_dir: Path, cache: dict) -> bool:
+    from griparm_econ.estimation.design import load_dataset
+    from griparm_econ.report.estimates import estimates_path
+
+    path = estimates_path(out_dir, loaded.stem)
+    if not path.is_file() or not (out_dir / "tables" / f"{loaded.stem}.csv").is_file():
+        return False
+    try:
+        previous = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if previous.get("spec_sha256") != loaded.sha256 or previous.get("griparm_version") != __version__:
+        return False
+    return previous.get("data_sha256") == load_dataset(loaded, settings, cache).sha256
+
+
+def write_outputs(table: TableResult, out_dir: Path) -> list[Path]:
+    """The estimates file and, when the table writers are installed, the tables."""
+    from griparm_econ.report.estimates import write_estimates
+
+    written = [write_estimates(table, out_dir)]
+    try:
+        from griparm_econ.report.tables import write_table
+    except ModuleNotFoundError as err:
+        if err.name != "griparm_econ.report.tables":
+            raise
+        return written
+    written.extend(write_table(table, out_dir))
+    return written
+
+
+def run_specs(specs: Sequence[Path] | None, settings: Settings, *, force: bool = False, echo: Echo = print,
+              out_dir: Path | None = None) -> list[TableResult]:
+    """Validate, estimate and write every spec; returns the tables estimated (skipped ones are not returned)."""
+    out = Path(out_dir) if out_dir is not None else settings.output_dir
+    loaded = check_specs(specs, settings, echo=_quiet)
+    cache: dict = {}
+    todo = [item for item in loaded if force or not _up_to_date(item, settings, out, cache)]
+    for item in loaded:
+        if item not in todo:
+            echo(f"up to date: {item.path} (use --force to re-estimate)")
+    tables = [estimate_spec(item, settings, cache) for item in todo]
+    for table in tables:
+        paths = write_outputs(table, out)
+        echo(f"wrote {len(paths)} file{'s' if len(paths) != 1 else ''} for {table.stem} in {out}")
+    return tables
+
+
+def run_study(settings: Settings, *, force: bool = False, echo: Echo = print) -> list[TableResult]:
+    """The whole study: build the panel, then every spec in specs/."""
+    from griparm_econ.panel import build_panel
+
+    build_panel(settings, echo=echo)
+    return run_specs(None, settings, force=force, echo=echo)
+
+
+def iter_model_results(tables: Iterable[TableResult]) -> Iterable[ModelResult]:
+    for table in tables:
+        yield from table.models

@@ -1,0 +1,370 @@
+"""Spec files: the schema, defined once here, and validated once, before any data are read.
+
+One TOML file is one table (``kind = "regression"``, the default). docs/specs.md documents every key. Loading a
+spec either returns a frozen :class:`LoadedSpec` whose models have every default resolved and every formula parsed,
+or raises one :class:`SpecError` naming the file, the field and the fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from griparm_econ.errors import SpecError
+from griparm_econ.estimation.covariance import COV_NAMES, COV_OPTIONS, SMALL_SAMPLE
+from griparm_econ.estimation.dispatch import ESTIMATOR_NAMES, ESTIMATORS
+from griparm_econ.estimation.formula import FormulaError, ParsedFormula, parse_formula
+from griparm_econ.io import sha256_bytes
+
+EFFECT_NAMES = ("entity", "time")
+DATA_SUFFIXES = (".csv", ".parquet", ".dta")
+
+Estimator = Literal[ESTIMATOR_NAMES]  # type: ignore[valid-type]
+CovName = Literal[COV_NAMES]  # type: ignore[valid-type]
+SmallSample = Literal[SMALL_SAMPLE]  # type: ignore[valid-type]
+Effect = Literal[EFFECT_NAMES]  # type: ignore[valid-type]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class DataTable(_Strict):
+    """``[data]``: a data file of its own instead of the study's country-year panel."""
+
+    path: str = Field(min_length=1)
+    entity: str | None = None
+    time: str | None = None
+    entity_label: str | None = None
+    time_label: str | None = None
+
+
+class SampleTable(_Strict):
+    """``[sample]`` (every model) or ``[samples.NAME]`` (models that say ``sample = "NAME"``)."""
+
+    query: str | None = None
+    years: tuple[int, int] | None = None
+    entities: list[str] | None = None          # keep only these entities (e.g. ISO3 codes)
+    exclude_entities: list[str] | None = None
+    description: str | None = None             # printed in the table notes
+
+
+class ModelOptions(_Strict):
+    """Keys a model may set and ``[defaults]`` may set for every model."""
+
+    estimator: Estimator | None = None
+    effects: list[Effect] | None = None
+    cov: CovName | None = None
+    small_sample: SmallSample | None = None
+    bandwidth: int | None = Field(default=None, ge=0)
+    weights: str | None = None
+    sample: str | None = None
+    drop_singletons: bool | None = None
+    between_wls: bool | None = None
+
+
+class ModelTable(ModelOptions):
+    """``[[model]]``: one column of the table."""
+
+    name: str = Field(min_length=1)
+    formula: str = Field(min_length=1)
+
+
+class RegressionSpec(_Strict):
+    """A regression table."""
+
+    kind: Literal["regression"] = "regression"
+    title: str = Field(min_length=1)
+    data: DataTable | None = None
+    sample: SampleTable | None = None
+    samples: dict[str, SampleTable] = Field(default_factory=dict)
+    defaults: ModelOptions = Field(default_factory=ModelOptions)
+    model: list[ModelTable] = Field(min_length=1)
+    labels: dict[str, str] = Field(default_factory=dict)
+    order: list[str] | None = None
+    notes: list[str] = Field(default_factory=list)
+    digits: int = Field(default=3, ge=0, le=8)
+    stars: tuple[float, ...] = (0.10, 0.05, 0.01)
+
+
+# Other table and figure kinds register their schema here; the runner dispatches on ``kind``.
+SPEC_KINDS: dict[str, type[BaseModel]] = {"regression": RegressionSpec}
+
+BUILTIN_DEFAULTS: dict[str, Any] = {"effects": [], "cov": "unadjusted", "small_sample": "stata", "bandwidth": None,
+                                    "weights": None, "sample": None, "drop_singletons": True, "between_wls": False}
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """One model with every default resolved and its formula parsed: what estimation reads."""
+
+    name: str
+    formula: str
+    parsed: ParsedFormula
+    estimator: str
+    effects: tuple[str, ...]
+    cov: str
+    small_sample: str
+    bandwidth: int | None
+    weights: str | None
+    sample: str | None
+    drop_singletons: bool
+    between_wls: bool
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        extra = (self.weights,) if self.weights else ()
+        return tuple(dict.fromkeys(self.parsed.variables + extra))
+
+
+@dataclass(frozen=True)
+class LoadedSpec:
+    path: Path
+    sha256: str
+    spec: RegressionSpec
+    models: tuple[ModelConfig, ...]
+
+    @property
+    def stem(self) -> str:
+        return self.path.stem
+
+    @property
+    def uses_study_panel(self) -> bool:
+        return self.spec.data is None
+
+    @property
+    def entity(self) -> str | None:
+        return "iso3" if self.spec.data is None else self.spec.data.entity
+
+    @property
+    def time(self) -> str | None:
+        return "year" if self.spec.data is None else self.spec.data.time
+
+
+def nearest(name: str, choices, n: int = 3) -> list[str]:
+    return difflib.get_close_matches(name, list(choices), n=n, cutoff=0.5)
+
+
+def _suggest(name: str, choices) -> str:
+    close = nearest(str(name), choices)
+    return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+
+
+def _loc_text(loc: tuple, raw: dict) -> str:
+    parts: list[str] = []
+    for i, item in enumerate(loc):
+        if isinstance(item, int):
+            label = f"[{item + 1}]"
+            if parts and parts[-1] == "model":
+                try:
+                    label = f"[{item + 1}] (name = {raw['model'][item]['name']!r})"
+                except (KeyError, IndexError, TypeError):
+                    pass
+            parts.append(label)
+        else:
+            parts.append(("." if parts else "") + str(item))
+    return "".join(parts).replace(".[", "[")
+
+
+def _allowed_keys(loc: tuple) -> list[str]:
+    """The keys the schema allows at the table ``loc`` points into."""
+    cls: Any = RegressionSpec
+    for item in loc[:-1]:
+        if isinstance(item, int) or cls is None:
+            continue
+        fld = cls.model_fields.get(item) if hasattr(cls, "model_fields") else None
+        if fld is None:
+            if item in getattr(cls, "model_fields", {}):
+                continue
+            # inside a dict of tables (samples.NAME)
+            continue
+        ann = fld.annotation
+        cls = _table_class(ann)
+    return sorted(cls.model_fields) if cls is not None and hasattr(cls, "model_fields") else []
+
+
+def _table_class(annotation) -> Any:
+    for candidate in (ModelTable, ModelOptions, SampleTable, DataTable):
+        text = str(annotation)
+        if candidate.__name__ in text:
+            return candidate
+    return None
+
+
+def _validation_error(err: ValidationError, path: Path, raw: dict) -> SpecError:
+    first = err.errors()[0]
+    loc = tuple(first["loc"])
+    field = _loc_text(loc, raw) or "(file)"
+    kind = first["type"]
+    value = first.get("input")
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(loc)
+        return SpecError(f"unknown key '{loc[-1]}'{_suggest(loc[-1], allowed)}.", where=path, field=field,
+                         fix=f"remove it or use one of: {', '.join(allowed)}.")
+    if kind == "literal_error":
+        key = next((item for item in reversed(loc) if isinstance(item, str)), "")
+        allowed = {"estimator": ESTIMATOR_NAMES, "cov": COV_NAMES, "small_sample": SMALL_SAMPLE,
+                   "effects": EFFECT_NAMES, "kind": tuple(SPEC_KINDS)}.get(key, ())
+        return SpecError(f"'{value}' is not a valid {key}{_suggest(value, allowed)}.", where=path, field=field,
+                         fix=f"use one of: {', '.join(allowed)}." if allowed else first["msg"])
+    if kind == "missing":
+        return SpecError(f"the required key '{loc[-1]}' is missing.", where=path, field=field,
+                         fix=f"add {loc[-1]} = ... (see docs/specs.md).")
+    return SpecError(f"{first['msg']} (got {value!r}).", where=path, field=field,
+                     fix="correct the value (see docs/specs.md for the type of every key).")
+
+
+def _model_field(index: int, model: ModelTable, key: str) -> str:
+    return f"model[{index + 1}] (name = {model.name!r}).{key}"
+
+
+def _resolve_model(index: int, table: ModelTable, spec: RegressionSpec, path: Path) -> ModelConfig:
+    values: dict[str, Any] = {}
+    for key, builtin in BUILTIN_DEFAULTS.items():
+        own = getattr(table, key)
+        inherited = getattr(spec.defaults, key)
+        values[key] = own if own is not None else inherited if inherited is not None else builtin
+    estimator = table.estimator or spec.defaults.estimator
+    if estimator is None:
+        raise SpecError("the model has no estimator and [defaults] sets none.", where=path,
+                        field=_model_field(index, table, "estimator"),
+                        fix=f"add estimator = one of: {', '.join(ESTIMATOR_NAMES)}.")
+    try:
+        parsed = parse_formula(table.formula)
+    except FormulaError as err:
+        field = _model_field(index, table, "formula") + (f": {err.term}" if err.term else "")
+        raise SpecError(err.problem, where=path, field=field, fix=err.fix) from None
+    return ModelConfig(name=table.name, formula=parsed.text, parsed=parsed, estimator=estimator,
+                       effects=tuple(dict.fromkeys(values["effects"])), cov=values["cov"],
+                       small_sample=values["small_sample"], bandwidth=values["bandwidth"], weights=values["weights"],
+                       sample=values["sample"], drop_singletons=values["drop_singletons"],
+                       between_wls=values["between_wls"])
+
+
+def _check_model(index: int, table: ModelTable, model: ModelConfig, spec: RegressionSpec, path: Path) -> None:
+    def fail(key: str, problem: str, fix: str) -> None:
+        raise SpecError(problem, where=path, field=_model_field(index, table, key), fix=fix)
+
+    info = ESTIMATORS[model.estimator]
+    has_entity = spec.data is None or spec.data.entity is not None
+    has_time = spec.data is None or spec.data.time is not None
+    parsed = model.parsed
+    if model.estimator == "iv2sls" and not parsed.is_iv:
+        fail("formula", "estimator iv2sls needs instruments, but the formula has no IV bracket.",
+             "write the endogenous regressors and their instruments as y ~ 1 + x + [endogenous ~ instrument].")
+    if parsed.is_iv and model.estimator != "iv2sls":
+        fail("estimator", f"the formula has an IV bracket but the estimator is {model.estimator}.",
+             "use estimator = \"iv2sls\", or remove the bracket.")
+    if model.effects and not info.effects:
+        fail("effects", f"{model.estimator} cannot absorb fixed effects.",
+             "use estimator = \"panel_ols\" for fixed effects, or remove effects.")
+    if parsed.constant and not info.constant:
+        fail("formula", f"{model.estimator} has no constant (differencing removes it).",
+             "remove '1 +' from the formula.")
+    if info.panel and not (has_entity and has_time):
+        fail("estimator", f"{model.estimator} needs a panel, but [data] sets no "
+             f"{'entity' if not has_entity else 'time'}.",
+             "set [data] entity and time, or use estimator = \"ols\" / \"iv2sls\" for cross-section data.")
+    for dim in ("entity", "time"):
+        present = has_entity if dim == "entity" else has_time
+        if not present and (dim in model.effects):
+            fail("effects", f"{dim} effects need a {dim} index, but [data] sets no {dim}.",
+                 f"set {dim} = \"<column>\" in [data], or remove \"{dim}\" from effects.")
+    option = COV_OPTIONS[model.cov]
+    needed = set(option.clusters) | ({"entity", "time"} if option.needs_panel else set())
+    for dim in sorted(needed):
+        present = has_entity if dim == "entity" else has_time
+        if not present:
+            fail("cov", f"cov = \"{model.cov}\" needs a {dim} index, but [data] sets no {dim}.",
+                 f"set {dim} = \"<column>\" in [data], or choose a cov that does not use the {dim}: "
+                 f"{', '.join(k for k, o in COV_OPTIONS.items() if dim not in o.clusters and not o.needs_panel)}.")
+    if parsed.uses_time_operators and not (has_entity and has_time):
+        fail("formula", "lags, leads and differences (L., F., D.) need entity and time indexes.",
+             "set entity and time in [data], or remove the time operators.")
+    if model.bandwidth is not None and not option.kernel:
+        fail("bandwidth", f"bandwidth is used only by cov = \"driscoll_kraay\", not \"{model.cov}\".",
+             "remove bandwidth, or set cov = \"driscoll_kraay\".")
+    if option.kernel and model.estimator not in ("pooled_ols", "panel_ols", "first_difference"):
+        fail("cov", f"driscoll_kraay is available for pooled_ols, panel_ols and first_difference, "
+             f"not {model.estimator}.", "choose another cov or estimator.")
+    if model.estimator == "between_ols" and model.cov not in ("unadjusted", "robust", "cluster:entity"):
+        fail("cov", f"between_ols has one observation per entity; cov = \"{model.cov}\" is not defined for it.",
+             "use unadjusted, robust or cluster:entity.")
+    if model.between_wls and model.estimator != "between_ols":
+        fail("between_wls", "between_wls applies to estimator between_ols only.", "remove between_wls.")
+    if model.sample is not None and model.sample not in spec.samples:
+        known = ", ".join(spec.samples) or "(none defined)"
+        fail("sample", f"the named sample '{model.sample}' is not defined{_suggest(model.sample, spec.samples)}.",
+             f"define [samples.{model.sample}] or use one of: {known}.")
+
+
+def _check_spec(spec: RegressionSpec, models: tuple[ModelConfig, ...], path: Path) -> None:
+    names = [m.name for m in models]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise SpecError(f"two models are named '{duplicates[0]}'.", where=path, field="model.name",
+                        fix="give every [[model]] a different name (it heads the table column).")
+    if spec.data is not None:
+        suffix = Path(spec.data.path).suffix.lower()
+        if suffix not in DATA_SUFFIXES:
+            raise SpecError(f"cannot read '{spec.data.path}': unknown file type '{suffix}'.", where=path,
+                            field="data.path", fix=f"use a {', '.join(DATA_SUFFIXES)} file.")
+    for key, sample in [("sample", spec.sample)] + [(f"samples.{k}", v) for k, v in spec.samples.items()]:
+        if sample is not None and sample.years is not None and sample.years[0] > sample.years[1]:
+            raise SpecError(f"years = {list(sample.years)} runs backwards.", where=path, field=f"{key}.years",
+                            fix=f"write years = [{sample.years[1]}, {sample.years[0]}] (first, last; inclusive).")
+    if spec.order is not None:
+        terms = {t for m in models for t in m.parsed.regressor_names}
+        for term in spec.order:
+            if term not in terms:
+                raise SpecError(f"'{term}' is not a coefficient of any model{_suggest(term, terms)}.", where=path,
+                                field="order", fix=f"list only terms of the formulas: {', '.join(sorted(terms))}.")
+    if any(not 0 < s < 1 for s in spec.stars):
+        raise SpecError("star levels must lie strictly between 0 and 1.", where=path, field="stars",
+                        fix="write e.g. stars = [0.10, 0.05, 0.01].")
+
+
+def parse_spec_text(text: str, path: Path) -> LoadedSpec:
+    """Validate a spec's text; ``path`` is used for messages and to resolve the data path."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        line = getattr(err, "lineno", None)
+        raise SpecError(f"is not valid TOML: {getattr(err, 'msg', str(err))}.", where=path,
+                        field=f"line {line}" if line else "(syntax)",
+                        fix="correct the TOML syntax there (strings in double quotes, lists in [ ], one key = value "
+                            "per line).") from None
+    kind = raw.get("kind", "regression")
+    if kind not in SPEC_KINDS:
+        raise SpecError(f"unknown spec kind '{kind}'{_suggest(kind, SPEC_KINDS)}.", where=path, field="kind",
+                        fix=f"use one of: {', '.join(SPEC_KINDS)}.")
+    try:
+        spec = SPEC_KINDS[kind].model_validate(raw)
+    except ValidationError as err:
+        raise _validation_error(err, path, raw) from None
+    models = tuple(_resolve_model(i, table, spec, path) for i, table in enumerate(spec.model))
+    for i, (table, model) in enumerate(zip(spec.model, models)):
+        _check_model(i, table, model, spec, path)
+    _check_spec(spec, models, path)
+    return LoadedSpec(path=path, sha256=sha256_bytes(text.encode("utf-8")), spec=spec, models=models)
+
+
+def load_spec(path: str | os.PathLike) -> LoadedSpec:
+    """Read and validate one spec file, before any data are read."""
+    path = Path(path)
+    if not path.is_file():
+        raise SpecError("the spec file does not exist.", where=path, field="(file)",
+                        fix="check the path; specs live in specs/*.toml.")
+    try:
+        data = path.read_bytes()
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SpecError("the spec file is not UTF-8 text.", where=path, field="(file)",
+                        fix="save it as UTF-8.") from None
+    return parse_spec_text(text, path)
