@@ -23,7 +23,7 @@ from griparm_econ.config import DATA_ENV, Settings
 from griparm_econ.errors import DataError
 from griparm_econ.io import sha256_file
 from griparm_econ.sources import SourceFrame
-from griparm_econ.sources.worldbank_api import (ECONOMY_COLUMNS, TIDY_COLUMNS, WDI_DB, WGI_DB, LiveOptions,
+from griparm_econ.sources.worldbank_api import (EXACT_FLOATS, TIDY_COLUMNS, WDI_DB, WGI_DB, LiveOptions,
                                                 database_for, find_cached, find_cached_economies,
                                                 group_by_database, pull_database, pull_economies, read_cached,
                                                 read_economies_csv)
@@ -84,7 +84,7 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 def _read_series_file(path: str, mtime_ns: int, size: int) -> tuple[pd.DataFrame, str]:
     """The tidy rows of one file and its sha256 (memoised per file version: several stages read the same files)."""
     try:
-        frame = pd.read_csv(path, usecols=TIDY_COLUMNS, keep_default_na=False, float_precision="round_trip",
+        frame = pd.read_csv(path, usecols=TIDY_COLUMNS, keep_default_na=False, **EXACT_FLOATS,
                             dtype={"iso3": str, "indicator": str, "year": "int64", "value": "float64"})
     except (ValueError, KeyError) as exc:
         raise DataError(f"cannot read it as a tidy series table ({exc}).", where=path, field=",".join(TIDY_COLUMNS),
@@ -161,6 +161,7 @@ def _from_files(folder: Path, codes: Sequence[str], include_legacy: bool
     for code in sorted(found):
         holders = found[code]
         chosen = _choose_file(code, [spec for spec, _ in holders], vintages)
+        holders = [(spec, _remap_geo(spec, code, rows, notes)) for spec, rows in holders]
         rows = next(rows for spec, rows in holders if spec is chosen)
         if len(holders) > 1:
             others = "; ".join(f"{spec.name} ({_vintage_text(spec, code, vintages)}, {len(r)} rows)"
@@ -173,7 +174,6 @@ def _from_files(folder: Path, codes: Sequence[str], include_legacy: bool
             notes.append(f"{code}: in {chosen.name} ({_vintage_text(chosen, code, vintages)}, {len(rows)} rows) and "
                          f"{others}; took {chosen.name} whole ({reason}); vintages not spliced, so {left_out} "
                          f"country-years only in the older file(s) stay missing.")
-        rows = _remap_geo(chosen, code, rows, notes)
         parts.append(rows)
         entry = provenance_rows.setdefault(chosen.name, {"series": [], "rows": 0, "vintage": {}})
         entry["series"].append(code)

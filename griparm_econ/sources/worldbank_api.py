@@ -69,13 +69,35 @@ class LiveOptions:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "LiveOptions":
-        """Defaults, with the endpoint overridable by ``GRIPARM_WB_ENDPOINT`` (the tests' local server)."""
+        """Defaults, overridable by environment variables: ``GRIPARM_WB_ENDPOINT`` (e.g. the tests' local server),
+        ``GRIPARM_WB_TIMEOUT`` (seconds, connect and read), ``GRIPARM_WB_RETRIES``, ``GRIPARM_WB_BACKOFF`` (seconds
+        before the first retry) and ``GRIPARM_WB_PER_PAGE``."""
         environ = os.environ if environ is None else environ
-        endpoint = (environ.get(ENDPOINT_ENV) or DEFAULT_ENDPOINT).rstrip("/")
-        return cls(endpoint=endpoint)
+        changes: dict[str, Any] = {"endpoint": (environ.get(ENDPOINT_ENV) or DEFAULT_ENDPOINT).rstrip("/")}
+        for variable, fields, kind in _ENV_OPTIONS:
+            raw = (environ.get(variable) or "").strip()
+            if not raw:
+                continue
+            try:
+                value = kind(raw)
+                if value < 0 or (kind is int and variable.endswith("PER_PAGE") and value < 1):
+                    raise ValueError
+            except ValueError:
+                raise DataError(f"{variable}={raw!r} is not a valid {kind.__name__} >= 0.", where=variable,
+                                field=variable, fix=f"set {variable} to a number or unset it.") from None
+            changes.update({name: value for name in fields})
+        return cls(**changes)
 
     def backoff(self, attempt: int) -> float:
         return min(self.backoff_max, self.backoff_base * (2 ** attempt))
+
+
+_ENV_OPTIONS: tuple[tuple[str, tuple[str, ...], type], ...] = (
+    ("GRIPARM_WB_TIMEOUT", ("connect_timeout", "read_timeout"), float),
+    ("GRIPARM_WB_RETRIES", ("retries",), int),
+    ("GRIPARM_WB_BACKOFF", ("backoff_base",), float),
+    ("GRIPARM_WB_PER_PAGE", ("per_page",), int),
+)
 
 
 def database_for(code: str) -> int:
@@ -108,10 +130,14 @@ def tidy_csv_text(rows: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
+# Parse each value to exactly the double its text denotes: pandas 3's default parser does; pandas 2 needs
+# "round_trip" (an option pandas 3 deprecates).
+EXACT_FLOATS: dict[str, str] = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
+
+
 def read_tidy_csv(path: Path) -> pd.DataFrame:
-    # round_trip: parse each value to exactly the double its text denotes.
     frame = pd.read_csv(path, dtype={"iso3": str, "indicator": str, "year": "int64", "value": "float64"},
-                        keep_default_na=False, float_precision="round_trip")
+                        keep_default_na=False, **EXACT_FLOATS)
     return frame[TIDY_COLUMNS]
 
 
