@@ -7,6 +7,7 @@ an atomic rename. A renderer that fails therefore leaves no file, new or half-wr
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
@@ -14,7 +15,7 @@ import pandas as pd
 
 from griparm_econ.estimation.results import TableResult
 from griparm_econ.errors import GriparmError
-from griparm_econ.io import atomic_write_bytes
+from griparm_econ.io import atomic_path
 from griparm_econ.report.formats import render_csv, render_html, render_latex, render_markdown
 from griparm_econ.report.grid import Grid, build_frame_grid, build_regression_grid
 from griparm_econ.report.word import render_docx
@@ -44,11 +45,18 @@ def _check_stem(stem: str, where: str) -> None:
 
 
 def write_grid(grid: Grid, out_dir: Path) -> list[Path]:
-    """Render all formats first, then write them; returns the paths in the order .tex, .html, .md, .csv, .docx."""
-    renderers = _renderers()
-    rendered = {suffix: render(grid) for suffix, render in renderers.items()}
+    """Render all formats, stage every file, then rename them all; returns the paths (.tex .html .md .csv .docx).
+
+    Nothing is renamed into place until all five temporary files are complete, so a failure in any renderer or
+    any write leaves the folder as it was (no new table, no temporary file).
+    """
+    rendered = {suffix: render(grid) for suffix, render in _renderers().items()}
     folder = Path(out_dir) / TABLES_DIR
-    return [atomic_write_bytes(folder / f"{grid.stem}{suffix}", data) for suffix, data in rendered.items()]
+    targets = [folder / f"{grid.stem}{suffix}" for suffix in rendered]
+    with ExitStack() as staged:
+        for target, data in zip(targets, rendered.values()):
+            staged.enter_context(atomic_path(target)).write_bytes(data)
+    return targets
 
 
 def write_table(table: TableResult, out_dir: Path) -> list[Path]:

@@ -15,8 +15,9 @@ from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
+from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.oxml.ns import qn
-from docx.shared import Pt
+from docx.shared import Emu, Pt
 
 from griparm_econ.report.grid import Grid, Row
 
@@ -48,8 +49,8 @@ def _fill(cell, text: str, stars: str = "", *, align=WD_ALIGN_PARAGRAPH.CENTER, 
     paragraph = cell.paragraphs[0]
     paragraph.alignment = align
     paragraph.paragraph_format.space_after = Pt(0)
-    run = paragraph.add_run(text)
-    run.font.size = Pt(size)
+    if text:
+        paragraph.add_run(text).font.size = Pt(size)
     if stars:
         mark = paragraph.add_run(stars)
         mark.font.size = Pt(size)
@@ -91,10 +92,16 @@ def render_docx(grid: Grid) -> bytes:
     core.revision = 1
     document.styles["Normal"].font.size = Pt(10)
 
+    # The template's thumbnail is a picture of an empty page; a stale preview is worse than none.
+    package_rels = document.part.package.rels
+    for rel_id in [key for key, rel in package_rels.items() if rel.reltype == RELATIONSHIP_TYPE.THUMBNAIL]:
+        package_rels.pop(rel_id)
+
+    section = document.sections[0]
     if grid.n_columns > _WIDE_TABLE:
-        section = document.sections[0]
         section.orientation = WD_ORIENT.LANDSCAPE
         section.page_width, section.page_height = section.page_height, section.page_width
+    text_width = section.page_width - section.left_margin - section.right_margin
 
     document.add_paragraph(grid.title, style="Caption")
     rows = _rows_with_rules(grid)
@@ -128,6 +135,18 @@ def render_docx(grid: Grid) -> bytes:
                 rule(cell, "bottom", _LIGHT)
     for tc, edges in rules.values():
         _set_rules(tc, edges)
+    # Labels need more room than numbers: the stub column gets a third of the width (a quarter in wide tables).
+    stub_width = int(text_width * (0.34 if grid.n_columns <= 4 else 0.25))
+    data_width = (int(text_width) - stub_width) // max(grid.n_columns, 1)
+    table.autofit = False
+    for index, column in enumerate(table.columns):
+        column.width = Emu(stub_width if index == 0 else data_width)
+    for row in table.rows:
+        column = 0
+        for tc in row._tr.tc_lst:      # one element per merged cell, however many grid columns it covers
+            span = tc.grid_span
+            tc.width = Emu((stub_width + data_width * (span - 1)) if column == 0 else data_width * span)
+            column += span
 
     for i, note in enumerate(grid.notes):
         paragraph = document.add_paragraph()

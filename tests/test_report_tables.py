@@ -1,0 +1,417 @@
+"""Table writers: esttab conventions, escaping, valid HTML/Word/LaTeX, identical bytes, no partial files.
+
+Every table here is built from synthetic ModelResult objects written out in the test, so the expected cell texts
+follow from the numbers given (and from esttab's conventions), not from an earlier run of the writer.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import docx
+import pandas as pd
+import pytest
+
+from griparm_econ.errors import GriparmError
+from griparm_econ.estimation.results import ModelResult, TableResult
+from griparm_econ.report import tables as tables_module
+from griparm_econ.report.grid import (build_frame_grid, build_regression_grid, format_count, format_number,
+                                      significance_stars, star_legend)
+from griparm_econ.report.labels import plural, term_label
+from griparm_econ.report.tables import write_frame_table, write_table
+
+SUFFIXES = (".tex", ".html", ".md", ".csv", ".docx")
+
+
+def make_model(name: str, params: dict, std_errors: dict, pvalues: dict, **extra) -> ModelResult:
+    fields = dict(estimator="panel_ols", dependent="log_exports", formula="log_exports ~ restriction",
+                  cov="cluster:entity", cov_label="Clustered (country)", nobs=1234, entity_label="Country",
+                  time_label="Year")
+    fields.update(extra)
+    return ModelResult(name=name, params=params, std_errors=std_errors, pvalues=pvalues,
+                       tstats={term: params[term] / std_errors[term] for term in params}, cov_matrix={}, **fields)
+
+
+def make_table(**extra) -> TableResult:
+    fixed_effects = make_model(
+        "Two-way FE",
+        {"restriction": 0.1234, "L.capacity": -0.00001, "restriction:capacity": -1.5, "Intercept": 2.0},
+        {"restriction": 0.0512, "L.capacity": 0.2, "restriction:capacity": 0.5, "Intercept": 0.25},
+        {"restriction": 0.0499, "L.capacity": 0.5, "restriction:capacity": 0.0099, "Intercept": 0.10},
+        effects=("entity", "time"), rsquared=0.91, rsquared_within=0.2345, n_entities=150, n_clusters=150,
+        clusters_by_dim={"entity": 150}, years=(2000, 2022), nobs=3150, n_singletons_dropped=3,
+        bootstrap={"restriction": {"pvalue": 0.061, "ci_low": -0.01, "ci_high": 0.25, "B": 999}})
+    random_effects = make_model(
+        "Random effects",
+        {"Intercept": 1.0, "restriction": 0.2, "F.capacity": 3.0, "L2.capacity": 0.5},
+        {"Intercept": 0.1, "restriction": 0.1, "F.capacity": 1.0, "L2.capacity": 0.25},
+        {"Intercept": 0.0, "restriction": 0.05, "F.capacity": 0.0999, "L2.capacity": 0.01},
+        estimator="random_effects", rsquared=0.3456, n_entities=150, nobs=12345,
+        stats={"hausman_pvalue": 0.006, "hausman_chi2": 12.345, "zeta_custom": 1.5},
+        notes=("Swamy-Arora variance components.",))
+    fields = dict(stem="baseline", title="Export restrictions and exports", spec_path="specs/baseline.toml",
+                  spec_sha256="0123456789abcdef" * 4, data_path="data/panel.parquet",
+                  data_sha256="fedcba9876543210" * 4, models=(fixed_effects, random_effects),
+                  labels={"restriction": "Export restriction", "capacity": "State capacity",
+                          "log_exports": "Log exports"},
+                  notes=("Sample: 2000-2022.",))
+    fields.update(extra)
+    return TableResult(**fields)
+
+
+def grid_text(grid) -> dict[str, list[str]]:
+    """Stub -> displayed cells, for rows with a stub."""
+    return {row.stub: grid.expanded(row) for row in grid.rows() if row.stub}
+
+
+def row_after(grid, stub: str) -> list[str]:
+    rows = list(grid.rows())
+    for i, row in enumerate(rows):
+        if row.stub == stub:
+            return grid.expanded(rows[i + 1])
+    raise AssertionError(stub)
+
+
+# -------------------------------------------------------------------------------------------- numbers, stars
+
+@pytest.mark.parametrize("pvalue, stars", [
+    (0.10, ""), (0.0999, "*"), (0.05, "*"), (0.0499, "**"), (0.01, "**"), (0.0099, "***"), (0.0, "***"),
+    (0.5, ""), (float("nan"), ""), (None, ""),
+])
+def test_stars_are_strict_at_each_level(pvalue, stars):
+    assert significance_stars(pvalue, (0.10, 0.05, 0.01)) == stars
+
+
+def test_star_legend_and_custom_levels():
+    assert star_legend((0.10, 0.05, 0.01)) == "* p<0.10, ** p<0.05, *** p<0.01"
+    assert star_legend((0.01, 0.05, 0.001)) == "* p<0.05, ** p<0.01, *** p<0.001"
+    assert significance_stars(0.004, (0.05, 0.01, 0.001)) == "**"
+
+
+@pytest.mark.parametrize("value, digits, text", [
+    (-0.0001, 3, "0.000"), (-0.0004999, 3, "0.000"), (-0.0005001, 3, "-0.001"), (0.12345, 2, "0.12"),
+    (-1.5, 3, "-1.500"), (float("nan"), 3, ""), (None, 3, ""), (2.0, 0, "2"), (-0.4, 0, "0"),
+])
+def test_fixed_decimals_never_negative_zero(value, digits, text):
+    assert format_number(value, digits) == text
+
+
+def test_counts_have_thousands_separators():
+    assert format_count(1234567) == "1,234,567"
+    assert format_count(None) == ""
+
+
+# ---------------------------------------------------------------------------------------------- term labels
+
+def test_term_labels_for_lags_leads_and_interactions():
+    labels = {"capacity": "State capacity", "restriction": "Export restriction"}
+    assert term_label("L.capacity", labels) == "State capacity (t-1)"
+    assert term_label("L2.capacity", labels) == "State capacity (t-2)"
+    assert term_label("F.capacity", labels) == "State capacity (t+1)"
+    assert term_label("restriction:capacity", labels) == "Export restriction × State capacity"
+    assert term_label("restriction:L.capacity", labels) == "Export restriction × State capacity (t-1)"
+    assert term_label("unlabelled_term", labels) == "unlabelled_term"
+    assert term_label("Intercept", labels) == "Constant"
+    assert term_label("C(region)[T.Asia]", {"region": "Region"}) == "Region = Asia"
+    # An exact label always wins over the rules.
+    assert term_label("L.capacity", {**labels, "L.capacity": "Lagged capacity"}) == "Lagged capacity"
+
+
+def test_plural_of_entity_labels():
+    assert plural("Country") == "Countries"
+    assert plural("Firm") == "Firms"
+    assert plural("Entity") == "Entities"
+    assert plural("Day") == "Days"
+
+
+# ---------------------------------------------------------------------------------------- regression grid
+
+def test_header_columns_models_and_dependent_variable():
+    grid = build_regression_grid(make_table())
+    dependent, numbers, names = grid.header
+    assert dependent.stub == "Dependent variable:"
+    assert [(c.text, c.span) for c in dependent.cells] == [("Log exports", 2)]
+    assert [c.text for c in numbers.cells] == ["(1)", "(2)"]
+    assert [c.text for c in names.cells] == ["Two-way FE", "Random effects"]
+
+
+def test_coefficients_with_stars_and_standard_errors_below():
+    grid = build_regression_grid(make_table())
+    cells = grid_text(grid)
+    assert cells["Export restriction"] == ["0.123**", "0.200*"]
+    assert row_after(grid, "Export restriction") == ["(0.051)", "(0.100)"]
+    assert cells["State capacity (t-1)"] == ["0.000", ""]
+    assert row_after(grid, "State capacity (t-1)") == ["(0.200)", ""]
+    assert cells["Export restriction × State capacity"] == ["-1.500***", ""]
+    assert cells["State capacity (t+1)"] == ["", "3.000*"]
+    assert cells["State capacity (t-2)"] == ["", "0.500**"]
+    assert cells["Constant"] == ["2.000", "1.000***"]
+
+
+def test_default_order_is_first_seen_with_constant_last():
+    grid = build_regression_grid(make_table())
+    coefficient_stubs = [row.stub for row in grid.panels[0] if row.kind == "coef"]
+    assert coefficient_stubs == ["Export restriction", "State capacity (t-1)", "Export restriction × State capacity",
+                                 "State capacity (t+1)", "State capacity (t-2)", "Constant"]
+
+
+def test_order_selects_and_orders_terms():
+    grid = build_regression_grid(make_table(order=("L.capacity", "restriction", "not_in_any_model")))
+    assert [row.stub for row in grid.panels[0] if row.kind == "coef"] == ["State capacity (t-1)",
+                                                                         "Export restriction"]
+
+
+def test_bottom_panel_fixed_effects_fit_and_sample():
+    grid = build_regression_grid(make_table())
+    cells = grid_text(grid)
+    assert cells["Country FE"] == ["Yes", "No"]
+    assert cells["Year FE"] == ["Yes", "No"]
+    assert cells["Observations"] == ["3,150", "12,345"]
+    # The entity-FE model reports its within R-squared, the RE model its R-squared, each under its own label.
+    assert cells["Within R-squared"] == ["0.234", ""]
+    assert cells["R-squared"] == ["", "0.346"]
+    assert cells["Countries"] == ["150", "150"]
+    assert cells["Clusters (Country)"] == ["150", ""]
+    assert cells["Standard errors"] == ["Clustered (country)", "Clustered (country)"]
+    assert cells["Estimator"] == ["Panel OLS", "Random effects"]
+    assert cells["Years"] == ["2000–2022", ""]
+    assert cells["Bootstrap p-value: Export restriction"] == ["0.061", ""]
+    assert cells["Bootstrap replications"] == ["999", ""]
+
+
+def test_extra_statistics_in_fixed_labelled_order():
+    grid = build_regression_grid(make_table())
+    stubs = [row.stub for row in grid.panels[-1]]
+    hausman = [stubs.index("Hausman χ²"), stubs.index("Hausman p-value"), stubs.index("Zeta custom")]
+    assert hausman == sorted(hausman)
+    assert grid_text(grid)["Hausman χ²"] == ["", "12.345"]
+
+
+def test_no_fixed_effect_rows_when_no_model_absorbs_effects():
+    table = make_table()
+    pooled = make_table(models=(table.models[1],))
+    assert not any(row.stub.endswith(" FE") for row in build_regression_grid(pooled).rows())
+
+
+def test_notes_legend_table_model_notes_and_provenance():
+    grid = build_regression_grid(make_table())
+    assert grid.notes[0] == "* p<0.10, ** p<0.05, *** p<0.01"
+    assert grid.notes[1] == "Standard errors in parentheses."
+    assert "Sample: 2000-2022." in grid.notes
+    assert "(1) 3 singleton observations dropped." in grid.notes
+    assert "(2) Swamy-Arora variance components." in grid.notes
+    assert "specs/baseline.toml" in grid.provenance
+    assert "0123456789ab" in grid.provenance and "fedcba987654" in grid.provenance
+    assert "0123456789abc" not in grid.provenance
+
+
+def test_digits_follow_the_table():
+    grid = build_regression_grid(make_table(digits=2))
+    assert grid_text(grid)["Export restriction"] == ["0.12**", "0.20*"]
+
+
+# ------------------------------------------------------------------------------------------ written files
+
+def test_writes_five_files_atomically_named(tmp_path):
+    paths = write_table(make_table(), tmp_path)
+    assert [p.name for p in paths] == [f"baseline{s}" for s in SUFFIXES]
+    assert all(p.parent == tmp_path / "tables" and p.stat().st_size > 0 for p in paths)
+    assert sorted(p.name for p in (tmp_path / "tables").iterdir()) == sorted(p.name for p in paths)
+
+
+def test_every_format_shows_the_same_numbers(tmp_path):
+    paths = dict(zip(SUFFIXES, write_table(make_table(), tmp_path)))
+    for suffix in (".tex", ".html", ".md", ".csv"):
+        text = paths[suffix].read_text(encoding="utf-8")
+        for number in ("0.123", "(0.051)", "1.500", "3,150", "12,345", "0.234", "0.346", "12.345"):
+            assert number in text, (suffix, number)
+    csv_rows = list(csv.reader(io.StringIO(paths[".csv"].read_text(encoding="utf-8"))))
+    assert ["Export restriction", "0.123**", "0.200*"] in csv_rows
+    assert ["", "(0.051)", "(0.100)"] in csv_rows
+
+
+def test_output_is_byte_identical_across_runs_and_folders(tmp_path):
+    first = write_table(make_table(), tmp_path / "a")
+    first_bytes = [p.read_bytes() for p in first]
+    second = write_table(make_table(), tmp_path / "a")
+    third = write_table(make_table(), tmp_path / "b")
+    assert [p.read_bytes() for p in second] == first_bytes
+    assert [p.read_bytes() for p in third] == first_bytes
+    frame = pd.DataFrame({"mean": [1.0, 2.5]}, index=["CHN", "BRA"])
+    one = [p.read_bytes() for p in write_frame_table(frame, stem="d", title="D", out_dir=tmp_path / "c")]
+    two = [p.read_bytes() for p in write_frame_table(frame, stem="d", title="D", out_dir=tmp_path / "d")]
+    assert one == two
+
+
+SPECIAL_LABEL = "Share_of 100% R&D #1 {x} $ ~ ^ \\ <b>"
+
+
+def special_table() -> TableResult:
+    return make_table(labels={"restriction": SPECIAL_LABEL, "log_exports": "Log exports"},
+                      title="Costs & benefits_100%")
+
+
+def test_latex_escapes_every_special_character(tmp_path):
+    tex = write_table(special_table(), tmp_path)[0].read_text(encoding="utf-8")
+    assert (r"Share\_of 100\% R\&D \#1 \{x\} \$ \textasciitilde{} \textasciicircum{} \textbackslash{} $<$b$>$"
+            in tex)
+    assert r"\caption{Costs \& benefits\_100\%}" in tex
+    assert r"\label{tab:baseline}" in tex
+    for rule in (r"\toprule", r"\midrule", r"\bottomrule"):
+        assert rule in tex
+    assert r"0.123$^{**}$" in tex and r"$-$1.500$^{***}$" in tex
+
+
+def test_html_is_valid_accessible_and_escaped(tmp_path):
+    page = write_table(special_table(), tmp_path)[1].read_text(encoding="utf-8")
+
+    class Checker(HTMLParser):
+        void = {"meta", "br", "link", "img", "hr", "input"}
+
+        def __init__(self):
+            super().__init__()
+            self.stack, self.seen, self.th_without_scope, self.texts = [], [], 0, []
+
+        def handle_starttag(self, tag, attrs):
+            attributes = dict(attrs)
+            self.seen.append((tag, attributes))
+            if tag == "th" and "scope" not in attributes:
+                self.th_without_scope += 1
+            if tag not in self.void:
+                self.stack.append(tag)
+
+        def handle_endtag(self, tag):
+            assert self.stack and self.stack[-1] == tag, (self.stack[-3:], tag)
+            self.stack.pop()
+
+        def handle_data(self, data):
+            self.texts.append(data)
+
+    checker = Checker()
+    checker.feed(page)
+    checker.close()
+    assert page.startswith("<!DOCTYPE html>")
+    assert checker.stack == []
+    tags = [tag for tag, _ in checker.seen]
+    for required in ("html", "head", "meta", "title", "style", "body", "table", "caption", "thead", "tbody",
+                     "tfoot"):
+        assert required in tags, required
+    assert dict(checker.seen)["html"]["lang"] == "en"
+    assert any(a.get("charset") == "utf-8" for tag, a in checker.seen if tag == "meta")
+    assert checker.th_without_scope == 0
+    assert SPECIAL_LABEL in "".join(checker.texts)          # escaped in the source, intact once parsed
+    assert "<b>" not in page
+
+
+def test_markdown_pipe_table_with_title_and_notes(tmp_path):
+    text = write_table(special_table(), tmp_path)[2].read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert lines[0] == r"Table: Costs & benefits\_100%"
+    table_lines = [line for line in lines if line.startswith("|")]
+    assert len({line.count(" | ") for line in table_lines if "\\|" not in line}) == 1   # same number of columns
+    assert table_lines[1] == "| :--- | :---: | :---: |"
+    assert r"\* p\<0.10, \*\* p\<0.05, \*\*\* p\<0.01" in lines
+    assert r"Share\_of 100% R&D \#1 {x} \$ \~ ^ \\ \<b\>" in text
+
+
+def test_docx_reads_back_with_the_grid_texts(tmp_path):
+    table = make_table()
+    path = write_table(table, tmp_path)[4]
+    document = docx.Document(str(path))
+    assert document.paragraphs[0].text == table.title
+    word_rows = [[cell.text for cell in row.cells] for row in document.tables[0].rows]
+    grid = build_regression_grid(table)
+    # A spanning header is one merged cell, which python-docx repeats under each column it covers.
+    expected = [[row.stub] + [cell.display for cell in row.cells for _ in range(cell.span)] for row in grid.rows()]
+    assert word_rows == expected
+    notes = "\n".join(p.text for p in document.paragraphs[1:])
+    assert "* p<0.10, ** p<0.05, *** p<0.01" in notes and "fedcba987654" in notes
+    assert document.core_properties.created.year == 2000
+
+
+@pytest.mark.parametrize("broken", ["render_markdown", "render_docx"])
+def test_a_failing_renderer_leaves_no_file(tmp_path, monkeypatch, broken):
+    def explode(grid):
+        raise RuntimeError("renderer failed")
+
+    monkeypatch.setattr(tables_module, broken, explode)
+    with pytest.raises(RuntimeError):
+        write_table(make_table(), tmp_path)
+    folder = tmp_path / "tables"
+    assert not folder.exists() or list(folder.iterdir()) == []
+
+
+def test_a_failing_write_leaves_previous_tables_and_no_temporary_file(tmp_path, monkeypatch):
+    paths = write_table(make_table(), tmp_path)
+    before = {p.name: p.read_bytes() for p in paths}
+    real_write_bytes = Path.write_bytes
+
+    def fail_on_markdown(self, data):
+        if ".md." in self.name:
+            raise OSError("disk full")
+        return real_write_bytes(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", fail_on_markdown)
+    with pytest.raises(OSError):
+        write_table(make_table(title="A new title"), tmp_path)
+    after = {p.name: p.read_bytes() for p in (tmp_path / "tables").iterdir()}
+    assert after == before
+
+
+def test_table_without_models_is_one_clear_error(tmp_path):
+    with pytest.raises(GriparmError, match="no models"):
+        write_table(make_table(models=()), tmp_path)
+
+
+# ------------------------------------------------------------------------------------------- frame tables
+
+def test_frame_table_with_grouped_columns_and_digits(tmp_path):
+    columns = pd.MultiIndex.from_tuples([("Rare earths", "2000-2009"), ("Rare earths", "2010-2019"),
+                                         ("Cobalt", "2010-2019")])
+    frame = pd.DataFrame([[0.5, 0.6, 1234.5], [0.25, -0.00001, None]], index=["CHN", "BRA"], columns=columns)
+    grid = build_frame_grid(frame, stem="shares", title="Shares", index_label="Country",
+                            digits={"2010-2019": 1, ("Rare earths", "2000-2009"): 2})
+    groups, names = grid.header
+    assert [(c.text, c.span) for c in groups.cells] == [("Rare earths", 2), ("Cobalt", 1)]
+    assert names.stub == "Country" and [c.text for c in names.cells] == ["2000-2009", "2010-2019", "2010-2019"]
+    assert grid_text(grid)["CHN"] == ["0.50", "0.6", "1,234.5"]
+    assert grid_text(grid)["BRA"] == ["0.25", "0.0", ""]
+    paths = write_frame_table(frame, stem="shares", title="Shares", out_dir=tmp_path, notes=("Source: USGS.",))
+    assert [p.suffix for p in paths] == list(SUFFIXES)
+    assert r"\multicolumn{2}{c}{Rare earths}" in paths[0].read_text(encoding="utf-8")
+    assert 'colspan="2"' in paths[1].read_text(encoding="utf-8")
+
+
+def test_frame_table_column_groups_argument_and_value_types():
+    frame = pd.DataFrame({"n": [1200, 3], "mean": [1.5, 2.0], "label": ["a", "b"], "flag": [True, False]},
+                         index=pd.Index(["x", "y"], name="var"))
+    grid = build_frame_grid(frame, stem="d", title="D", column_groups=[("Counts", 1), ("Moments", 1)])
+    assert [(c.text, c.span) for c in grid.header[0].cells] == [("Counts", 1), ("Moments", 1), ("", 1), ("", 1)]
+    assert grid_text(grid)["x"] == ["1,200", "1.500", "a", "Yes"]
+    mapped = build_frame_grid(frame, stem="d", title="D", column_groups={"Summary": ["n", "mean"]})
+    assert [(c.text, c.span) for c in mapped.header[0].cells] == [("Summary", 2), ("", 1), ("", 1)]
+
+
+# ----------------------------------------------------------------------------------------- LaTeX compiles
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="no TeX engine installed")
+def test_latex_compiles_in_a_minimal_document(tmp_path):
+    regression = write_table(special_table(), tmp_path)[0]
+    frame = pd.DataFrame([[0.5, 12345.0]], index=["CHN"],
+                         columns=pd.MultiIndex.from_tuples([("Rare earths", "share"), ("Rare earths", "tonnes")]))
+    descriptive = write_frame_table(frame, stem="shares", title="Shares", out_dir=tmp_path, notes=("Note & 5%",))[0]
+    document = tmp_path / "document.tex"
+    document.write_text("\\documentclass{article}\n\\usepackage{booktabs,graphicx}\n\\begin{document}\n"
+                        f"\\input{{tables/{regression.name}}}\n\\input{{tables/{descriptive.name}}}\n"
+                        "\\end{document}\n", encoding="utf-8")
+    done = subprocess.run(["pdflatex", "-halt-on-error", "-interaction=nonstopmode", "-no-shell-escape",
+                           document.name], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    log = (tmp_path / "document.log").read_text(encoding="latin-1")
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert "Missing character" not in log
+    assert (tmp_path / "document.pdf").stat().st_size > 0
