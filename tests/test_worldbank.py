@@ -294,6 +294,8 @@ def test_unknown_series_fails_at_once_naming_it(server, options, settings):
     assert "XX.NOT.REAL" in str(caught.value) and "Invalid value" in str(caught.value)
     assert server.request_count == 1                    # the API's own refusal is not retried
     assert _cache_entries(settings) == []
+    with pytest.raises(DownloadError, match="GOV_WGI_"):  # a refused WGI code points at the July-2026 renaming
+        load_indicators(settings, ["XX.EST"], options=options)
 
 
 def test_interrupted_cache_write_leaves_nothing(server, options, settings, monkeypatch):
@@ -319,6 +321,14 @@ def test_offline_without_data_or_cache_is_one_error_naming_griparm_data(server, 
     assert server.request_count == 0
     with pytest.raises(DataError, match=DATA_ENV):
         load_economies(offline)
+
+
+def test_data_directory_without_worldbank_folder_is_an_error(server, options, tmp_path):
+    settings = Settings(data_dir=tmp_path, work_dir=tmp_path / "work")
+
+    with pytest.raises(DataError, match="worldbank/ folder"):
+        load_indicators(settings, ["SP.POP.TOTL"], options=options)
+    assert server.request_count == 0
 
 
 # ------------------------------------------------------------------------------------------------ real snapshot

@@ -282,7 +282,8 @@ def load_indicators(settings: Settings, codes: Sequence[str], *, include_legacy:
     Files of the data directory's worldbank/ folder first; codes they lack (all codes without a data directory)
     from a valid cache, else pulled live (WGI ``*.EST`` from database 3, the rest from database 2) unless offline.
     """
-    codes = sorted({str(code).strip() for code in codes if str(code).strip()})
+    # World Bank codes are upper case in the files and the API alike.
+    codes = sorted({str(code).strip().upper() for code in codes if str(code).strip()})
     if not codes:
         return SourceFrame(SOURCE_NAME, pd.DataFrame(columns=TIDY_COLUMNS).pipe(_tidy))
     folder = _worldbank_folder(settings)

@@ -291,13 +291,15 @@ def _is_transient(exc: BaseException) -> bool:
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, requests.exceptions.Timeout):
         return f"timed out ({type(exc).__name__})"
+    if isinstance(exc, _BadPage):
+        return f"malformed response: {exc}"
     if isinstance(exc, wbgapi.APIError):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"
 
 
 def _with_retries(what: str, url: str, options: LiveOptions, attempt_once: Callable[[], Any],
-                  echo: Callable[[str], None] | None) -> Any:
+                  echo: Callable[[str], None] | None, refusal_hint: str = "") -> Any:
     last: BaseException | None = None
     for attempt in range(options.retries + 1):
         try:
@@ -307,7 +309,7 @@ def _with_retries(what: str, url: str, options: LiveOptions, attempt_once: Calla
                 if isinstance(exc, (wbgapi.APIError, *_CONFIG_ERRORS)):
                     raise DownloadError(f"the World Bank API refused the request for {what}: {_describe(exc)}.",
                                         where=url, field=what,
-                                        fix="check the series codes and the endpoint "
+                                        fix=f"check the series codes{refusal_hint} and the endpoint "
                                             f"({ENDPOINT_ENV}); or set GRIPARM_DATA to a folder with worldbank/ "
                                             "files.") from exc
                 raise
@@ -383,7 +385,9 @@ def pull_database(cache_dir: Path, db: int, codes: Sequence[str], options: LiveO
     what = f"database {db} series {', '.join(codes)}"
     if echo:
         echo(f"World Bank API: pulling {what} from {options.endpoint}")
-    frame, recorder = _with_retries(what, url, options, lambda: _pull_once(db, codes, options), echo)
+    hint = ("; the World Bank announced new GOV_WGI_* codes for the WGI in July 2026: map the code in "
+            "API_SERIES_ID (griparm_econ/sources/worldbank_api.py)" if db == WGI_DB else "")
+    frame, recorder = _with_retries(what, url, options, lambda: _pull_once(db, codes, options), echo, hint)
     missing = sorted(set(codes) - set(frame["indicator"]))
     if missing:
         raise DownloadError(f"the World Bank API returned no observations for {', '.join(missing)}.",
