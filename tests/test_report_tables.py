@@ -415,3 +415,31 @@ def test_latex_compiles_in_a_minimal_document(tmp_path):
     assert done.returncode == 0, done.stdout[-2000:]
     assert "Missing character" not in log
     assert (tmp_path / "document.pdf").stat().st_size > 0
+
+
+def test_model_notes_already_in_the_table_notes_are_not_repeated():
+    table = make_table()
+    note = table.models[1].notes[0]
+    grid = build_regression_grid(make_table(notes=("Sample: 2000-2022.", note)))
+    assert sum(note in text for text in grid.notes) == 1
+    singled = make_table(notes=("Two-way FE: 3 singleton countries dropped.",))
+    assert not any("singleton observations" in text for text in build_regression_grid(singled).notes)
+
+
+def test_estimator_statistics_as_the_estimation_package_names_them():
+    base = make_table().models[0]
+    iv = make_model("2SLS", {"restriction": 0.5}, {"restriction": 0.2}, {"restriction": 0.02}, estimator="iv2sls",
+                    endogenous=("restriction",), instruments=("neighbour_restriction",),
+                    stats={"first_stage_f:restriction": 23.4567, "f_stat": 5.0})
+    random_effects = make_model("RE", {"restriction": 0.5}, {"restriction": 0.2}, {"restriction": 0.02},
+                                estimator="random_effects", stats={"sigma_u": 0.5, "sigma_e": 0.25,
+                                                                   "theta_mean": 0.8})
+    grid = build_regression_grid(make_table(models=(base, iv, random_effects)))
+    cells = grid_text(grid)
+    assert cells["First-stage F: Export restriction"] == ["", "23.457", ""]
+    assert cells["F statistic"] == ["", "5.000", ""]
+    assert cells["σ (country effect)"] == ["", "", "0.500"]
+    stubs = [row.stub for row in grid.panels[-1]]
+    assert stubs.index("F statistic") < stubs.index("First-stage F: Export restriction") < stubs.index(
+        "σ (country effect)") < stubs.index("σ (idiosyncratic error)") < stubs.index("θ (mean)")
+    assert "(2) Instrumented: Export restriction; instruments: neighbour_restriction." in grid.notes

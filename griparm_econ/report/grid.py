@@ -117,7 +117,8 @@ _ESTIMATOR_LABELS = {
     "ols": "OLS",
 }
 
-# Extra statistics in a fixed order with their printed names; anything else follows alphabetically.
+# Extra statistics in a fixed order with their printed names; anything else follows alphabetically. A key may carry a
+# term after a colon ("first_stage_f:restriction"), printed as "First-stage F: <label of the term>".
 _KNOWN_STATS: tuple[tuple[str, str], ...] = (
     ("f_stat", "F statistic"),
     ("F", "F statistic"),
@@ -133,6 +134,10 @@ _KNOWN_STATS: tuple[tuple[str, str], ...] = (
     ("sargan_pvalue", "Sargan p-value"),
     ("wu_hausman", "Wu-Hausman statistic"),
     ("wu_hausman_pvalue", "Wu-Hausman p-value"),
+    ("sigma_u", "σ ({entity} effect)"),
+    ("sigma_e", "σ (idiosyncratic error)"),
+    ("theta_mean", "θ (mean)"),
+    ("rho", "ρ (share of variance from {entity} effect)"),
     ("loglik", "Log likelihood"),
     ("aic", "AIC"),
     ("bic", "BIC"),
@@ -140,19 +145,22 @@ _KNOWN_STATS: tuple[tuple[str, str], ...] = (
 _COUNT_STATS_SUFFIXES = ("_df", "_n", "_count")
 
 
-def _stat_label(key: str, labels: Mapping[str, str]) -> str:
+def _stat_label(key: str, labels: Mapping[str, str], entity_label: str) -> str:
     if key in labels:
         return labels[key]
+    base, _, term = key.partition(":")
     known = dict(_KNOWN_STATS)
-    if key in known:
-        return known[key]
-    text = key.replace("_", " ").strip()
-    return text[:1].upper() + text[1:]
+    if base in known:
+        text = known[base].format(entity=entity_label.lower())
+    else:
+        text = base.replace("_", " ").strip()
+        text = text[:1].upper() + text[1:]
+    return f"{text}: {term_label(term, labels)}" if term else text
 
 
 def _stat_order(keys: Iterable[str]) -> list[str]:
     rank = {key: i for i, (key, _) in enumerate(_KNOWN_STATS)}
-    return sorted(set(keys), key=lambda key: (rank.get(key, len(rank)), key))
+    return sorted(set(keys), key=lambda key: (rank.get(key.partition(":")[0], len(rank)), key))
 
 
 def _ordered_terms(table: TableResult) -> list[str]:
@@ -205,11 +213,17 @@ def _dim_label(dim: str, models: Sequence[ModelResult]) -> str:
 
 
 def _model_notes(table: TableResult) -> list[str]:
-    """Each model's own notes, prefixed by its column number; a note shared by several models is printed once."""
+    """Each model's own notes, prefixed by its column number; a note shared by several models is printed once.
+
+    Notes the table already carries (the runner copies model notes into the table notes) are not repeated.
+    """
+    already = set(table.notes)
+    mentions_singletons = any("singleton" in text.lower() for text in table.notes)
     by_text: dict[str, list[int]] = {}
     for number, model in enumerate(table.models, start=1):
-        texts = list(model.notes)
-        if model.n_singletons_dropped and not any("singleton" in text.lower() for text in texts):
+        texts = [text for text in model.notes if text not in already]
+        singleton_noted = mentions_singletons or any("singleton" in text.lower() for text in model.notes)
+        if model.n_singletons_dropped and not singleton_noted:
             count = model.n_singletons_dropped
             texts.append(f"{count:,} singleton observation{'s' if count != 1 else ''} dropped.")
         if model.endogenous or model.instruments:
@@ -292,8 +306,8 @@ def build_regression_grid(table: TableResult) -> Grid:
             [format_count(next((v["B"] for v in m.bootstrap.values() if "B" in v), None)) for m in models])
 
     for key in _stat_order(k for m in models for k in m.stats):
-        count = key.endswith(_COUNT_STATS_SUFFIXES)
-        add(_stat_label(key, labels),
+        count = key.partition(":")[0].endswith(_COUNT_STATS_SUFFIXES)
+        add(_stat_label(key, labels, models[0].entity_label),
             [(format_count if count else (lambda v: format_number(v, digits)))(m.stats.get(key)) for m in models])
 
     notes = [star_legend(table.star_levels), "Standard errors in parentheses."]
