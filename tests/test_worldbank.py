@@ -404,7 +404,8 @@ def test_snapshot_values_are_the_stored_text(snapshot_offline):
     paths = sorted(p["path"].rsplit("/", 1)[-1] for p in frame.provenance)
     assert paths == ["wdi.csv", "wdi_supplementary.csv"]
     for entry in frame.provenance:
-        assert entry["sha256"] == sha256_file(entry["path"])
+        assert entry["sha256"] == sha256_file(snapshot_offline.data_dir / entry["path"])
+        assert entry["path"].startswith("worldbank/")           # relative: records do not depend on the location
     assert frame.provenance[0]["vintage"]["NY.GDP.PCAP.KD"] == "vintage 2025-12-19"
 
     # every WGI value is the double its stored text denotes (no rounding, no parser drift)
@@ -435,7 +436,9 @@ def test_snapshot_series_missing_from_files_is_pulled_live(snapshot_settings, se
     assert len(frame.rows[frame.rows["indicator"] == "GE.EST"]) == 5119       # from wgi.csv, not the fake API
     _assert_same_rows(frame.rows[frame.rows["indicator"] == "SL.UEM.TOTL.ZS"], ["SL.UEM.TOTL.ZS"])
     assert all("/series/SL.UEM.TOTL.ZS/" in path for path in server.paths)
-    assert any(n.startswith("SL.UEM.TOTL.ZS: not in ") and "pulled live" in n for n in frame.notes)
+    assert any(n.startswith("SL.UEM.TOTL.ZS: not in the data directory's worldbank/ files; pulled live")
+               for n in frame.notes)
+    assert not any(str(snapshot_settings.data_dir) in n for n in frame.notes)
 
     offline = Settings(data_dir=snapshot_settings.data_dir, work_dir=tmp_path / "other", offline=True)
     with pytest.raises(DataError, match="SL.UEM.TOTL.ZS"):

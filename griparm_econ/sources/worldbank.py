@@ -144,7 +144,8 @@ def _from_files(folder: Path, codes: Sequence[str], include_legacy: bool
     for spec in SNAPSHOT_FILES:
         path = folder / spec.name
         if not path.is_file():
-            notes.append(f"{spec.name}: not in {folder}; its series are looked for elsewhere.")
+            notes.append(f"{spec.name}: not in the data directory's {FOLDER}/ folder; its series are looked for "
+                         "elsewhere.")
             continue
         frame, shas[spec.name] = _series_file(path)
         present = frame[frame["indicator"].isin(wanted)]
@@ -180,8 +181,10 @@ def _from_files(folder: Path, codes: Sequence[str], include_legacy: bool
         entry["rows"] += int(len(rows))
         entry["vintage"][code] = _vintage_text(chosen, code, vintages)
 
-    provenance = [{"path": str(folder / name), "sha256": shas[name], "rows": entry["rows"],
-                   "series": entry["series"], "vintage": entry["vintage"], "origin": "data directory"}
+    # Paths relative to the data directory, so provenance does not depend on where that directory lives.
+    provenance = [{"path": f"{FOLDER}/{name}", "sha256": shas[name], "bytes": (folder / name).stat().st_size,
+                   "rows": entry["rows"], "series": entry["series"], "vintage": entry["vintage"],
+                   "origin": "data directory"}
                   for name, entry in sorted(provenance_rows.items())]
     rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=TIDY_COLUMNS)
     return rows, provenance, notes, set(found)
@@ -294,7 +297,7 @@ def load_indicators(settings: Settings, codes: Sequence[str], *, include_legacy:
         parts.append(rows)
     missing = [code for code in codes if code not in found]
     if missing:
-        reason = "no data directory set" if folder is None else f"not in {folder}"
+        reason = "no data directory set" if folder is None else f"not in the data directory's {FOLDER}/ files"
         more_parts, more_prov, more_notes = _from_cache_or_live(settings, missing, reason, echo, options)
         parts.extend(more_parts)
         provenance.extend(more_prov)
@@ -310,12 +313,14 @@ def load_economies(settings: Settings, *, echo: Echo = None, options: LiveOption
     if folder is not None and (folder / COUNTRIES_FILE).is_file():
         path = folder / COUNTRIES_FILE
         rows = read_economies_csv(path)
-        provenance = ({"path": str(path), "sha256": sha256_file(path), "rows": int(len(rows)),
+        provenance = ({"path": f"{FOLDER}/{COUNTRIES_FILE}", "sha256": sha256_file(path),
+                       "bytes": path.stat().st_size, "rows": int(len(rows)),
                        "vintage": "WDI R package cache of the API /country endpoint (2026-04-30)",
                        "origin": "data directory"},)
         return SourceFrame(f"{SOURCE_NAME}.economies", rows.sort_values("iso3").reset_index(drop=True), provenance,
-                           (f"economies from {path} ({int(rows['is_aggregate'].sum())} aggregates).",))
-    reason = "no data directory set" if folder is None else f"{COUNTRIES_FILE} not in {folder}"
+                           (f"economies from {FOLDER}/{COUNTRIES_FILE} ({int((~rows['is_aggregate']).sum())} "
+                            f"economies, {int(rows['is_aggregate'].sum())} aggregates).",))
+    reason = "no data directory set" if folder is None else f"{FOLDER}/{COUNTRIES_FILE} not in the data directory"
     hit = find_cached_economies(settings.cache_dir)
     if hit is not None:
         csv_path, manifest = hit

@@ -408,8 +408,9 @@ def pull_database(cache_dir: Path, db: int, codes: Sequence[str], options: LiveO
         "rows": int(len(frame)),
         "requests": len(recorder.urls),
     })
-    provenance = {"url": url, "path": str(csv_path), "sha256": manifest["sha256"], "rows": manifest["rows"],
-                  "vintage": manifest["api_last_updated"], "retrieved_at": manifest["retrieved_at"],
+    provenance = {"url": url, "path": f"cache/{csv_path.name}", "sha256": manifest["sha256"],
+                  "rows": manifest["rows"], "vintage": manifest["api_last_updated"],
+                  "last_updated": manifest["api_last_updated"], "retrieved_at": manifest["retrieved_at"],
                   "series": codes, "database": db, "origin": "live pull"}
     return frame, provenance
 
@@ -417,8 +418,9 @@ def pull_database(cache_dir: Path, db: int, codes: Sequence[str], options: LiveO
 def read_cached(csv_path: Path, manifest: Mapping[str, Any], codes: Sequence[str]) -> tuple[pd.DataFrame, dict]:
     frame = read_tidy_csv(csv_path)
     frame = frame[frame["indicator"].isin(list(codes))].reset_index(drop=True)
-    provenance = {"url": manifest.get("url"), "path": str(csv_path), "sha256": manifest["sha256"],
+    provenance = {"url": manifest.get("url"), "path": f"cache/{csv_path.name}", "sha256": manifest["sha256"],
                   "rows": int(len(frame)), "vintage": manifest.get("api_last_updated"),
+                  "last_updated": manifest.get("api_last_updated"),
                   "retrieved_at": manifest.get("retrieved_at"), "series": sorted(codes),
                   "database": manifest.get("database"), "origin": "cache"}
     return frame, provenance
@@ -479,7 +481,8 @@ def pull_economies(cache_dir: Path, options: LiveOptions,
                                      "wbgapi_version": wbgapi.__version__,
                                      "api_last_updated": ";".join(sorted(recorder.last_updated)) or None,
                                      "rows": int(len(frame)), "requests": len(recorder.urls)})
-    provenance = {"url": url, "path": str(cache_dir / f"{ECONOMIES_STEM}.csv"), "sha256": manifest["sha256"],
+    provenance = {"url": url, "path": f"cache/{ECONOMIES_STEM}.csv", "sha256": manifest["sha256"],
                   "rows": manifest["rows"], "vintage": manifest["api_last_updated"],
+                  "last_updated": manifest["api_last_updated"],
                   "retrieved_at": manifest["retrieved_at"], "origin": "live pull"}
     return frame, provenance
