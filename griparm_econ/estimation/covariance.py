@@ -117,9 +117,12 @@ def min_g_factor(n_clusters: int, nobs: int, nparams: int) -> float:
     return n_clusters / (n_clusters - 1) * (nobs - 1) / (nobs - nparams)
 
 
-def pvalue_df(plan: CovPlan, *, df_resid: int | None, n_clusters: int | None, n_periods: int | None) -> int | None:
-    """Degrees of freedom of the t distribution for p-values (None = normal), as Stata reports them."""
-    if plan.small_sample == "none":
+def pvalue_df(plan: CovPlan, *, df_resid: int | None, n_clusters: int | None, n_periods: int | None,
+              estimator: str = "") -> int | None:
+    """Degrees of freedom of the t distribution for p-values (None = normal), as Stata reports them: t(G-1) when
+    clustered, t(T-1) for Driscoll-Kraay, t(df_resid) otherwise; z for ``xtreg, re`` and for ``small_sample =
+    "none"``."""
+    if plan.small_sample == "none" or estimator == "random_effects":
         return None
     if plan.clusters and n_clusters:
         return n_clusters - 1

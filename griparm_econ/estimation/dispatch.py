@@ -132,7 +132,8 @@ def fit_model(config: "ModelConfig", design: "Design", *, where: str) -> ModelRe
     with np.errstate(divide="ignore", invalid="ignore"):
         tstats = params / se
     df_resid = int(res.df_resid) if getattr(res, "df_resid", None) is not None else None
-    df = pvalue_df(plan, df_resid=df_resid, n_clusters=n_clusters, n_periods=design.n_periods)
+    df = pvalue_df(plan, df_resid=df_resid, n_clusters=n_clusters, n_periods=design.n_periods,
+                   estimator=config.estimator)
     pvalues = 2 * (stats.norm.sf(np.abs(tstats)) if df is None else stats.t.sf(np.abs(tstats), df))
 
     panel_fit = info.panel

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 _FACTOR = re.compile(r"^(?:(?P<op>[LFD])(?P<lag>\d*)\.)?(?P<var>[A-Za-z_][A-Za-z0-9_]*)$")
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_IV_SLOT = "__iv_bracket__"   # stands in for the IV bracket while the outer formula is split into terms
 
 
 class FormulaError(ValueError):
@@ -137,6 +137,8 @@ def _parse_terms(side: str, *, allow_constant: bool) -> tuple[list[Term], bool |
                 raise FormulaError("the formula has an empty term (a stray '+').", term=side.strip(),
                                    fix="remove the extra '+'.")
             continue
+        if raw == _IV_SLOT:
+            continue
         if raw in ("1", "0"):
             if not allow_constant:
                 raise FormulaError(f"'{raw}' is not allowed here.", term=raw,
@@ -165,7 +167,7 @@ def parse_formula(text: str) -> ParsedFormula:
     if text.count("[") != len(brackets) or text.count("]") != len(brackets):
         raise FormulaError("the formula has an unbalanced '[' or ']'.", term=text,
                            fix="write the IV part as [endogenous ~ instruments].")
-    outer = re.sub(r"\[[^\]]*\]", "", text)
+    outer = re.sub(r"\[[^\]]*\]", _IV_SLOT, text)
     if outer.count("~") != 1:
         raise FormulaError("the formula must have exactly one '~' outside the IV bracket.", term=text,
                            fix="write 'dependent ~ regressors'.")
