@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
 import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -443,3 +445,31 @@ def test_estimator_statistics_as_the_estimation_package_names_them():
     assert stubs.index("F statistic") < stubs.index("First-stage F: Export restriction") < stubs.index(
         "σ (country effect)") < stubs.index("σ (idiosyncratic error)") < stubs.index("θ (mean)")
     assert "(2) Instrumented: Export restriction; instruments: neighbour_restriction." in grid.notes
+
+
+def test_frame_index_name_heads_the_stub_column():
+    frame = pd.DataFrame({"share": [0.6]}, index=pd.Index(["CHN"], name="Economy"))
+    assert build_frame_grid(frame, stem="s", title="S").header[-1].stub == "Economy"
+    assert build_frame_grid(frame, stem="s", title="S", index_label="Country").header[-1].stub == "Country"
+
+
+WRITE_IN_CHILD = """
+import sys
+from pathlib import Path
+sys.path.insert(0, {tests!r})
+from test_report_tables import make_table
+from griparm_econ.report.tables import write_table
+write_table(make_table(), Path({out!r}))
+"""
+
+
+def test_output_is_byte_identical_across_processes_and_hash_seeds(tmp_path):
+    tests_dir = str(Path(__file__).parent)
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / seed
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-c", WRITE_IN_CHILD.format(tests=tests_dir, out=str(out))], env=env,
+                       check=True, timeout=120)
+        outputs.append([(out / "tables" / f"baseline{suffix}").read_bytes() for suffix in SUFFIXES])
+    assert outputs[0] == outputs[1]

@@ -127,7 +127,9 @@ _KNOWN_STATS: tuple[tuple[str, str], ...] = (
     ("f_robust_pvalue", "Robust F p-value"),
     ("first_stage_f", "First-stage F"),
     ("first_stage_f_pvalue", "First-stage F p-value"),
+    ("hausman", "Hausman χ²"),
     ("hausman_chi2", "Hausman χ²"),
+    ("hausman_stat", "Hausman χ²"),
     ("hausman_df", "Hausman df"),
     ("hausman_pvalue", "Hausman p-value"),
     ("sargan", "Sargan statistic"),
@@ -381,6 +383,9 @@ def build_frame_grid(frame: pd.DataFrame, *, stem: str, title: str, notes: Seque
                     raise ValueError(f"{stem}: column groups span {covered} columns but the frame has {n}")
                 cells.extend(Cell() for _ in range(n - covered))
                 header.append(Row("", tuple(cells), kind="header"))
+    if not index_label:
+        index_names = [str(name) for name in frame.index.names if name is not None]
+        index_label = ", ".join(index_names)
     header.append(Row(index_label, tuple(Cell(name) for name in names), kind="header"))
 
     rows = []
