@@ -149,7 +149,8 @@ def estimate_spec(loaded: LoadedSpec, settings: Settings, cache: dict | None = N
     cache = {} if cache is None else cache
     data = load_dataset(loaded, settings, cache)
     check_variables(loaded, data)
-    results = tuple(fit_model(model, build_design(loaded, i, data), where=str(loaded.path))
+    results = tuple(fit_model(model, build_design(loaded, i, data), where=str(loaded.path),
+                              field=f"model[{i + 1}] (name = {model.name!r})")
                     for i, model in enumerate(loaded.models))
     spec = loaded.spec
     labels: dict[str, str] = {}

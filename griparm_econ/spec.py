@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -335,9 +336,11 @@ def parse_spec_text(text: str, path: Path) -> LoadedSpec:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        line = getattr(err, "lineno", None)
-        raise SpecError(f"is not valid TOML: {getattr(err, 'msg', str(err))}.", where=path,
-                        field=f"line {line}" if line else "(syntax)",
+        message = str(err)
+        position = re.search(r"\(at line (\d+), column (\d+)\)", message)
+        problem = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
+        raise SpecError(f"is not valid TOML: {problem}.", where=path,
+                        field=f"line {position.group(1)}, column {position.group(2)}" if position else "(syntax)",
                         fix="correct the TOML syntax there (strings in double quotes, lists in [ ], one key = value "
                             "per line).") from None
     kind = raw.get("kind", "regression")

@@ -63,12 +63,40 @@ def _absorbed_names(message: str, candidates: tuple[str, ...]) -> list[str]:
     return [n for n in names if n in candidates] or names
 
 
-def _fit(config: "ModelConfig", design: "Design", plan: CovPlan, where: str):
+def _absorbed_by_effects(config: "ModelConfig", design: "Design") -> list[str]:
+    """Regressors that do not vary within the groups of one absorbed effect (checked before fitting, so the
+    message names the variable itself rather than a collinear combination)."""
+    absorbed = []
+    for name in design.exog.columns:
+        if name == "Intercept":
+            continue
+        values = design.exog[name].to_numpy()
+        scale = max(float(np.max(np.abs(values))), 1.0)
+        for dim in config.effects:
+            codes = design.cluster_codes(dim)
+            means = np.bincount(codes, weights=values) / np.bincount(codes)
+            if np.max(np.abs(values - means[codes])) <= 1e-10 * scale:
+                absorbed.append(name)
+                break
+    return absorbed
+
+
+def _absorbed_error(names: list[str], config: "ModelConfig", where: str, field: str) -> SpecError:
+    return SpecError(f"{', '.join(names) or 'a regressor'} is fully absorbed by the "
+                     f"{' and '.join(config.effects)} fixed effects (it does not vary within them in this sample).",
+                     where=where, field=f"{field}.formula: {', '.join(names)}",
+                     fix="drop it from the formula or remove the effect that absorbs it.")
+
+
+def _fit(config: "ModelConfig", design: "Design", plan: CovPlan, where: str, field: str):
     from linearmodels.iv import IV2SLS
     from linearmodels.panel.utility import AbsorbingEffectError
 
     kwargs = dict(plan.fit_kwargs)
-    field = f"model '{config.name}'"
+    if config.effects:
+        absorbed = _absorbed_by_effects(config, design)
+        if absorbed:
+            raise _absorbed_error(absorbed, config, where, field)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -84,10 +112,7 @@ def _fit(config: "ModelConfig", design: "Design", plan: CovPlan, where: str):
             return model.fit(**kwargs)
     except AbsorbingEffectError as err:
         names = _absorbed_names(str(err), tuple(design.exog.columns))
-        raise SpecError(f"{', '.join(names) or 'a regressor'} is fully absorbed by the {' and '.join(config.effects)} "
-                        "fixed effects (it does not vary within them in this sample).", where=where,
-                        field=f"{field}.formula: {', '.join(names)}",
-                        fix="drop it from the formula or remove the effect that absorbs it.") from None
+        raise _absorbed_error(names, config, where, field) from None
     except np.linalg.LinAlgError as err:
         raise SpecError(f"the regressors are perfectly collinear ({err}).", where=where, field=f"{field}.formula",
                         fix="drop one of the collinear terms.") from None
@@ -111,14 +136,14 @@ def _maybe(res, attr: str) -> float | None:
     return None if not np.isfinite(value) else value
 
 
-def fit_model(config: "ModelConfig", design: "Design", *, where: str) -> ModelResult:
+def fit_model(config: "ModelConfig", design: "Design", *, where: str, field: str | None = None) -> ModelResult:
     """Fit one model on its design and reduce it to a :class:`ModelResult`."""
     from scipy import stats
 
     info = ESTIMATORS[config.estimator]
     plan = plan_covariance(config.cov, config.estimator, config.small_sample, bandwidth=config.bandwidth,
                            n_periods=design.n_periods, panel_api=info.panel)
-    res = _fit(config, design, plan, where)
+    res = _fit(config, design, plan, where, field or f"model (name = {config.name!r})")
 
     names = list(res.params.index)
     params = np.asarray(res.params, dtype=float)
