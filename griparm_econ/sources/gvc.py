@@ -13,6 +13,7 @@ from griparm_econ.config import Settings
 from griparm_econ.errors import DataError
 from griparm_econ.sources import SourceFrame
 from griparm_econ.sources._files import combine, describe_file, require_file, tidy_long
+from griparm_econ.sources.country_names import names_to_iso3
 
 FOLDER = "gvc"
 ADB_TOTAL_FILE = "adb_mrio72_gvc_participation_country_total_2017_2022.csv"
@@ -102,7 +103,14 @@ def load_wits(settings: Settings) -> SourceFrame:
     path = require_file(settings, FOLDER, WITS_FILE, "gvc")
     raw = _read(path, ["iso3", "mrio_source", "sector_code", "year", *WITS_LEVELS])
     keep = pd.Series([(s, c) in WITS_MINING for s, c in zip(raw["mrio_source"], raw["sector_code"])], index=raw.index)
-    mining = raw[keep]
+    mining = raw[keep].copy()
+    # The ADB-based rows carry ADB's own economy codes (PRC, GER, INO, ...) in the iso3 column; the country name
+    # decides wherever it maps to an ISO3 code that differs from the code given.
+    by_name = names_to_iso3(mining["country_name"].dropna())
+    from_name = mining["country_name"].map(by_name)
+    recode = from_name.notna() & (from_name != mining["iso3"])
+    pairs = sorted(set(zip(mining.loc[recode, "iso3"], from_name[recode])))
+    mining.loc[recode, "iso3"] = from_name[recode]
     pieces = []
     for source, part in mining.groupby("mrio_source", sort=True):
         if part.duplicated(["iso3", "year"]).any():
@@ -110,7 +118,9 @@ def load_wits(settings: Settings) -> SourceFrame:
                             field="iso3, year", fix="restore the file from its source.")
         pieces.append(_melt(part, WITS_LEVELS, f"WITS.{source.upper()}.MINING."))
     notes = (f"WITS: kept the {len(mining)} mining-sector rows (sector 2 of adb, wiodo, wiodlr) of {len(raw)}; "
-             "values unverified against the original WITS download (see gvc/PROVENANCE.md).",)
+             "values unverified against the original WITS download (see gvc/PROVENANCE.md).",
+             f"WITS: {int(recode.sum())} rows recoded from ADB codes by country name: "
+             + ", ".join(f"{a}->{b}" for a, b in pairs) + ".")
     return SourceFrame("gvc.wits", tidy_long(pd.concat(pieces, ignore_index=True)),
                        (describe_file(settings, path, vintage="WITS GVC output table, student copy 2023-05-01",
                                       rows=len(raw)),), notes)
