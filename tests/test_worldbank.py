@@ -271,7 +271,10 @@ def test_persistent_fault_is_one_download_error_and_leaves_no_files(fault, serve
     assert f"{server.endpoint}/en/sources/" in message and "SP.POP.TOTL" in message
     assert f"after {RETRIES + 1} attempts" in message
     assert "Fix:" in message and "network" in message and DATA_ENV in message
-    assert server.request_count == RETRIES + 1         # first database fails; nothing more is tried
+    assert _pages_of(server.paths).count(1) == RETRIES + 1     # each attempt starts over at page 1
+    if fault != "overlap":                                     # (an overlap shows only on a later page)
+        assert server.request_count == RETRIES + 1
+    assert all("/sources/2/" in path for path in server.paths)  # the first database fails; nothing more is tried
     assert _cache_entries(settings) == []              # no CSV, no manifest, no temp file
     assert (wbgapi.endpoint, dict(wbgapi.get_options), wbgapi.per_page) == before
 
@@ -303,9 +306,25 @@ def test_interrupted_cache_write_leaves_nothing(server, options, settings, monke
         raise OSError("disk full")
 
     monkeypatch.setattr(worldbank_api, "atomic_write_text", fail)     # the manifest write, after the CSV's
-    with pytest.raises(OSError):
+    with pytest.raises(DataError, match="disk full"):
         load_indicators(settings, ["SP.POP.TOTL"], options=options)
     assert _cache_entries(settings) == []
+
+
+@pytest.mark.parametrize("fault", ["502", "truncated"])
+def test_economy_list_retries_then_caches(fault, server, options, settings):
+    server.script.append(fault)
+
+    frame = load_economies(settings, options=options)
+
+    assert frame.rows["iso3"].tolist() == sorted(economy.iso3 for economy in ECONOMIES)
+    assert server.request_count == 2
+    assert _cache_entries(settings) == ["wb_economies.csv", "wb_economies.json"]
+    server.default = fault
+    fresh = Settings(data_dir=None, work_dir=settings.work_dir / "fresh")
+    with pytest.raises(DownloadError, match="economy list"):
+        load_economies(fresh, options=options)
+    assert _cache_entries(fresh) == []
 
 
 def test_offline_without_data_or_cache_is_one_error_naming_griparm_data(server, settings):
@@ -329,6 +348,62 @@ def test_data_directory_without_worldbank_folder_is_an_error(server, options, tm
     with pytest.raises(DataError, match="worldbank/ folder"):
         load_indicators(settings, ["SP.POP.TOTL"], options=options)
     assert server.request_count == 0
+
+
+# ------------------------------------------------------------------------------------------------ synthetic snapshot
+
+def _write_tidy(path: Path, rows: list[tuple], extra_header: str = "") -> None:
+    header = "iso3,year,indicator,value" + extra_header
+    path.write_text("\n".join([header] + [",".join(map(str, row)) for row in rows]) + "\n")
+
+
+@pytest.fixture
+def synthetic_dir(tmp_path) -> Path:
+    """A worldbank/ folder laid out like the snapshot, with one series in three vintages and one only in the old."""
+    folder = tmp_path / "data" / "worldbank"
+    folder.mkdir(parents=True)
+    _write_tidy(folder / "wdi.csv", [("CHN", 2000, "NY.GDP.MINR.RT.ZS", "1.5"), ("CHN", 2001, "NY.GDP.MINR.RT.ZS",
+                                      "1.25"), ("WLD", 2000, "NY.GDP.MINR.RT.ZS", "0.75")])
+    _write_tidy(folder / "wdi_open_numbers.csv", [("CHN", 2000, "NY.GDP.MINR.RT.ZS", "1.50001"),
+                                                  ("KOS", 2000, "NY.GDP.MINR.RT.ZS", "0.1")])
+    _write_tidy(folder / "wdi_legacy_2013.csv", [("CHN", 1999, "NY.GDP.MINR.RT.ZS", "9.0", "old"),
+                                                 ("CHN", 1999, "TX.VAL.MANF.ZS.UN", "40.125", "old")],
+                extra_header=",vintage")
+    (folder / "wdi_sources.csv").write_text(
+        "file,indicator,wb_last_updated,file_last_changed\n"
+        "wdi.csv,NY.GDP.MINR.RT.ZS,2022-05-25,2022-06-09\n"
+        "wdi_legacy_2013.csv,NY.GDP.MINR.RT.ZS,not recorded,2013-12-21\n"
+        "wdi_open_numbers.csv,NY.GDP.MINR.RT.ZS,not recorded in file,not determined\n")
+    return folder.parent
+
+
+def test_synthetic_newest_vintage_taken_whole_and_legacy_only_on_request(synthetic_dir, server, tmp_path):
+    offline = Settings(data_dir=synthetic_dir, work_dir=tmp_path / "work", offline=True)
+
+    frame = load_indicators(offline, ["NY.GDP.MINR.RT.ZS"])
+    assert frame.rows.values.tolist() == [["CHN", 2000, "NY.GDP.MINR.RT.ZS", 1.50001],
+                                          ["XKX", 2000, "NY.GDP.MINR.RT.ZS", 0.1]]    # KOS re-mapped, no splice
+    (choice,) = [n for n in frame.notes if "took" in n]
+    assert "wdi.csv (vintage 2022-05-25, 3 rows)" in choice and "took wdi_open_numbers.csv whole" in choice
+    assert "2 country-years only in the older file(s) stay missing" in choice
+    assert any("KOS->XKX (1 rows)" in n for n in frame.notes)
+
+    with pytest.raises(DataError, match="TX.VAL.MANF.ZS.UN"):      # only in the legacy file: not used by default
+        load_indicators(offline, ["TX.VAL.MANF.ZS.UN"])
+    legacy = load_indicators(offline, ["TX.VAL.MANF.ZS.UN", "NY.GDP.MINR.RT.ZS"], include_legacy=True)
+    assert legacy.rows.values.tolist() == [["CHN", 2000, "NY.GDP.MINR.RT.ZS", 1.50001],
+                                           ["XKX", 2000, "NY.GDP.MINR.RT.ZS", 0.1],
+                                           ["CHN", 1999, "TX.VAL.MANF.ZS.UN", 40.125]]
+    assert server.request_count == 0
+
+
+def test_synthetic_vintage_order_contradicted_by_dates_is_an_error(synthetic_dir, tmp_path):
+    sources = synthetic_dir / "worldbank" / "wdi_sources.csv"
+    sources.write_text(sources.read_text().replace("not recorded,2013-12-21", "2024-01-01,2024-01-02"))
+    offline = Settings(data_dir=synthetic_dir, work_dir=tmp_path / "work", offline=True)
+
+    with pytest.raises(DataError, match="VINTAGE_ORDER"):
+        load_indicators(offline, ["NY.GDP.MINR.RT.ZS"], include_legacy=True)
 
 
 # ------------------------------------------------------------------------------------------------ real snapshot

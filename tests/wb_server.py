@@ -8,8 +8,8 @@ Serves, on 127.0.0.1 and a free port, the two endpoints the package uses, in the
 * ``/v2/en/country/all?...`` - the economy list.
 
 Faults are scripted per request: ``server.script`` is consumed one entry per request (``"ok"``, ``"500"``,
-``"502"``, ``"hang"``, ``"truncated"``, ``"empty_page"``); once it is empty ``server.default`` applies. Every
-request path is logged in ``server.paths``.
+``"502"``, ``"hang"``, ``"truncated"``, ``"empty_page"``, ``"overlap"`` - a page repeating its neighbour's rows);
+once it is empty ``server.default`` applies. Every request path is logged in ``server.paths``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 LAST_UPDATED = "2025-12-19"
 INVALID_VALUE = [{"message": [{"id": "120", "key": "Invalid value",
                                "value": "The provided parameter value is not valid"}]}]
-FAULTS = ("500", "502", "hang", "truncated", "empty_page")
+FAULTS = ("500", "502", "hang", "truncated", "empty_page", "overlap")
 
 
 @dataclass
@@ -114,6 +114,9 @@ class _Handler(BaseHTTPRequestHandler):
         chunk = rows[(page - 1) * per_page: page * per_page]
         if behaviour == "empty_page":
             chunk = []
+        elif behaviour == "overlap":      # a full page, but the rows of a neighbouring page
+            neighbour = page - 1 if page > 1 else page + 1
+            chunk = rows[(neighbour - 1) * per_page: neighbour * per_page][: len(chunk)]
         body = json.dumps([header, chunk]).encode()
         if behaviour == "truncated":
             body = body[: len(body) // 2]

@@ -122,15 +122,15 @@ def _vintage_text(spec: SnapshotFile, code: str, vintages: Mapping[tuple[str, st
 
 def _choose_file(code: str, holders: list[SnapshotFile], vintages: Mapping[tuple[str, str], str]) -> SnapshotFile:
     ranked = sorted(holders, key=lambda spec: VINTAGE_ORDER.index(spec.name))
-    chosen = ranked[0]
-    for other in ranked[1:]:
-        newer, older = vintages.get((chosen.name, code)), vintages.get((other.name, code))
-        if newer and older and newer < older:
-            raise DataError(f"{code}: VINTAGE_ORDER ranks {chosen.name} ({newer}) above {other.name} ({older}) but "
-                            f"{SOURCES_TABLE} dates it older.", where=SOURCES_TABLE, field=code,
-                            fix="the snapshot changed: update VINTAGE_ORDER in griparm_econ/sources/worldbank.py "
-                                "after reading PROVENANCE.md.")
-    return chosen
+    for position, higher in enumerate(ranked):
+        for lower in ranked[position + 1:]:
+            newer, older = vintages.get((higher.name, code)), vintages.get((lower.name, code))
+            if newer and older and newer < older:
+                raise DataError(f"{code}: VINTAGE_ORDER ranks {higher.name} ({newer}) above {lower.name} ({older}) "
+                                f"but {SOURCES_TABLE} dates it older.", where=SOURCES_TABLE, field=code,
+                                fix="the snapshot changed: update VINTAGE_ORDER in "
+                                    "griparm_econ/sources/worldbank.py after reading PROVENANCE.md.")
+    return ranked[0]
 
 
 def _from_files(folder: Path, codes: Sequence[str], include_legacy: bool
@@ -164,6 +164,10 @@ def _from_files(folder: Path, codes: Sequence[str], include_legacy: bool
         chosen = _choose_file(code, [spec for spec, _ in holders], vintages)
         holders = [(spec, _remap_geo(spec, code, rows, notes)) for spec, rows in holders]
         rows = next(rows for spec, rows in holders if spec is chosen)
+        if rows.duplicated(["iso3", "year"]).any():
+            twice = rows.loc[rows.duplicated(["iso3", "year"]), ["iso3", "year"]].head(3).values.tolist()
+            raise DataError(f"{code}: more than one value per country-year, e.g. {twice}.", where=chosen.name,
+                            field=code, fix="restore the file from its source (see PROVENANCE.md).")
         if len(holders) > 1:
             others = "; ".join(f"{spec.name} ({_vintage_text(spec, code, vintages)}, {len(r)} rows)"
                                for spec, r in holders if spec is not chosen)

@@ -201,9 +201,13 @@ def write_cache_entry(csv_path: Path, manifest_path: Path, csv_text: str, manife
         with atomic_path(csv_path) as tmp:
             tmp.write_bytes(data)
         atomic_write_text(manifest_path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-    except BaseException:
+    except BaseException as exc:
         csv_path.unlink(missing_ok=True)
         manifest_path.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise DataError(f"cannot write the World Bank cache ({exc}).", where=csv_path.parent,
+                            field=csv_path.name, fix="make the cache folder writable (it is <work dir>/cache) "
+                                                     "and check the free disk space.") from exc
         raise
     return manifest
 
