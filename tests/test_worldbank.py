@@ -186,6 +186,9 @@ def test_valid_cache_is_used_without_requests_even_offline(server, options, sett
     _assert_same_rows(again.rows, ["SP.POP.TOTL", "NY.GDP.PCAP.KD"])
     _assert_same_rows(offline.rows, ["SP.POP.TOTL"])
     assert all("read the cache" in note for note in again.notes)
+    (entry,) = again.provenance                       # one cache file read once for both series
+    assert entry["series"] == ["NY.GDP.PCAP.KD", "SP.POP.TOTL"] and entry["origin"] == "cache"
+    assert entry["rows"] == len(again.rows) and entry["vintage"] == LAST_UPDATED
     assert again.provenance[0]["sha256"] == first.provenance[0]["sha256"]
 
 

@@ -225,16 +225,19 @@ def _offline_error(codes: Sequence[str], settings: Settings, reason: str) -> Dat
 def _from_cache_or_live(settings: Settings, codes: Sequence[str], reason: str, echo: Echo,
                         options: LiveOptions | None) -> tuple[list[pd.DataFrame], list[dict], list[str]]:
     parts, provenance, notes, to_pull = [], [], [], []
+    cached: dict[Path, tuple[dict[str, Any], list[str]]] = {}
     for code in sorted(set(codes)):
         hit = find_cached(settings.cache_dir, database_for(code), code)
         if hit is None:
             to_pull.append(code)
-            continue
-        rows, prov = read_cached(*hit, [code])
+        else:
+            cached.setdefault(hit[0], (hit[1], []))[1].append(code)
+    for csv_path, (manifest, from_entry) in sorted(cached.items()):
+        rows, prov = read_cached(csv_path, manifest, from_entry)    # one read, one provenance entry per cache file
         parts.append(rows)
         provenance.append(prov)
-        notes.append(f"{code}: {reason}; read the cache {hit[0].name} (pulled {hit[1].get('retrieved_at')}, "
-                     f"API last updated {hit[1].get('api_last_updated') or 'not given'}).")
+        notes.extend(f"{code}: {reason}; read the cache {csv_path.name} (pulled {manifest.get('retrieved_at')}, "
+                     f"API last updated {manifest.get('api_last_updated') or 'not given'})." for code in from_entry)
     if to_pull:
         if settings.offline:
             raise _offline_error(to_pull, settings, reason)
