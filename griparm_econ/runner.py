@@ -52,17 +52,17 @@ def check_specs(specs: Sequence[Path] | None, settings: Settings, *, echo: Echo 
     loaded = [load_spec(path) for path in _spec_paths(specs, settings)]
     for item in loaded:
         if item.uses_study_panel:
-            _check_catalog(item)
+            _check_catalog(item, settings)
         echo(f"ok: {item.path} ({len(item.models)} model{'s' if len(item.models) != 1 else ''})")
     return loaded
 
 
-def _check_catalog(item: LoadedSpec) -> None:
+def _check_catalog(item: LoadedSpec, settings: Settings) -> None:
     try:
         from griparm_econ.catalog import load_catalog
     except ModuleNotFoundError:
         return
-    catalog = load_catalog()
+    catalog = load_catalog(settings.catalog_path)
     names = set(catalog.names)
     for index, model in enumerate(item.models):
         for variable in model.variables:

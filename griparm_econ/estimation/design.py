@@ -173,7 +173,7 @@ def load_dataset(loaded: LoadedSpec, settings: Settings, cache: dict | None = No
             from griparm_econ.panel import load_panel
 
             frame = load_panel(settings)
-            catalog = load_catalog()
+            catalog = load_catalog(settings.catalog_path)
             digest = (sha256_file(settings.panel_path) if settings.panel_path.is_file() else
                       sha256_bytes(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()))
             cache["study_panel"] = Dataset(frame=frame, path=str(settings.panel_path), sha256=digest, entity="iso3",
