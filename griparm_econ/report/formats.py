@@ -138,7 +138,6 @@ tr.se td{color:#333;padding-top:0}
 tfoot td{text-align:left;white-space:normal;font-size:.85rem;padding-top:.4rem}
 tfoot p{margin:.15rem 0}
 .provenance{color:#555;font-size:.75rem}
-.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 """
 
 
@@ -170,7 +169,8 @@ def _html_body_row(row: Row) -> str:
     if row.stub:
         stub = f'<th scope="row">{_esc(row.stub)}</th>'
     elif row.describes:
-        stub = f'<th scope="row"><span class="visually-hidden">{_esc(row.describes)}</span></th>'
+        # No visible text, but screen readers still learn which coefficient a standard error belongs to.
+        stub = f'<th scope="row" aria-label="{_esc(row.describes)}"></th>'
     else:
         stub = "<td></td>"
     cells = "".join(f"<td>{_html_value(cell)}</td>" for cell in row.cells)

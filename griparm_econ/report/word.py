@@ -17,7 +17,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.oxml.ns import qn
-from docx.shared import Emu, Pt
+from docx.shared import Emu, Pt, RGBColor
 
 from griparm_econ.report.grid import Grid, Row
 
@@ -49,6 +49,7 @@ def _fill(cell, text: str, stars: str = "", *, align=WD_ALIGN_PARAGRAPH.CENTER, 
     paragraph = cell.paragraphs[0]
     paragraph.alignment = align
     paragraph.paragraph_format.space_after = Pt(0)
+    paragraph.paragraph_format.keep_with_next = True     # keeps a short table on one page with its caption
     if text:
         paragraph.add_run(text).font.size = Pt(size)
     if stars:
@@ -103,7 +104,14 @@ def render_docx(grid: Grid) -> bytes:
         section.page_width, section.page_height = section.page_height, section.page_width
     text_width = section.page_width - section.left_margin - section.right_margin
 
-    document.add_paragraph(grid.title, style="Caption")
+    caption = document.add_paragraph(style="Caption")
+    caption.paragraph_format.keep_with_next = True
+    title = caption.add_run(grid.title)
+    # Word's caption style is small blue italics; a table title in a paper is plain black.
+    title.bold = True
+    title.italic = False
+    title.font.size = Pt(10)
+    title.font.color.rgb = RGBColor(0, 0, 0)
     rows = _rows_with_rules(grid)
     table = document.add_table(rows=len(rows), cols=grid.n_columns + 1)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
