@@ -310,7 +310,7 @@ def test_html_is_valid_accessible_and_escaped(tmp_path):
     assert "<b>" not in page
     # Standard-error rows have no visible label but tell screen readers which coefficient they belong to.
     assert page.count('aria-label="') == 6
-    assert 'aria-label="State capacity (t-1), standard error"' in page
+    assert 'aria-label="capacity (t-1), standard error"' in page
 
 
 def test_markdown_pipe_table_with_title_and_notes(tmp_path):
