@@ -410,10 +410,12 @@ def test_latex_compiles_in_a_minimal_document(tmp_path):
     frame = pd.DataFrame([[0.5, 12345.0]], index=["CHN"],
                          columns=pd.MultiIndex.from_tuples([("Rare earths", "share"), ("Rare earths", "tonnes")]))
     descriptive = write_frame_table(frame, stem="shares", title="Shares", out_dir=tmp_path, notes=("Note & 5%",))[0]
+    panels = frame.set_axis(pd.MultiIndex.from_tuples([("Panel A: mines", "CHN")]), axis=0)
+    grouped = write_frame_table(panels, stem="panels", title="Panels", out_dir=tmp_path)[0]
     document = tmp_path / "document.tex"
+    inputs = "".join(f"\\input{{tables/{path.name}}}\n" for path in (regression, descriptive, grouped))
     document.write_text("\\documentclass{article}\n\\usepackage{booktabs,graphicx}\n\\begin{document}\n"
-                        f"\\input{{tables/{regression.name}}}\n\\input{{tables/{descriptive.name}}}\n"
-                        "\\end{document}\n", encoding="utf-8")
+                        f"{inputs}\\end{{document}}\n", encoding="utf-8")
     done = subprocess.run(["pdflatex", "-halt-on-error", "-interaction=nonstopmode", "-no-shell-escape",
                            document.name], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     log = (tmp_path / "document.log").read_text(encoding="latin-1")
@@ -476,3 +478,22 @@ def test_output_is_byte_identical_across_processes_and_hash_seeds(tmp_path):
                        check=True, timeout=120)
         outputs.append([(out / "tables" / f"baseline{suffix}").read_bytes() for suffix in SUFFIXES])
     assert outputs[0] == outputs[1]
+
+
+def test_two_level_row_index_becomes_titled_panels(tmp_path):
+    index = pd.MultiIndex.from_tuples([("Mine production", "CHN"), ("Mine production", "BRA"),
+                                       ("Compound exports", "CHN")], names=["series", "Economy"])
+    frame = pd.DataFrame({"2000-2009": [0.9, 0.001, 0.7], "2010-2019": [0.8, 0.002, 0.6]}, index=index)
+    grid = build_frame_grid(frame, stem="shares", title="Shares", digits=3)
+    assert grid.header[-1].stub == "Economy"
+    assert [[(row.kind, row.stub) for row in panel] for panel in grid.panels] == [
+        [("group", "Mine production"), ("data", "CHN"), ("data", "BRA")],
+        [("group", "Compound exports"), ("data", "CHN")]]
+    paths = dict(zip(SUFFIXES, write_frame_table(frame, stem="shares", title="Shares", out_dir=tmp_path)))
+    assert r"\multicolumn{3}{@{}l}{\textit{Mine production}} \\" in paths[".tex"].read_text(encoding="utf-8")
+    assert '<th scope="rowgroup" colspan="3">Compound exports</th>' in paths[".html"].read_text(encoding="utf-8")
+    assert "| *Mine production* |  |  |" in paths[".md"].read_text(encoding="utf-8")
+    assert ["Compound exports", "", ""] in list(csv.reader(io.StringIO(paths[".csv"].read_text(encoding="utf-8"))))
+    word = docx.Document(str(paths[".docx"])).tables[0]
+    assert [cell.text for cell in word.rows[1].cells] == ["Mine production"] * 3
+    assert [cell.text for cell in word.rows[3].cells] == ["BRA", "0.001", "0.002"]

@@ -63,7 +63,9 @@ def _latex_cell(cell: Cell) -> str:
     return text
 
 
-def _latex_row(row: Row) -> str:
+def _latex_row(row: Row, width: int) -> str:
+    if row.kind == "group":
+        return f"\\multicolumn{{{width + 1}}}{{@{{}}l}}{{\\textit{{{latex_escape(row.stub)}}}}} \\\\"
     parts = [latex_escape(row.stub)]
     for cell in row.cells:
         body = _latex_cell(cell)
@@ -99,13 +101,13 @@ def render_latex(grid: Grid) -> str:
         r"\toprule",
     ]
     for row in grid.header:
-        lines.append(_latex_row(row))
+        lines.append(_latex_row(row, grid.n_columns))
         rules = _latex_spans(row)
         if rules:
             lines.append(rules)
     for panel in grid.panels:
         lines.append(r"\midrule")
-        lines.extend(_latex_row(row) for row in panel)
+        lines.extend(_latex_row(row, grid.n_columns) for row in panel)
     lines += [r"\bottomrule", r"\end{tabular}}",
               r"\ifdim\wd\griparmtablebox>\linewidth",
               r"\resizebox{\linewidth}{!}{\usebox{\griparmtablebox}}%",
@@ -135,6 +137,7 @@ tbody+tbody{border-top:1px solid #111}
 tbody:last-of-type{border-bottom:2px solid #111}
 th.group{border-bottom:1px solid #111}
 tr.se td{color:#333;padding-top:0}
+tr.group th{text-align:left;font-style:italic;font-weight:normal;padding-top:.4rem}
 tfoot td{text-align:left;white-space:normal;font-size:.85rem;padding-top:.4rem}
 tfoot p{margin:.15rem 0}
 .provenance{color:#555;font-size:.75rem}
@@ -165,7 +168,9 @@ def _html_header_row(row: Row) -> str:
     return f"<tr>{stub}{''.join(cells)}</tr>"
 
 
-def _html_body_row(row: Row) -> str:
+def _html_body_row(row: Row, width: int) -> str:
+    if row.kind == "group":
+        return f'<tr class="group"><th scope="rowgroup" colspan="{width + 1}">{_esc(row.stub)}</th></tr>'
     if row.stub:
         stub = f'<th scope="row">{_esc(row.stub)}</th>'
     elif row.describes:
@@ -197,7 +202,7 @@ def render_html(grid: Grid) -> str:
         "</thead>",
     ]
     for panel in grid.panels:
-        lines += ["<tbody>", *(_html_body_row(row) for row in panel), "</tbody>"]
+        lines += ["<tbody>", *(_html_body_row(row, grid.n_columns) for row in panel), "</tbody>"]
     if grid.notes or grid.provenance:
         notes = [f"<p>{_esc(note)}</p>" for note in grid.notes]
         if grid.provenance:
@@ -226,12 +231,14 @@ def _md_line(values: list[str]) -> str:
     return "| " + " | ".join(values) + " |"
 
 
-def _md_row(row: Row) -> list[str]:
+def _md_row(row: Row, width: int) -> list[str]:
+    if row.kind == "group":
+        return [f"*{md_escape(row.stub)}*"] + [""] * width
     values = [md_escape(row.stub)]
     for cell in row.cells:
         values.append(_md_cell(cell.text, cell.stars))
         values.extend([""] * (cell.span - 1))
-    return values
+    return values + [""] * (width + 1 - len(values))
 
 
 def render_markdown(grid: Grid) -> str:
@@ -239,12 +246,12 @@ def render_markdown(grid: Grid) -> str:
     # the first body rows, so rows read top to bottom in the same order as every other format.
     header, *leading = grid.header if grid.header else (Row("", ()),)
     lines = [f"Table: {md_escape(grid.title)}", ""]
-    lines.append(_md_line(_md_row(header)))
+    lines.append(_md_line(_md_row(header, grid.n_columns)))
     lines.append(_md_line([":---"] + [":---:"] * grid.n_columns))
     for row in leading:
-        lines.append(_md_line(_md_row(row)))
+        lines.append(_md_line(_md_row(row, grid.n_columns)))
     for panel in grid.panels:
-        lines.extend(_md_line(_md_row(row)) for row in panel)
+        lines.extend(_md_line(_md_row(row, grid.n_columns)) for row in panel)
     if grid.notes or grid.provenance:
         lines.append("")
         for note in grid.notes:

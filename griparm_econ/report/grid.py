@@ -32,7 +32,7 @@ class Cell:
 class Row:
     stub: str                      # the left-hand label ("" under a coefficient, for its standard error)
     cells: tuple[Cell, ...]        # spans add up to the number of data columns
-    kind: str = "data"             # header | coef | se | stat | data
+    kind: str = "data"             # header | coef | se | stat | data | group (a panel title, no cells)
     describes: str = ""            # for rows with an empty stub: what the row is, for screen readers
 
 
@@ -57,7 +57,7 @@ class Grid:
         for cell in row.cells:
             out.append(cell.display)
             out.extend([""] * (cell.span - 1))
-        return out
+        return out + [""] * (self.n_columns - len(out))
 
 
 # --------------------------------------------------------------------------------------------------- numbers
@@ -383,15 +383,23 @@ def build_frame_grid(frame: pd.DataFrame, *, stem: str, title: str, notes: Seque
                     raise ValueError(f"{stem}: column groups span {covered} columns but the frame has {n}")
                 cells.extend(Cell() for _ in range(n - covered))
                 header.append(Row("", tuple(cells), kind="header"))
+    grouped = isinstance(frame.index, pd.MultiIndex) and frame.index.nlevels == 2
     if not index_label:
-        index_names = [str(name) for name in frame.index.names if name is not None]
+        index_names = [str(name) for name in frame.index.names[1 if grouped else 0:] if name is not None]
         index_label = ", ".join(index_names)
     header.append(Row(index_label, tuple(Cell(name) for name in names), kind="header"))
 
-    rows = []
+    # A two-level row index becomes panels: one titled block per first-level value, rows named by the second.
+    panels: dict[str, list[Row]] = {}
     for label, values in zip(frame.index, frame.itertuples(index=False, name=None)):
-        stub = ", ".join(str(part) for part in label) if isinstance(label, tuple) else str(label)
+        if grouped:
+            group, stub = str(label[0]), str(label[1])
+        else:
+            group = ""
+            stub = ", ".join(str(part) for part in label) if isinstance(label, tuple) else str(label)
         cells = tuple(Cell(_frame_cell(value, _digits_for(column, digits))) for column, value in zip(columns, values))
-        rows.append(Row(stub, cells, kind="data"))
+        if group not in panels:
+            panels[group] = [Row(group, (), kind="group")] if grouped else []
+        panels[group].append(Row(stub, cells, kind="data"))
     return Grid(stem=stem, title=title, n_columns=n, header=tuple(header),
-                panels=(tuple(rows),) if rows else (), notes=tuple(notes))
+                panels=tuple(tuple(rows) for rows in panels.values()), notes=tuple(notes))

@@ -45,13 +45,16 @@ def _set_rules(tc, rules: dict[str, int]) -> None:
     tc_pr.insert_element_before(borders, *_AFTER_BORDERS)
 
 
-def _fill(cell, text: str, stars: str = "", *, align=WD_ALIGN_PARAGRAPH.CENTER, size: float = 10) -> None:
+def _fill(cell, text: str, stars: str = "", *, align=WD_ALIGN_PARAGRAPH.CENTER, size: float = 10,
+          italic: bool = False) -> None:
     paragraph = cell.paragraphs[0]
     paragraph.alignment = align
     paragraph.paragraph_format.space_after = Pt(0)
     paragraph.paragraph_format.keep_with_next = True     # keeps a short table on one page with its caption
     if text:
-        paragraph.add_run(text).font.size = Pt(size)
+        run = paragraph.add_run(text)
+        run.font.size = Pt(size)
+        run.italic = italic or None
     if stars:
         mark = paragraph.add_run(stars)
         mark.font.size = Pt(size)
@@ -124,7 +127,11 @@ def render_docx(grid: Grid) -> bytes:
 
     for r, (row, rule_below) in enumerate(rows):
         cells = table.rows[r].cells
-        _fill(cells[0], row.stub, align=WD_ALIGN_PARAGRAPH.LEFT)
+        if row.kind == "group":
+            # A panel title runs across the whole table, in italics.
+            _fill(cells[0].merge(cells[-1]), row.stub, align=WD_ALIGN_PARAGRAPH.LEFT, italic=True)
+        else:
+            _fill(cells[0], row.stub, align=WD_ALIGN_PARAGRAPH.LEFT)
         column = 1
         for cell in row.cells:
             target = cells[column]
