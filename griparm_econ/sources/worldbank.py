@@ -137,6 +137,11 @@ def _from_files(folder: Path, codes: Sequence[str], include_legacy: bool
                 ) -> tuple[pd.DataFrame, list[dict[str, Any]], list[str], set[str]]:
     """Rows, provenance, notes and the set of codes found, from the snapshot files."""
     vintages = _file_vintages(folder)
+    countries_path = folder / COUNTRIES_FILE
+    aggregates = None
+    if countries_path.is_file():
+        countries = read_economies_csv(countries_path)
+        aggregates = set(countries.loc[countries["is_aggregate"], "iso3"])
     wanted = set(codes)
     found: dict[str, list[tuple[SnapshotFile, pd.DataFrame]]] = {}
     shas: dict[str, str] = {}
@@ -174,11 +179,16 @@ def _from_files(folder: Path, codes: Sequence[str], include_legacy: bool
             reason = "; ".join(VINTAGE_REASON.get((chosen.name, spec.name), "ranked newer in VINTAGE_ORDER")
                                for spec, _ in holders if spec is not chosen)
             chosen_keys = pd.MultiIndex.from_frame(rows[["iso3", "year"]])
-            left_out = sum(int((~pd.MultiIndex.from_frame(r[["iso3", "year"]]).isin(chosen_keys)).sum())
-                           for spec, r in holders if spec is not chosen)
+            left_out = pd.concat([r.loc[~pd.MultiIndex.from_frame(r[["iso3", "year"]]).isin(chosen_keys)]
+                                  for spec, r in holders if spec is not chosen])
+            left_out = left_out.drop_duplicates(["iso3", "year"])
+            split = ""
+            if aggregates is not None:
+                n_aggregate = int(left_out["iso3"].isin(aggregates).sum())
+                split = f" ({n_aggregate} of them of World Bank aggregates)"
             notes.append(f"{code}: in {chosen.name} ({_vintage_text(chosen, code, vintages)}, {len(rows)} rows) and "
-                         f"{others}; took {chosen.name} whole ({reason}); vintages not spliced, so {left_out} "
-                         f"country-years only in the older file(s) stay missing.")
+                         f"{others}; took {chosen.name} whole ({reason}); vintages not spliced, so "
+                         f"{len(left_out)} country-years only in the older file(s){split} stay missing.")
         parts.append(rows)
         entry = provenance_rows.setdefault(chosen.name, {"series": [], "rows": 0, "vintage": {}})
         entry["series"].append(code)
