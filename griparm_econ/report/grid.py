@@ -237,6 +237,13 @@ def _model_notes(table: TableResult) -> list[str]:
     return [f"{', '.join(f'({n})' for n in numbers)} {text}" for text, numbers in by_text.items()]
 
 
+def _year_span(years: tuple[int, int] | None) -> str:
+    if not years:
+        return ""
+    first, last = years
+    return str(first) if first == last else f"{first}–{last}"
+
+
 def build_regression_grid(table: TableResult) -> Grid:
     models = table.models
     n = len(models)
@@ -286,7 +293,7 @@ def build_regression_grid(table: TableResult) -> Grid:
     add("R-squared", [format_number(m.rsquared, digits) if not w else "" for m, w in zip(models, within)])
     add("Within R-squared", [format_number(m.rsquared_within, digits) if w else "" for m, w in zip(models, within)])
     add(plural(models[0].entity_label) if models else "Entities", [format_count(m.n_entities) for m in models])
-    add("Years", [f"{m.years[0]}–{m.years[1]}" if m.years else "" for m in models])
+    add("Years", [_year_span(m.years) for m in models])
     dims: list[str] = []
     for model in models:
         dims.extend(d for d in _cluster_dims(model) if d not in dims)
