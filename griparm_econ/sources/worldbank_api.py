@@ -74,17 +74,17 @@ class LiveOptions:
         before the first retry) and ``GRIPARM_WB_PER_PAGE``."""
         environ = os.environ if environ is None else environ
         changes: dict[str, Any] = {"endpoint": (environ.get(ENDPOINT_ENV) or DEFAULT_ENDPOINT).rstrip("/")}
-        for variable, fields, kind in _ENV_OPTIONS:
+        for variable, fields, kind, least in _ENV_OPTIONS:
             raw = (environ.get(variable) or "").strip()
             if not raw:
                 continue
             try:
                 value = kind(raw)
-                if value < 0 or (kind is int and variable.endswith("PER_PAGE") and value < 1):
+                if not value >= least:
                     raise ValueError
             except ValueError:
-                raise DataError(f"{variable}={raw!r} is not a valid {kind.__name__} >= 0.", where=variable,
-                                field=variable, fix=f"set {variable} to a number or unset it.") from None
+                raise DataError(f"{variable}={raw!r} is not a {kind.__name__} of at least {least}.", where=variable,
+                                field=variable, fix=f"set {variable} to such a number or unset it.") from None
             changes.update({name: value for name in fields})
         return cls(**changes)
 
@@ -92,11 +92,12 @@ class LiveOptions:
         return min(self.backoff_max, self.backoff_base * (2 ** attempt))
 
 
-_ENV_OPTIONS: tuple[tuple[str, tuple[str, ...], type], ...] = (
-    ("GRIPARM_WB_TIMEOUT", ("connect_timeout", "read_timeout"), float),
-    ("GRIPARM_WB_RETRIES", ("retries",), int),
-    ("GRIPARM_WB_BACKOFF", ("backoff_base",), float),
-    ("GRIPARM_WB_PER_PAGE", ("per_page",), int),
+# Environment variable, the LiveOptions fields it sets, its type and its least allowed value.
+_ENV_OPTIONS: tuple[tuple[str, tuple[str, ...], type, float], ...] = (
+    ("GRIPARM_WB_TIMEOUT", ("connect_timeout", "read_timeout"), float, 0.001),
+    ("GRIPARM_WB_RETRIES", ("retries",), int, 0),
+    ("GRIPARM_WB_BACKOFF", ("backoff_base",), float, 0.0),
+    ("GRIPARM_WB_PER_PAGE", ("per_page",), int, 1),
 )
 
 
