@@ -116,6 +116,7 @@ def render_docx(grid: Grid) -> bytes:
     title.font.size = Pt(10)
     title.font.color.rgb = RGBColor(0, 0, 0)
     rows = _rows_with_rules(grid)
+    body_size = 10 if grid.n_columns <= 3 else 9
     table = document.add_table(rows=len(rows), cols=grid.n_columns + 1)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     # Merged cells appear once per grid column they cover, so rules are collected per cell element first.
@@ -129,15 +130,15 @@ def render_docx(grid: Grid) -> bytes:
         cells = table.rows[r].cells
         if row.kind == "group":
             # A panel title runs across the whole table, in italics.
-            _fill(cells[0].merge(cells[-1]), row.stub, align=WD_ALIGN_PARAGRAPH.LEFT, italic=True)
+            _fill(cells[0].merge(cells[-1]), row.stub, align=WD_ALIGN_PARAGRAPH.LEFT, italic=True, size=body_size)
         else:
-            _fill(cells[0], row.stub, align=WD_ALIGN_PARAGRAPH.LEFT)
+            _fill(cells[0], row.stub, align=WD_ALIGN_PARAGRAPH.LEFT, size=body_size)
         column = 1
         for cell in row.cells:
             target = cells[column]
             if cell.span > 1:
                 target = target.merge(cells[column + cell.span - 1])
-            _fill(target, cell.text, cell.stars)
+            _fill(target, cell.text, cell.stars, size=body_size)
             if row.kind == "header" and cell.span > 1 and cell.text and r < len(grid.header) - 1:
                 rule(target, "bottom", _LIGHT)
             column += cell.span
@@ -150,8 +151,8 @@ def render_docx(grid: Grid) -> bytes:
                 rule(cell, "bottom", _LIGHT)
     for tc, edges in rules.values():
         _set_rules(tc, edges)
-    # Labels need more room than numbers: the stub column gets a third of the width (a quarter in wide tables).
-    stub_width = int(text_width * (0.34 if grid.n_columns <= 4 else 0.25))
+    # Labels need more room than numbers: the stub column gets a third of the width, less as columns are added.
+    stub_width = int(text_width * max(0.22, 0.40 - 0.03 * grid.n_columns))
     data_width = (int(text_width) - stub_width) // max(grid.n_columns, 1)
     table.autofit = False
     for index, column in enumerate(table.columns):
