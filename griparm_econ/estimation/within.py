@@ -46,6 +46,7 @@ from griparm_econ.estimation.results import ModelResult
 EFFECTS = ("entity", "time")
 # cov keys shared with estimation.covariance where they mean the same thing; "iid"/"hetero" are fixest's names.
 COV_ALIASES = {"unadjusted": "iid", "iid": "iid", "robust": "hetero", "hetero": "hetero"}
+FIXEF_K = ("nonnested", "full", "none")
 BACKENDS = ("loky", "threading", "sequential", "multiprocessing", "dask", "ray")
 INTERCEPT = "Intercept"
 
@@ -65,7 +66,10 @@ class WithinModel:
     ``cov`` is ``"iid"`` (alias ``"unadjusted"``), ``"hetero"`` (alias ``"robust"``: White/HC1, as fixest's hetero) or
     ``"cluster:<dim>"`` where ``<dim>`` is ``entity``, ``time`` or any column of the frame. ``sample`` names a boolean
     column of the frame that restricts the estimation sample (e.g. ``resource_rich``). Without effects the model gets
-    an intercept, as fixest's ``y ~ x`` does.
+    an intercept, as fixest's ``y ~ x`` does. ``fixef_k`` says how absorbed fixed effects enter K of the small-sample
+    factor, with pyfixest's ``ssc(k_fixef=...)`` meanings: ``"nonnested"`` (default of fixest and pyfixest: a fixed
+    effect nested in the cluster counts as one), ``"full"`` (all levels, minus one per extra dimension; what
+    linearmodels' ``debiased=True, group_debias=True`` gives) or ``"none"`` (regressors only).
     """
 
     name: str
@@ -74,8 +78,12 @@ class WithinModel:
     effects: tuple[str, ...] = ("entity", "time")
     cov: str = "cluster:entity"
     sample: str | None = None
+    fixef_k: str = "nonnested"
 
     def __post_init__(self):
+        if self.fixef_k not in FIXEF_K:
+            raise SpecError(f"model {self.name!r} has fixef_k = {self.fixef_k!r}.", field="fixef_k",
+                            fix=f"use one of {FIXEF_K}.")
         object.__setattr__(self, "regressors", tuple(self.regressors))
         object.__setattr__(self, "effects", tuple(e for e in EFFECTS if e in self.effects))
 
@@ -300,15 +308,19 @@ def within_transform(values: np.ndarray, entity_codes: np.ndarray | None, time_c
 # OLS and covariance on the transformed columns
 
 
-def _collinear_columns(xtx: np.ndarray, tol: float = COLLINEARITY_TOLERANCE) -> list[int]:
-    """Columns that are (numerically) linear combinations of earlier columns: Cholesky pivots below tol (fixest)."""
+def _collinear_columns(xtx: np.ndarray, scale: np.ndarray, tol: float = COLLINEARITY_TOLERANCE) -> list[int]:
+    """Columns that are (numerically) combinations of earlier columns or of the fixed effects.
+
+    Sequential Cholesky as fixest does it, but a pivot is compared with the column's own variation before the
+    within-transformation (``scale``), so a regressor the fixed effects absorb is caught whatever its units.
+    """
     k = xtx.shape[0]
     chol = np.zeros_like(xtx)
-    dropped = []
+    dropped: list[int] = []
     for j in range(k):
         kept = [i for i in range(j) if i not in dropped]
         pivot = xtx[j, j] - sum(chol[j, i] ** 2 for i in kept)
-        if xtx[j, j] <= 0 or pivot / xtx[j, j] < tol:
+        if scale[j] <= 0 or pivot <= tol * scale[j]:
             dropped.append(j)
             continue
         chol[j, j] = math.sqrt(pivot)
@@ -323,11 +335,12 @@ def _nested(inner: np.ndarray, outer: np.ndarray) -> bool:
     return np.unique(pairs[0]).size == pairs.shape[1]
 
 
-def _fit_one(model: WithinModel, names: list[str], y: np.ndarray, x: np.ndarray, y_raw: np.ndarray,
+def _fit_one(model: WithinModel, names: list[str], y: np.ndarray, x: np.ndarray, x_scale: np.ndarray,
+             y_raw: np.ndarray,
              fe_codes: dict[str, np.ndarray], cluster: np.ndarray | None, years: tuple[int, int] | None,
              n_entities: int, n_periods: int, n_singletons: int) -> WithinFit:
     n = y.size
-    dropped = _collinear_columns(x.T @ x) if x.shape[1] else []
+    dropped = _collinear_columns(x.T @ x, x_scale) if x.shape[1] else []
     if dropped:
         keep = [j for j in range(x.shape[1]) if j not in dropped]
         dropped_names = tuple(names[j] for j in dropped)
@@ -346,11 +359,11 @@ def _fit_one(model: WithinModel, names: list[str], y: np.ndarray, x: np.ndarray,
     levels = {e: int(np.unique(c).size) for e, c in fe_codes.items()}
     n_fe = len(levels)
     k_fe_adjusted = sum(levels.values()) - (n_fe - 1) if n_fe > 1 else sum(levels.values())
-    df_k = k + k_fe_adjusted
+    df_k = k if model.fixef_k == "none" else k + k_fe_adjusted
     n_clusters = None
     if kind == "cluster":
         nested = [e for e, c in fe_codes.items() if (e == dim or _nested(c, cluster))]
-        if nested:
+        if nested and model.fixef_k == "nonnested":
             df_k = k + k_fe_adjusted - sum(levels[e] for e in nested) + len(nested)
         n_clusters = int(np.unique(cluster).size)
         scores = _group_sums(cluster, int(cluster.max()) + 1, x * resid[:, None])
@@ -456,6 +469,9 @@ def _fit_group(task: _GroupTask) -> list[tuple[int, WithinFit]]:
     time = task.time_codes if "time" in task.effects else None
     demeaned = within_transform(task.values, entity, time, method=task.method)
     where = {c: j for j, c in enumerate(task.columns)}
+    raw = task.values
+    # Variation of each column before the transformation: the yardstick of the collinearity check.
+    scale = ((raw - raw.mean(axis=0)) ** 2).sum(axis=0) if task.effects else (raw ** 2).sum(axis=0)
     fe_codes = {}
     if entity is not None:
         fe_codes["entity"] = _compact(entity)[0]
@@ -470,13 +486,15 @@ def _fit_group(task: _GroupTask) -> list[tuple[int, WithinFit]]:
         y = demeaned[:, where[model.dependent]]
         y_raw = task.values[:, where[model.dependent]]
         x = demeaned[:, [where[c] for c in model.regressors]]
+        x_scale = scale[[where[c] for c in model.regressors]]
         names = list(model.regressors)
         if not model.effects:
             x = np.column_stack([np.ones(y.size), x])
+            x_scale = np.concatenate([[float(y.size)], x_scale])
             names = [INTERCEPT, *names]
         kind, dim = _cov_kind(model)
         cluster = clusters[dim] if kind == "cluster" else None
-        out.append((position, _fit_one(model, names, y, x, y_raw, fe_codes, cluster, years, n_entities, n_periods,
+        out.append((position, _fit_one(model, names, y, x, x_scale, y_raw, fe_codes, cluster, years, n_entities, n_periods,
                                        task.n_singletons)))
     return out
 
@@ -581,6 +599,9 @@ def within_design(frame: pd.DataFrame, model: WithinModel, *, entity: str, time:
     kind, dim = _cov_kind(model)
     clusters = _compact(task.clusters[dim])[0] if kind == "cluster" else None
     fit = _fit_group(task)[0][1]
+    if fit.dropped_collinear:
+        keep = [names.index(name) for name in fit.names]
+        x, names = x[:, keep], list(fit.names)
     return WithinDesign(tuple(names), y, x, clusters, fit.df_k)
 
 
