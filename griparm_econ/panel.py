@@ -63,14 +63,14 @@ class Sources:
 def _read_sources(settings: Settings, catalog: Catalog, echo: Echo) -> Sources:
     from griparm_econ.sources.worldbank import load_economies, load_indicators
 
+    # The data-directory sources first: a missing file stops the build before any World Bank pull.
+    trade, gvc, production = load_trade(settings), load_gvc(settings), load_production(settings)
+    events, iea, gta, quotas = read_events(settings), read_iea(settings), read_gta(settings), \
+        read_china_quotas(settings)
     codes = [entry.source_code for entry in catalog.by_source("worldbank")]
-    return Sources(
-        economies=load_economies(settings),
-        series=(load_indicators(settings, codes, echo=echo), load_trade(settings), load_gvc(settings),
-                load_production(settings)),
-        events=read_events(settings), iea=read_iea(settings), gta=read_gta(settings),
-        quotas=read_china_quotas(settings),
-    )
+    return Sources(economies=load_economies(settings, echo=echo),
+                   series=(load_indicators(settings, codes, echo=echo), trade, gvc, production),
+                   events=events, iea=iea, gta=gta, quotas=quotas)
 
 
 def fetch_sources(settings: Settings, echo: Echo = print) -> Sources:
