@@ -104,8 +104,7 @@ def render_latex(grid: Grid) -> str:
         r"\centering",
         f"\\caption{{{latex_escape(grid.title)}}}",
         f"\\label{{{_latex_label(grid.stem)}}}",
-        # A table wider than the text block is scaled down to fit, never up; narrow tables keep their size.
-        r"\ifdefined\griparmtablebox\else\newsavebox{\griparmtablebox}\fi",
+        r"\ifdefined\griparmtablebox\else\newsavebox{\griparmtablebox}\newlength{\griparmtablewidth}\fi",
         r"\sbox{\griparmtablebox}{%",
         f"\\begin{{tabular}}{{@{{}}l*{{{grid.n_columns}}}{{c}}@{{}}}}",
         r"\toprule",
@@ -118,18 +117,23 @@ def render_latex(grid: Grid) -> str:
     for panel in grid.panels:
         lines.append(r"\midrule")
         lines.extend(_latex_row(row, grid.n_columns) for row in panel)
-    lines += [r"\bottomrule", r"\end{tabular}}",
-              r"\ifdim\wd\griparmtablebox>\linewidth",
-              r"\resizebox{\linewidth}{!}{\usebox{\griparmtablebox}}%",
-              r"\else\usebox{\griparmtablebox}\fi"]
+    lines += [r"\bottomrule", r"\end{tabular}}%"]
     if grid.notes or grid.provenance:
-        lines += [r"\par\smallskip", r"\begin{minipage}{\linewidth}", r"\footnotesize\raggedright"]
+        # Notes as wide as the table below it (what threeparttable does, without needing that package).
+        lines += [r"\setlength{\griparmtablewidth}{\wd\griparmtablebox}%",
+                  r"\sbox{\griparmtablebox}{\begin{minipage}{\griparmtablewidth}%",
+                  r"\usebox{\griparmtablebox}\par\smallskip",
+                  r"\footnotesize\raggedright"]
         for i, note in enumerate(grid.notes):
             lines.append(("\\textit{Notes:} " if i == 0 else "") + latex_escape(note) + r"\par")
         if grid.provenance:
             lines.append(f"{{\\scriptsize {latex_escape(grid.provenance)}\\par}}")
-        lines.append(r"\end{minipage}")
-    lines.append(r"\end{table}")
+        lines.append(r"\end{minipage}}%")
+    # A table wider than the text block is scaled down to fit, notes and all; never scaled up.
+    lines += [r"\ifdim\wd\griparmtablebox>\linewidth",
+              r"\resizebox{\linewidth}{!}{\usebox{\griparmtablebox}}%",
+              r"\else\usebox{\griparmtablebox}\fi",
+              r"\end{table}"]
     return "\n".join(lines) + "\n"
 
 
