@@ -164,6 +164,12 @@ def test_gta_counts_from_implementation_year():
     assert ("AAA", 2018) not in wide.index
 
 
+def test_end_before_start_is_an_error():
+    with pytest.raises(DataError, match="row 3"):
+        prepare_events(events_table(("AAA", "ore", "export_ban", "2003", "2005", ""),
+                                    ("AAA", "ore", "export_ban", "2006", "2004", "")))
+
+
 def test_missing_files_raise_one_error_naming_file_and_docs(tmp_path):
     (tmp_path / "restrictions").mkdir()
     with pytest.raises(DataError) as err:

@@ -106,6 +106,11 @@ def prepare_events(raw: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
     events["iso3"] = events["iso3"].astype(str).str.strip().str.upper()
     events["start_year"] = pd.to_numeric(events["start_year"].replace("", None), errors="raise").astype("Int64")
     events["end_year"] = pd.to_numeric(events["end_year"].replace("", None), errors="raise").astype("Int64")
+    backwards = events["start_year"].notna() & events["end_year"].notna() & (events["end_year"] < events["start_year"])
+    if backwards.any() or (events["iso3"] == "").any():
+        row = int((backwards | (events["iso3"] == "")).to_numpy().argmax()) + 2
+        raise DataError(f"row {row} has an empty iso3 or an end_year before its start_year.", where=EVENTS_FILE,
+                        field="iso3, start_year, end_year", fix="correct the row (years are calendar years).")
     events["measure_type"] = events["measure"].map(MEASURE_TYPES)
     if events["measure_type"].isna().any():
         bad = sorted(set(events.loc[events["measure_type"].isna(), "measure"]))
