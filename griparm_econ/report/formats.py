@@ -209,7 +209,7 @@ def render_html(grid: Grid) -> str:
         f"<style>\n{_CSS}</style>",
         "</head>",
         "<body>",
-        f'<table id="{_esc(grid.stem)}">',
+        f'<table id="{_esc(re.sub(r"[^A-Za-z0-9_-]", "-", grid.stem))}">',
         f"<caption>{_esc(grid.title)}</caption>",
         "<thead>",
         *(_html_header_row(row) for row in grid.header),
