@@ -132,11 +132,23 @@ def _wide(rows: pd.DataFrame, grid: pd.DataFrame, source_name: str) -> pd.DataFr
     return grid[["iso3", "year"]].merge(wide.reset_index(), on=["iso3", "year"], how="left")
 
 
-def _last_year(kept: Iterable[pd.DataFrame]) -> int:
-    years = [int(frame["year"].max()) for frame in kept if len(frame)]
+def _family_codes(frame: SourceFrame, codes_by_source: dict[str, set[str]]) -> set[str]:
+    # Source frames are named "<family>" or "<family>.<part>"; the catalog's source field is the family.
+    return codes_by_source.get(frame.name.split(".")[0], set())
+
+
+def _last_year(series: Iterable[SourceFrame], codes_by_source: dict[str, set[str]], economies: set[str]) -> int:
+    """The latest year in which any catalog series has a value for an economy."""
+    years = []
+    for frame in series:
+        rows = frame.rows
+        usable = rows["indicator"].isin(_family_codes(frame, codes_by_source)) & rows["iso3"].isin(economies) \
+            & (rows["year"] >= FIRST_YEAR)
+        if usable.any():
+            years.append(int(rows.loc[usable, "year"].max()))
     if not years:
-        raise DataError("no source has any economy data.", where="data directory", field="GRIPARM_DATA",
-                        fix="check the data directory's contents against its README.")
+        raise DataError("no source has any economy data for the catalog's series.", where="data directory",
+                        field="GRIPARM_DATA", fix="check the data directory's contents against its README.")
     return max(years)
 
 
@@ -162,23 +174,15 @@ def assemble_panel(catalog: Catalog, sources: Sources,
         if entry.source != "derived":
             codes_by_source.setdefault(entry.source, set()).add(entry.source_code)
 
+    last_year = _last_year(sources.series, codes_by_source, economy_codes)
     merge: dict[str, Any] = {}
     kept_rows: list[pd.DataFrame] = []
     aggregate_rows: list[pd.DataFrame] = []
-    open_window = (FIRST_YEAR, 10_000)
     for frame in sources.series:
-        family = frame.name.split(".")[0]
-        kept, agg, merge[frame.name] = _account(frame.name, frame.rows, codes_by_source.get(family, set()),
-                                                economy_codes, aggregate_codes, *open_window)
+        kept, agg, merge[frame.name] = _account(frame.name, frame.rows, _family_codes(frame, codes_by_source),
+                                                economy_codes, aggregate_codes, FIRST_YEAR, last_year)
         kept_rows.append(kept)
         aggregate_rows.append(agg)
-    last_year = _last_year(kept_rows)
-    # Re-account with the final window so that rows after the last year are counted as outside the years.
-    for index, frame in enumerate(sources.series):
-        family = frame.name.split(".")[0]
-        kept_rows[index], aggregate_rows[index], merge[frame.name] = _account(
-            frame.name, frame.rows, codes_by_source.get(family, set()), economy_codes, aggregate_codes,
-            FIRST_YEAR, last_year)
 
     restriction_rows = pd.concat([restriction_measures(sources.events.rows, FIRST_YEAR, last_year),
                                   iea_policy_counts(sources.iea.rows, FIRST_YEAR, last_year),
@@ -193,6 +197,12 @@ def assemble_panel(catalog: Catalog, sources: Sources,
     grid = countries.merge(years, how="cross").sort_values(["iso3", "year"], kind="mergesort")
     grid = grid.reset_index(drop=True)[ID_COLUMNS]
     values = _wide(pd.concat(kept_rows, ignore_index=True), grid, "sources")
+    no_data = [f"{entry.name} ({entry.source}: {entry.source_code})" for entry in catalog
+               if entry.source != "derived" and entry.source_code not in values]
+    if no_data:
+        raise DataError(f"catalog series with no economy data in {FIRST_YEAR}-{last_year}: {', '.join(no_data)}.",
+                        where=catalog.path, field="source_code",
+                        fix="correct the source_code (see the source's codes in docs/data.md) or the data directory.")
     world_rows = pd.concat(aggregate_rows, ignore_index=True)
     world_rows = world_rows[world_rows["iso3"] == WORLD]
 
@@ -202,17 +212,12 @@ def assemble_panel(catalog: Catalog, sources: Sources,
     for entry in catalog:
         source_values = None
         if entry.source != "derived":
-            source_values = values[entry.source_code] if entry.source_code in values else \
-                pd.Series(float("nan"), index=panel.index)
+            source_values = values[entry.source_code]
             world = world_rows[world_rows["indicator"] == entry.source_code]
             world_by_variable[entry.name] = world.set_index("year")["value"]
         data = TransformInput(panel=panel, entry=entry, source_values=source_values, world=world_by_variable,
                               notes=notes)
         panel[entry.name] = TRANSFORMATIONS[entry.transformation](data)
-    missing_codes = sorted(entry.source_code for entry in catalog
-                           if entry.source != "derived" and entry.source_code not in values)
-    if missing_codes:
-        notes.append(f"catalog source codes with no economy data in the window: {', '.join(missing_codes)}.")
 
     _check_panel(panel, economy_codes, aggregate_codes, last_year)
     aggregates = _aggregates_table(pd.concat(aggregate_rows, ignore_index=True), catalog, sources.economies)
