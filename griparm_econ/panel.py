@@ -396,11 +396,14 @@ def _input_file(settings: Settings, entry: dict[str, Any]) -> Path | None:
     if not path:
         return None
     candidate = Path(path)
-    if not candidate.is_absolute():
-        if settings.data_dir is None:
-            return candidate   # resolved against nothing: will not exist, so the panel counts as stale
-        candidate = settings.data_dir / candidate
-    return candidate
+    if candidate.is_absolute():
+        return candidate
+    if entry.get("origin") in ("cache", "live pull"):
+        # World Bank pulls are recorded relative to the work folder ("cache/<file>").
+        return settings.work_dir / candidate
+    if settings.data_dir is None:
+        return candidate   # resolved against nothing: will not exist, so the panel counts as stale
+    return settings.data_dir / candidate
 
 
 def _write_stamp(settings: Settings, provenance: dict[str, Any]) -> None:

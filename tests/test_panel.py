@@ -192,3 +192,9 @@ def test_changed_input_makes_the_panel_stale(tmp_path):
     assert panel_module.panel_is_stale(settings) == f"input {source} changed"
     source.unlink()
     assert "missing" in panel_module.panel_is_stale(settings)
+
+
+def test_cached_world_bank_pulls_are_found_in_the_work_folder(tmp_path):
+    settings = Settings(data_dir=None, work_dir=tmp_path / "work")
+    entry = {"path": "cache/wdi_x.csv", "origin": "cache", "sha256": "0"}
+    assert panel_module._input_file(settings, entry) == tmp_path / "work" / "cache" / "wdi_x.csv"
