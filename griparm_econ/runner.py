@@ -227,6 +227,9 @@ def run_study(settings: Settings, *, force: bool = False, echo: Echo = print) ->
     from griparm_econ.panel import build_panel
 
     build_panel(settings, echo=echo)
+    if not discover_specs(settings):
+        echo(f"no table specs in {settings.specs_dir}; nothing to estimate.")
+        return []
     return run_specs(None, settings, force=force, echo=echo)
 
 
