@@ -201,10 +201,17 @@ def test_model_result_hand_over(fits):
 
 
 def test_within_design_is_the_fitted_model(fits):
+    # Clustered by country: country effects are partialled out, year effects (not nested) stay as dummies.
     design = within_design(PANEL, CASES[0][1], entity="country", time="year")
+    assert design.partialled_out == ("entity",) and design.as_dummies == ("time",)
+    assert design.names[:2] == ("x0", "x1") and design.names[2].startswith("time[")
+    assert design.x.shape[1] == 2 + fits["twfe_cl_entity"].n_periods - 1
     beta = np.linalg.lstsq(design.x, design.y, rcond=None)[0]
-    np.testing.assert_allclose(beta, fits["twfe_cl_entity"].params, atol=1e-12)
+    np.testing.assert_allclose(beta[:2], fits["twfe_cl_entity"].params, atol=1e-12)
     assert design.df_k == fits["twfe_cl_entity"].df_k
+    flat = within_design(PANEL, CASES[0][1], entity="country", time="year", partial_out="all")
+    assert flat.names == ("x0", "x1")
+    np.testing.assert_allclose(np.linalg.lstsq(flat.x, flat.y, rcond=None)[0], beta[:2], atol=1e-12)
 
 
 @pytest.mark.parametrize("model, field", [

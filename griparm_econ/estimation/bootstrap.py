@@ -17,13 +17,15 @@ Conventions follow the ``wildboottest`` package (and Stata's ``boottest``) so th
   2 min(P(t* > t), P(t* < t)). Draws whose t* equals t up to rounding are ties, not exceedances (see
   :func:`bootstrap_pvalue`).
 
-The model is given after the within-transformation (:func:`griparm_econ.estimation.within.within_design`): with fixed
-effects partialled out (FWL) the point estimate and the restricted residuals are those of the full model.
+The model is given after the within-transformation (:func:`griparm_econ.estimation.within.within_design`). Fixed
+effects nested in the clusters are partialled out (FWL), which is exact for the bootstrap; fixed effects that cut
+across clusters (years, when clustering by country) stay in the design as dummies, so that the bootstrap residuals
+remain orthogonal to them, as in the full model.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
@@ -54,6 +56,7 @@ class BootstrapResult:
     pvalue_type: str
     null: float = 0.0
     level: float = 0.95
+    t_boot: np.ndarray | None = field(default=None, repr=False, compare=False)   # with keep_draws=True
 
     def as_dict(self) -> dict[str, float]:
         """The shape :class:`ModelResult.bootstrap` stores per term."""
@@ -180,13 +183,14 @@ def wild_cluster_bootstrap(y: np.ndarray, x: np.ndarray, clusters: np.ndarray, n
                            terms: Sequence[str], *, B: int = 9_999, weights: str = "rademacher",
                            seed: int | np.random.Generator | None = None, impose_null: bool = True,
                            pvalue_type: str = "symmetric", level: float = 0.95, null: float = 0.0,
-                           df_k: int | None = None, confidence_interval: bool = True) -> dict[str, BootstrapResult]:
+                           df_k: int | None = None, confidence_interval: bool = True,
+                           keep_draws: bool = False) -> dict[str, BootstrapResult]:
     """Wild cluster bootstrap p-values and confidence intervals for ``terms`` of the OLS model ``y ~ x``.
 
     ``y`` and ``x`` are the model after partialling out any fixed effects; ``clusters`` integer or label codes, one per
     row. ``df_k`` is the K of the small-sample factor (default: the columns of ``x``); it scales the reported
     t-statistic only. The same weight matrix serves every term. ``seed`` makes random draws reproducible; under full
-    enumeration it is irrelevant.
+    enumeration it is irrelevant. ``keep_draws`` keeps the bootstrap t-statistics under the null in the result.
     """
     if pvalue_type not in PVALUE_TYPES:
         raise SpecError(f"unknown bootstrap p-value type {pvalue_type!r}.", field="pvalue_type",
@@ -222,16 +226,24 @@ def wild_cluster_bootstrap(y: np.ndarray, x: np.ndarray, clusters: np.ndarray, n
         out[term] = BootstrapResult(term=term, estimate=boot.estimate, tstat=boot.tstat(null),
                                     pvalue=boot.pvalue(null, pvalue_type), ci_low=float(low), ci_high=float(high),
                                     B=int(v.shape[1]), n_clusters=n_clusters, weights=weights, full_enumeration=full,
-                                    impose_null=impose_null, pvalue_type=pvalue_type, null=null, level=level)
+                                    impose_null=impose_null, pvalue_type=pvalue_type, null=null, level=level,
+                                    t_boot=boot.tboot(null) if keep_draws else None)
     return out
 
 
-def bootstrap_model(frame, model, terms: Sequence[str], *, entity: str, time: str, **options) -> dict[str, BootstrapResult]:
+def bootstrap_model(frame, model, terms: Sequence[str], *, entity: str, time: str, partial_out: str = "nested",
+                    **options) -> dict[str, BootstrapResult]:
     """Wild cluster bootstrap for ``terms`` of a :class:`~griparm_econ.estimation.within.WithinModel` clustered by
-    one dimension: the model's within-transformation, then :func:`wild_cluster_bootstrap` with the model's K."""
+    one dimension.
+
+    Fixed effects nested in the clusters are partialled out; the others (years, when clustering by country) enter as
+    dummies, so the bootstrap is that of the full model, the one ``pyfixest``'s ``wildboottest`` runs with one-hot
+    fixed effects (``partial_out="all"`` partials out everything: faster, exact only for nested effects). The
+    reported t-statistic uses the model's own small-sample K, so it is the engine's clustered t.
+    """
     from griparm_econ.estimation.within import within_design
 
-    design = within_design(frame, model, entity=entity, time=time)
+    design = within_design(frame, model, entity=entity, time=time, partial_out=partial_out)
     if design.clusters is None:
         raise SpecError(f"model {model.name!r} asks for a wild cluster bootstrap but its cov is {model.cov!r}.",
                         field="cov", fix="use cov = 'cluster:entity' (or another cluster dimension).")

@@ -316,16 +316,16 @@ def _collinear_columns(xtx: np.ndarray, scale: np.ndarray, tol: float = COLLINEA
     """
     k = xtx.shape[0]
     chol = np.zeros_like(xtx)
+    kept: list[int] = []
     dropped: list[int] = []
     for j in range(k):
-        kept = [i for i in range(j) if i not in dropped]
-        pivot = xtx[j, j] - sum(chol[j, i] ** 2 for i in kept)
+        pivot = xtx[j, j] - chol[j, kept] @ chol[j, kept]
         if scale[j] <= 0 or pivot <= tol * scale[j]:
             dropped.append(j)
             continue
         chol[j, j] = math.sqrt(pivot)
-        for m in range(j + 1, k):
-            chol[m, j] = (xtx[m, j] - sum(chol[m, i] * chol[j, i] for i in kept)) / chol[j, j]
+        chol[j + 1:, j] = (xtx[j + 1:, j] - chol[j + 1:, kept] @ chol[j, kept]) / chol[j, j]
+        kept.append(j)
     return dropped
 
 
@@ -572,37 +572,65 @@ def fit_one(frame: pd.DataFrame, model: WithinModel, *, entity: str, time: str, 
 
 @dataclass(frozen=True)
 class WithinDesign:
-    """A model's estimation sample after the within-transformation: what the wild cluster bootstrap works on."""
+    """A model's estimation sample ready for the wild cluster bootstrap.
 
-    names: tuple[str, ...]
+    Fixed effects nested in the clusters are partialled out (FWL); with ``partial_out="nested"`` the others enter
+    ``x`` as dummy columns (named ``time[2001]`` etc., redundant levels dropped), because the bootstrap residuals
+    must stay orthogonal to them, which partialling out once before the bootstrap does not guarantee when they cut
+    across clusters. ``partial_out="all"`` partials out every fixed effect (faster; exact only for nested effects).
+    """
+
+    names: tuple[str, ...]          # columns of x; the model's regressors come first
     y: np.ndarray
     x: np.ndarray
     clusters: np.ndarray | None
-    df_k: int
+    df_k: int                       # K of the model's small-sample factor (fixest convention)
+    partialled_out: tuple[str, ...] = ()
+    as_dummies: tuple[str, ...] = ()
 
 
-def within_design(frame: pd.DataFrame, model: WithinModel, *, entity: str, time: str,
-                  method: str = "auto") -> WithinDesign:
-    """The demeaned outcome and regressors of one model (FWL), its cluster codes and its small-sample K."""
+def within_design(frame: pd.DataFrame, model: WithinModel, *, entity: str, time: str, method: str = "auto",
+                  partial_out: str = "nested") -> WithinDesign:
+    """The outcome and regressors of one model with its fixed effects handled for the bootstrap, its cluster codes
+    and its small-sample K."""
+    if partial_out not in ("nested", "all"):
+        raise SpecError(f"partial_out = {partial_out!r}.", field="partial_out", fix="use 'nested' or 'all'.")
     panel = _prepare(frame, [model], entity, time)
     task = _task(panel, _plan_groups(panel, [model])[0], method)
-    entity_codes = task.entity_codes if "entity" in task.effects else None
-    time_codes = task.time_codes if "time" in task.effects else None
-    demeaned = within_transform(task.values, entity_codes, time_codes, method=method)
-    where = {c: j for j, c in enumerate(task.columns)}
-    y = demeaned[:, where[model.dependent]]
-    x = demeaned[:, [where[c] for c in model.regressors]]
-    names = list(model.regressors)
-    if not model.effects:
-        x = np.column_stack([np.ones(y.size), x])
-        names = [INTERCEPT, *names]
+    fit = _fit_group(task)[0][1]
     kind, dim = _cov_kind(model)
     clusters = _compact(task.clusters[dim])[0] if kind == "cluster" else None
-    fit = _fit_group(task)[0][1]
-    if fit.dropped_collinear:
-        keep = [names.index(name) for name in fit.names]
-        x, names = x[:, keep], list(fit.names)
-    return WithinDesign(tuple(names), y, x, clusters, fit.df_k)
+    codes = {"entity": _compact(task.entity_codes)[0], "time": _compact(task.time_codes)[0]}
+    if partial_out == "all" or clusters is None:
+        absorbed = list(task.effects)
+    else:
+        absorbed = [e for e in task.effects if e == dim or _nested(codes[e], clusters)]
+    dummies = [e for e in task.effects if e not in absorbed]
+    where = {c: j for j, c in enumerate(task.columns)}
+    regressors = [name for name in fit.names if name != INTERCEPT]
+    raw = task.values[:, [where[model.dependent]] + [where[c] for c in regressors]]
+    extra_names: list[str] = []
+    if not task.effects:
+        raw = np.column_stack([raw[:, :1], np.ones(raw.shape[0]), raw[:, 1:]])
+        extra_names = []
+    for effect in dummies:
+        levels, inverse = np.unique(task.time_values if effect == "time" else task.entity_codes, return_inverse=True)
+        block = np.zeros((raw.shape[0], levels.size))
+        block[np.arange(raw.shape[0]), inverse.ravel()] = 1.0
+        raw = np.column_stack([raw, block])
+        extra_names += [f"{effect}[{level}]" for level in levels]
+    transformed = within_transform(raw, codes["entity"] if "entity" in absorbed else None,
+                                   codes["time"] if "time" in absorbed else None, method=method)
+    y, x = transformed[:, 0], transformed[:, 1:]
+    names = ([INTERCEPT] if not task.effects else []) + regressors + extra_names
+    if extra_names:
+        # Redundant dummies (one level per absorbed dimension or per extra dimension) are dropped; regressors come
+        # first, so none of them is, having survived the fit's own check.
+        scale = (raw[:, 1:] ** 2).sum(axis=0)
+        dropped = set(_collinear_columns(x.T @ x, scale))
+        keep = [j for j in range(x.shape[1]) if j not in dropped]
+        x, names = x[:, keep], [names[j] for j in keep]
+    return WithinDesign(tuple(names), y, x, clusters, fit.df_k, tuple(absorbed), tuple(dummies))
 
 
 # ---------------------------------------------------------------------------------------------------------------------
