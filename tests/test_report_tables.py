@@ -183,6 +183,7 @@ def test_bottom_panel_fixed_effects_fit_and_sample():
     assert cells["Estimator"] == ["Panel OLS", "Random effects"]
     assert cells["Years"] == ["2000–2022", ""]
     assert cells["Bootstrap p-value: Export restriction"] == ["0.061", ""]
+    assert cells["Bootstrap CI: Export restriction"] == ["[-0.010, 0.250]", ""]
     assert cells["Bootstrap replications"] == ["999", ""]
 
 

@@ -237,6 +237,11 @@ def _model_notes(table: TableResult) -> list[str]:
     return [f"{', '.join(f'({n})' for n in numbers)} {text}" for text, numbers in by_text.items()]
 
 
+def _interval(draws: Mapping[str, float], digits: int) -> str:
+    low, high = format_number(draws.get("ci_low"), digits), format_number(draws.get("ci_high"), digits)
+    return f"[{low}, {high}]" if low and high else ""
+
+
 def _year_span(years: tuple[int, int] | None) -> str:
     if not years:
         return ""
@@ -310,6 +315,8 @@ def build_regression_grid(table: TableResult) -> Grid:
     for term in boot_terms:
         add(f"Bootstrap p-value: {term_label(term, labels)}",
             [format_number(m.bootstrap.get(term, {}).get("pvalue"), digits) for m in models])
+        add(f"Bootstrap CI: {term_label(term, labels)}",
+            [_interval(m.bootstrap.get(term, {}), digits) for m in models])
     if boot_terms:
         add("Bootstrap replications",
             [format_count(next((v["B"] for v in m.bootstrap.values() if "B" in v), None)) for m in models])
