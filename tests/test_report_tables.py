@@ -498,3 +498,13 @@ def test_two_level_row_index_becomes_titled_panels(tmp_path):
     word = docx.Document(str(paths[".docx"])).tables[0]
     assert [cell.text for cell in word.rows[1].cells] == ["Mine production"] * 3
     assert [cell.text for cell in word.rows[3].cells] == ["BRA", "0.001", "0.002"]
+
+
+def test_latex_minus_signs_only_in_front_of_numbers():
+    from griparm_econ.report.formats import _latex_cell
+    from griparm_econ.report.grid import Cell
+
+    assert _latex_cell(Cell("-1.500", "***")) == "$-$1.500$^{***}$"
+    assert _latex_cell(Cell("[-0.010, 0.250]")) == "[$-$0.010, 0.250]"
+    assert _latex_cell(Cell("2000–2015")) == "2000--2015"
+    assert _latex_cell(Cell("Wu-Hausman")) == "Wu-Hausman"

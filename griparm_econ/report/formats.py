@@ -57,7 +57,7 @@ _LATEX_ESCAPES = {
     "\n": " ",
 }
 _LATEX_TABLE = str.maketrans(_LATEX_ESCAPES)
-_NEGATIVE_NUMBER = re.compile(r"^(\(?)-(\d[\d,]*(?:\.\d+)?\)?)$")
+_NEGATIVE_NUMBER = re.compile(r"(?<![\w.])-(?=\d)")
 
 
 def latex_escape(text: str) -> str:
@@ -65,9 +65,8 @@ def latex_escape(text: str) -> str:
 
 
 def _latex_cell(cell: Cell) -> str:
-    negative = _NEGATIVE_NUMBER.match(cell.text)
-    # A bare "-" in text mode is a hyphen; numbers get a real minus sign.
-    text = f"{negative[1]}$-${negative[2]}" if negative else latex_escape(cell.text)
+    # A bare "-" in text mode is a hyphen; a minus in front of a number gets the real minus sign.
+    text = _NEGATIVE_NUMBER.sub("$-$", latex_escape(cell.text))
     if cell.stars:
         text += f"$^{{{cell.stars}}}$"
     return text
