@@ -57,7 +57,7 @@ _LATEX_ESCAPES = {
     "\n": " ",
 }
 _LATEX_TABLE = str.maketrans(_LATEX_ESCAPES)
-_NEGATIVE_NUMBER = re.compile(r"(?<![\w.])-(?=\d)")
+_NEGATIVE_NUMBER = re.compile(r"(?<![\w.-])-(?=\d)")
 
 
 def latex_escape(text: str) -> str:
