@@ -410,7 +410,8 @@ def test_latex_compiles_in_a_minimal_document(tmp_path):
     regression = write_table(special_table(), tmp_path)[0]
     frame = pd.DataFrame([[0.5, 12345.0]], index=["CHN"],
                          columns=pd.MultiIndex.from_tuples([("Rare earths", "share"), ("Rare earths", "tonnes")]))
-    descriptive = write_frame_table(frame, stem="shares", title="Shares", out_dir=tmp_path, notes=("Note & 5%: µ ≈ → CO₂ m³ 20° € ‰ … ≥ ≤ ± − θ ρ σ Δ χ² ×\u00a0é ü",))[0]
+    unicode_note = "Note & 5%: µ ≈ → CO₂ m³ 20° € ‰ … ≥ ≤ ± − θ ρ σ Δ χ² ×\u00a0é ü"
+    descriptive = write_frame_table(frame, stem="shares", title="Shares", out_dir=tmp_path, notes=(unicode_note,))[0]
     panels = frame.set_axis(pd.MultiIndex.from_tuples([("Panel A: mines", "CHN")]), axis=0)
     grouped = write_frame_table(panels, stem="panels", title="Panels", out_dir=tmp_path)[0]
     document = tmp_path / "document.tex"
