@@ -26,7 +26,7 @@ def require_file(settings: Settings, folder: str, filename: str, section: str) -
                         where="GRIPARM_DATA", field=f"{folder}/{filename}", fix=fix)
     path = base / filename
     if not path.is_file():
-        raise DataError(f"the source file is missing.", where=path, field=f"{folder}/{filename}", fix=fix)
+        raise DataError("the source file is missing.", where=path, field=f"{folder}/{filename}", fix=fix)
     return path
 
 
