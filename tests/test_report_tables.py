@@ -321,7 +321,7 @@ def test_markdown_pipe_table_with_title_and_notes(tmp_path):
     table_lines = [line for line in lines if line.startswith("|")]
     assert len({line.count(" | ") for line in table_lines if "\\|" not in line}) == 1   # same number of columns
     assert table_lines[1] == "| :--- | :---: | :---: |"
-    assert r"\* p\<0.10, \*\* p\<0.05, \*\*\* p\<0.01" in lines
+    assert r"*Notes:* \* p\<0.10, \*\* p\<0.05, \*\*\* p\<0.01" in lines
     assert r"Share\_of 100% R&D \#1 {x} \$ \~ ^ \\ \<b\>" in text
 
 

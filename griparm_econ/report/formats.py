@@ -217,7 +217,7 @@ def render_html(grid: Grid) -> str:
     for panel in grid.panels:
         lines += ["<tbody>", *(_html_body_row(row, grid.n_columns) for row in panel), "</tbody>"]
     if grid.notes or grid.provenance:
-        notes = [f"<p>{_esc(note)}</p>" for note in grid.notes]
+        notes = [f"<p>{'<em>Notes:</em> ' if i == 0 else ''}{_esc(note)}</p>" for i, note in enumerate(grid.notes)]
         if grid.provenance:
             notes.append(f'<p class="provenance">{_esc(grid.provenance)}</p>')
         lines += ["<tfoot>", f'<tr><td colspan="{width}">', *notes, "</td></tr>", "</tfoot>"]
@@ -267,8 +267,8 @@ def render_markdown(grid: Grid) -> str:
         lines.extend(_md_line(_md_row(row, grid.n_columns)) for row in panel)
     if grid.notes or grid.provenance:
         lines.append("")
-        for note in grid.notes:
-            lines += [md_escape(note), ""]
+        for i, note in enumerate(grid.notes):
+            lines += [("*Notes:* " if i == 0 else "") + md_escape(note), ""]
         if grid.provenance:
             lines += [f"<sub>{md_escape(grid.provenance)}</sub>", ""]
         lines.pop()
