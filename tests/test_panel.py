@@ -198,3 +198,13 @@ def test_cached_world_bank_pulls_are_found_in_the_work_folder(tmp_path):
     settings = Settings(data_dir=None, work_dir=tmp_path / "work")
     entry = {"path": "cache/wdi_x.csv", "origin": "cache", "sha256": "0"}
     assert panel_module._input_file(settings, entry) == tmp_path / "work" / "cache" / "wdi_x.csv"
+
+
+def test_fetch_sources_reads_every_source(settings):
+    lines: list[str] = []
+    sources = panel_module.fetch_sources(settings, echo=lines.append)
+    names = [frame.name for frame in sources.all_frames]
+    assert names == ["worldbank.economies", "worldbank", "trade", "gvc", "production", "restrictions.events",
+                     "restrictions.iea", "restrictions.gta", "restrictions.china_quotas"]
+    assert len(lines) == len(names)
+    assert all(frame.provenance for frame in sources.all_frames)
