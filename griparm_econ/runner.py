@@ -194,14 +194,16 @@ def write_outputs(table: TableResult, out_dir: Path) -> list[Path]:
     """The estimates file and, when the table writers are installed, the tables."""
     from griparm_econ.report.estimates import write_estimates
 
-    written = [write_estimates(table, out_dir)]
+    written: list[Path] = []
     try:
         from griparm_econ.report.tables import write_table
     except ModuleNotFoundError as err:
         if err.name != "griparm_econ.report.tables":
             raise
-        return written
-    written.extend(write_table(table, out_dir))
+    else:
+        written.extend(write_table(table, out_dir))
+    # The estimates file goes last: its presence (with matching hashes) is what marks a spec as up to date.
+    written.append(write_estimates(table, out_dir))
     return written
 
 

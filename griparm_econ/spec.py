@@ -294,9 +294,12 @@ def _check_model(index: int, table: ModelTable, model: ModelConfig, spec: Regres
     if option.kernel and model.estimator not in ("pooled_ols", "panel_ols", "first_difference"):
         fail("cov", f"driscoll_kraay is available for pooled_ols, panel_ols and first_difference, "
              f"not {model.estimator}.", "choose another cov or estimator.")
-    if model.estimator == "between_ols" and model.cov not in ("unadjusted", "robust", "cluster:entity"):
+    if model.estimator == "between_ols" and model.cov not in ("unadjusted", "robust"):
         fail("cov", f"between_ols has one observation per entity; cov = \"{model.cov}\" is not defined for it.",
-             "use unadjusted, robust or cluster:entity.")
+             "use unadjusted or robust (with one observation per entity, robust is clustering by entity).")
+    if model.estimator == "first_difference" and "time" in option.clusters:
+        fail("cov", f"first_difference cannot cluster by time (cov = \"{model.cov}\").",
+             "use unadjusted, robust, cluster:entity or driscoll_kraay.")
     if model.between_wls and model.estimator != "between_ols":
         fail("between_wls", "between_wls applies to estimator between_ols only.", "remove between_wls.")
     if model.sample is not None and model.sample not in spec.samples:

@@ -265,3 +265,46 @@ estimator = "panel_ols"
     with pytest.raises(SpecError) as info:
         check_specs([spec], _settings(tmp_path), echo=lambda _: None)
     assert "capacity" in info.value.message and "formula: capacty" in info.value.field
+
+
+def test_first_difference_and_random_effects_recover_the_slope(tmp_path):
+    rng = np.random.default_rng(21)
+    rows = [(f"u{i:03d}", t) for i in range(150) for t in range(1, 6)]
+    frame = pd.DataFrame(rows, columns=["unit", "period"])
+    effect = frame["unit"].map({u: rng.normal() for u in frame["unit"].unique()})
+    frame["x"] = rng.normal(size=len(frame))
+    frame["y"] = 3.0 + 1.5 * frame["x"] + effect + rng.normal(scale=0.2, size=len(frame))
+    frame.to_parquet(tmp_path / "units.parquet")
+    spec = _write(tmp_path / "fd.toml", '''title = "FD and RE"
+[data]
+path = "units.parquet"
+entity = "unit"
+time = "period"
+[[model]]
+name = "FD"
+formula = "y ~ x"
+estimator = "first_difference"
+cov = "cluster:entity"
+[[model]]
+name = "FD by hand"
+formula = "D.y ~ D.x"
+estimator = "pooled_ols"
+[[model]]
+name = "RE"
+formula = "y ~ 1 + x"
+estimator = "random_effects"
+cov = "robust"
+''')
+    fd, by_hand, re_ = run_specs([spec], _settings(tmp_path), echo=lambda _: None)[0].models
+    assert fd.nobs == 150 * 4 and by_hand.nobs == 150 * 4
+    assert fd.params["x"] == pytest.approx(by_hand.params["D.x"], rel=1e-10)
+    assert fd.params["x"] == pytest.approx(1.5, abs=0.05)
+    assert re_.params["x"] == pytest.approx(1.5, abs=0.05) and re_.n_clusters == 150
+    assert re_.cov_label == "Robust (clustered by unit)"
+
+
+def test_between_rejects_clustering(tmp_path, panel_csv):
+    text = HEAD + '[[model]]\nname = "BE"\nformula = "y ~ 1 + x"\nestimator = "between_ols"\ncov = "cluster:entity"\n'
+    with pytest.raises(SpecError) as info:
+        parse_spec_text(text, tmp_path / "be.toml")
+    assert info.value.field.endswith(".cov") and "robust" in info.value.fix

@@ -98,8 +98,8 @@ def plan_covariance(cov: str, estimator: str, small_sample: str, *, bandwidth: i
     elif clusters:
         kwargs["cov_type"] = "clustered"
         if panel_api:
-            kwargs["cluster_entity"] = "entity" in clusters
-            kwargs["cluster_time"] = "time" in clusters
+            # only the dimensions in use: FirstDifferenceOLS and BetweenOLS do not accept cluster_time at all
+            kwargs.update({f"cluster_{dim}": True for dim in clusters})
             kwargs["group_debias"] = adjusted
             if small_sample == "min_g" and estimator == "panel_ols":
                 # The raw sandwich, effects not counted; the single min-G factor is applied afterwards.
