@@ -83,3 +83,12 @@ def test_load_production_is_tidy(snapshot):
     rows = load_production(snapshot).rows
     assert list(rows.columns) == ["iso3", "year", "indicator", "value"]
     assert rows["value"].notna().all()
+
+
+def test_country_names_to_iso3_with_unknowns_as_none():
+    from griparm_econ.sources.country_names import eu_members, names_to_iso3
+
+    codes = names_to_iso3(["Burma", "DR Congo", "Turkiye", "People's Republic of China", "Other countries"])
+    assert codes == {"Burma": "MMR", "DR Congo": "COD", "Turkiye": "TUR", "People's Republic of China": "CHN",
+                     "Other countries": None}
+    assert "GBR" in eu_members(2020) and "GBR" not in eu_members(2021) and "HRV" not in eu_members(2012)
