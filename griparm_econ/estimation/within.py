@@ -37,7 +37,7 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
+from scipy import linalg, sparse, special
 from scipy.sparse.csgraph import connected_components
 
 from griparm_econ.errors import SpecError
@@ -223,9 +223,12 @@ def _model_rows(panel: _Panel, model: WithinModel) -> np.ndarray:
 
 
 def _compact(codes: np.ndarray) -> tuple[np.ndarray, int]:
-    """Renumber codes 0..L-1 over the levels present."""
-    levels, inverse = np.unique(codes, return_inverse=True)
-    return inverse.astype(np.int64), levels.size
+    """Renumber non-negative integer codes 0..L-1 over the levels present, keeping their order."""
+    if codes.size == 0:
+        return codes.astype(np.int64), 0
+    present = np.bincount(codes) > 0
+    renumbered = np.cumsum(present) - 1
+    return renumbered[codes], int(present.sum())
 
 
 def _group_sums(codes: np.ndarray, n_levels: int, values: np.ndarray) -> np.ndarray:
@@ -244,26 +247,29 @@ def _demean_one_way(codes: np.ndarray, n_levels: int, values: np.ndarray) -> np.
 
 def _demean_two_way_exact(large: np.ndarray, n_large: int, small: np.ndarray, n_small: int,
                           values: np.ndarray) -> np.ndarray:
-    """Exact two-way within-transformation: M_{A,D} x = M_A x - M_A D (D'M_A D)^+ D'M_A x.
+    """Exact two-way within-transformation: M_{A,D} x = M_A x - M_A D (D'M_A D)^- D'M_A x.
 
     A is the large dimension (absorbed by one-way demeaning), D the small one (solved densely). D'M_A D is
-    n_small x n_small; its null space has one vector per connected component of the bipartite (A, D) graph, so those
-    eigenvalues are dropped by count rather than by a numerical threshold.
+    n_small x n_small and singular, with one null direction per connected component of the bipartite (A, D) graph;
+    fixing one D level per component at zero leaves a positive definite system, solved by Cholesky. The projection
+    does not depend on which level is fixed.
     """
     n_large_rows = np.bincount(large, minlength=n_large).astype(np.float64)
     n_small_rows = np.bincount(small, minlength=n_small).astype(np.float64)
     cross = np.zeros((n_large, n_small))
     np.add.at(cross, (large, small), 1.0)
     gram = np.diag(n_small_rows) - cross.T @ (cross / n_large_rows[:, None])
-    graph = sparse.coo_matrix((np.ones(large.size), (large, small + n_large)),
+    graph = sparse.csr_matrix((np.ones(large.size), (large, small + n_large)),
                               shape=(n_large + n_small, n_large + n_small))
-    n_components, _ = connected_components(graph, directed=False)
-    eigenvalues, eigenvectors = np.linalg.eigh((gram + gram.T) / 2)
-    kept = slice(n_components, None)             # eigh sorts ascending; the null space comes first
+    _, component = connected_components(graph, directed=False)
+    small_component = component[n_large:]
+    _, first_of_component = np.unique(small_component, return_index=True)
+    free = np.setdiff1d(np.arange(n_small), first_of_component)
     demeaned_large = _demean_one_way(large, n_large, values)
     rhs = _group_sums(small, n_small, demeaned_large)
-    basis = eigenvectors[:, kept]
-    gamma = basis @ ((basis.T @ rhs) / eigenvalues[kept][:, None])
+    gamma = np.zeros((n_small, values.shape[1]))
+    if free.size:
+        gamma[free] = linalg.cho_solve(linalg.cho_factor(gram[np.ix_(free, free)]), rhs[free])
     fitted_large_means = (cross @ gamma) / n_large_rows[:, None]
     return demeaned_large - (gamma[small] - fitted_large_means[large])
 
@@ -330,9 +336,10 @@ def _collinear_columns(xtx: np.ndarray, scale: np.ndarray, tol: float = COLLINEA
 
 
 def _nested(inner: np.ndarray, outer: np.ndarray) -> bool:
-    """Every level of ``inner`` lies in a single level of ``outer``."""
-    pairs = np.unique(np.stack([inner, outer]), axis=1)
-    return np.unique(pairs[0]).size == pairs.shape[1]
+    """Every level of ``inner`` lies in a single level of ``outer`` (both compact codes)."""
+    outer_of_level = np.empty(int(inner.max()) + 1, dtype=outer.dtype)
+    outer_of_level[inner] = outer                     # any one row's outer level per inner level
+    return bool(np.array_equal(outer_of_level[inner], outer))
 
 
 def _fit_one(model: WithinModel, names: list[str], y: np.ndarray, x: np.ndarray, x_scale: np.ndarray,
@@ -348,15 +355,20 @@ def _fit_one(model: WithinModel, names: list[str], y: np.ndarray, x: np.ndarray,
     else:
         dropped_names = ()
     k = x.shape[1]
-    q, r = np.linalg.qr(x)
-    params = np.linalg.solve(r, q.T @ y) if k else np.zeros(0)
+    if k:
+        # Normal equations through a Cholesky factor: the columns are demeaned and checked for collinearity above,
+        # so X'X is well conditioned enough, and this is what fixest and pyfixest do too.
+        factor = linalg.cho_factor(x.T @ x)
+        params = linalg.cho_solve(factor, x.T @ y)
+        bread = linalg.cho_solve(factor, np.eye(k))
+        bread = (bread + bread.T) / 2
+    else:
+        params, bread = np.zeros(0), np.zeros((0, 0))
     resid = y - x @ params
-    r_inv = np.linalg.solve(r, np.eye(k)) if k else np.zeros((0, 0))
-    bread = r_inv @ r_inv.T
     ssr = float(resid @ resid)
 
     kind, dim = _cov_kind(model)
-    levels = {e: int(np.unique(c).size) for e, c in fe_codes.items()}
+    levels = {e: int(c.max()) + 1 for e, c in fe_codes.items()}          # compact codes
     n_fe = len(levels)
     k_fe_adjusted = sum(levels.values()) - (n_fe - 1) if n_fe > 1 else sum(levels.values())
     df_k = k if model.fixef_k == "none" else k + k_fe_adjusted
@@ -365,7 +377,7 @@ def _fit_one(model: WithinModel, names: list[str], y: np.ndarray, x: np.ndarray,
         nested = [e for e, c in fe_codes.items() if (e == dim or _nested(c, cluster))]
         if nested and model.fixef_k == "nonnested":
             df_k = k + k_fe_adjusted - sum(levels[e] for e in nested) + len(nested)
-        n_clusters = int(np.unique(cluster).size)
+        n_clusters = int(cluster.max()) + 1
         scores = _group_sums(cluster, int(cluster.max()) + 1, x * resid[:, None])
         meat = scores.T @ scores
         factor = n_clusters / (n_clusters - 1) * (n - 1) / (n - df_k)
@@ -381,7 +393,7 @@ def _fit_one(model: WithinModel, names: list[str], y: np.ndarray, x: np.ndarray,
     std_errors = np.sqrt(np.diag(cov))
     with np.errstate(divide="ignore", invalid="ignore"):
         tstats = params / std_errors
-    pvalues = 2 * stats.t.sf(np.abs(tstats), df_t)
+    pvalues = 2 * special.stdtr(df_t, -np.abs(tstats))
     tss_raw = float(((y_raw - y_raw.mean()) ** 2).sum())
     if n_fe:
         tss_within = float(y @ y)          # demeaned: mean zero
@@ -478,8 +490,8 @@ def _fit_group(task: _GroupTask) -> list[tuple[int, WithinFit]]:
     if time is not None:
         fe_codes["time"] = _compact(time)[0]
     clusters = {dim: _compact(codes)[0] for dim, codes in task.clusters.items()}
-    n_entities = int(np.unique(task.entity_codes).size)
-    n_periods = int(np.unique(task.time_codes).size)
+    n_entities = _compact(task.entity_codes)[1]
+    n_periods = _compact(task.time_codes)[1]
     years = _year_range(task.time_values) if task.time_values.size else None
     out = []
     for position, model in task.models:
