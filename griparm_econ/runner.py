@@ -131,6 +131,8 @@ def _sample_notes(models: Sequence[ModelResult]) -> list[str]:
                          else f"{m.time_label.lower()} {m.years[0]}")
         if m.n_entities is not None:
             parts.append(f"{m.n_entities} {_plural(m.entity_label, m.n_entities)}")
+        if not parts:
+            parts.append(f"{m.nobs} observations")
         return ", ".join(parts)
 
     described = [describe(m) for m in models]
@@ -139,6 +141,25 @@ def _sample_notes(models: Sequence[ModelResult]) -> list[str]:
     if len(set(described)) == 1:
         return [f"Sample: {described[0]}."]
     return [f"Sample of {m.name}: {d}." for m, d in zip(models, described) if d]
+
+
+def _restriction_notes(spec) -> list[str]:
+    """The file-level [sample] filters, stated in the notes so that a reader knows the sample was restricted."""
+    sample = spec.sample
+    if sample is None:
+        return []
+    parts = []
+    if sample.description:
+        parts.append(sample.description)
+    if sample.query:
+        parts.append(f"rows where {sample.query}")
+    if sample.years:
+        parts.append(f"periods {sample.years[0]}-{sample.years[1]}")
+    if sample.entities:
+        parts.append(f"only {', '.join(sample.entities)}")
+    if sample.exclude_entities:
+        parts.append(f"excluding {', '.join(sample.exclude_entities)}")
+    return [f"Sample restriction: {'; '.join(parts)}."] if parts else []
 
 
 def estimate_spec(loaded: LoadedSpec, settings: Settings, cache: dict | None = None) -> TableResult:
@@ -161,7 +182,7 @@ def estimate_spec(loaded: LoadedSpec, settings: Settings, cache: dict | None = N
             if label is not None:
                 labels.setdefault(term, label)
     labels.update(spec.labels)
-    notes: list[str] = _sample_notes(results)
+    notes: list[str] = _restriction_notes(spec) + _sample_notes(results)
     for result in results:
         for note in result.notes:
             if note not in notes:

@@ -173,29 +173,16 @@ def _loc_text(loc: tuple, raw: dict) -> str:
     return "".join(parts).replace(".[", "[")
 
 
+_TABLE_SCHEMAS: dict[str, type[BaseModel]] = {"data": DataTable, "sample": SampleTable, "samples": SampleTable,
+                                               "defaults": ModelOptions, "model": ModelTable}
+
+
 def _allowed_keys(loc: tuple) -> list[str]:
-    """The keys the schema allows at the table ``loc`` points into."""
-    cls: Any = RegressionSpec
-    for item in loc[:-1]:
-        if isinstance(item, int) or cls is None:
-            continue
-        fld = cls.model_fields.get(item) if hasattr(cls, "model_fields") else None
-        if fld is None:
-            if item in getattr(cls, "model_fields", {}):
-                continue
-            # inside a dict of tables (samples.NAME)
-            continue
-        ann = fld.annotation
-        cls = _table_class(ann)
-    return sorted(cls.model_fields) if cls is not None and hasattr(cls, "model_fields") else []
-
-
-def _table_class(annotation) -> Any:
-    for candidate in (ModelTable, ModelOptions, SampleTable, DataTable):
-        text = str(annotation)
-        if candidate.__name__ in text:
-            return candidate
-    return None
+    """The keys the schema allows in the table that ``loc`` (a pydantic error location) points into."""
+    schema: type[BaseModel] = RegressionSpec
+    if len(loc) > 1 and loc[0] in _TABLE_SCHEMAS:
+        schema = _TABLE_SCHEMAS[loc[0]]
+    return sorted(schema.model_fields)
 
 
 def _validation_error(err: ValidationError, path: Path, raw: dict) -> SpecError:
