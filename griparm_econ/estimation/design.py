@@ -69,16 +69,16 @@ class Dataset:
             raise SpecError(f"'{factor.name}' needs an integer time index (years or period numbers), but "
                             f"'{self.time}' is {time.dtype}.", where=where, field=f"{field_name}: {factor.name}",
                             fix="use an integer period column as [data] time.")
-        lookup = pd.Series(base, index=pd.MultiIndex.from_arrays([self.frame[self.entity], time]))
-        step = factor.lag if factor.op in ("L", "D") else -factor.lag
-        shifted_index = pd.MultiIndex.from_arrays([self.frame[self.entity], time - (step if factor.op != "D" else 1)])
-        if factor.op == "D":
-            if factor.lag != 1:
-                raise SpecError(f"'{factor.name}': only first differences (D.x) are supported.", where=where,
-                                field=f"{field_name}: {factor.name}", fix="write D.x, or a lag of a difference "
-                                "computed in the data.")
-            return base - lookup.reindex(shifted_index).to_numpy()
-        return lookup.reindex(shifted_index).to_numpy()
+        if factor.op == "D" and factor.lag != 1:
+            raise SpecError(f"'{factor.name}': only first differences (D.x) are supported.", where=where,
+                            field=f"{field_name}: {factor.name}",
+                            fix="write D.x, or compute longer differences in the data.")
+        entity = self.frame[self.entity]
+        lookup = pd.Series(base, index=pd.MultiIndex.from_arrays([entity, time]))
+        # the value of the same entity `periods_back` periods earlier (negative = later), looked up, not shifted
+        periods_back = -factor.lag if factor.op == "F" else factor.lag
+        earlier = lookup.reindex(pd.MultiIndex.from_arrays([entity, time - periods_back])).to_numpy()
+        return base - earlier if factor.op == "D" else earlier
 
     def term(self, term: Term, where: Path, field_name: str) -> np.ndarray:
         values = self.column(term.factors[0], where, field_name)
