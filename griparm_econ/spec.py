@@ -316,6 +316,12 @@ def _check_spec(spec: RegressionSpec, models: tuple[ModelConfig, ...], path: Pat
             if term not in terms:
                 raise SpecError(f"'{term}' is not a coefficient of any model{_suggest(term, terms)}.", where=path,
                                 field="order", fix=f"list only terms of the formulas: {', '.join(sorted(terms))}.")
+    labelled = {t for m in models for t in m.parsed.regressor_names} | {m.parsed.dependent.name for m in models}
+    for term in spec.labels:
+        if term not in labelled:
+            raise SpecError(f"[labels] names '{term}', which is neither a coefficient nor a dependent variable of any "
+                            f"model{_suggest(term, labelled)}.", where=path, field=f"labels.{term}",
+                            fix="use a term exactly as the formulas write it (e.g. \"L.x\", \"x:z\"), or remove it.")
     if any(not 0 < s < 1 for s in spec.stars):
         raise SpecError("star levels must lie strictly between 0 and 1.", where=path, field="stars",
                         fix="write e.g. stars = [0.10, 0.05, 0.01].")

@@ -69,6 +69,7 @@ CASES = [
     ("absorbed", GOOD_MODEL.replace("y ~ 1 + x", "y ~ 1 + x + z"), "z is fully absorbed", "formula: z"),
     ("unknown_named_sample", GOOD_MODEL + 'sample = "early"\n', "early", "sample"),
     ("bad_query", '[sample]\nquery = "year >>> 3"\n' + GOOD_MODEL, "sample.query"),
+    ("unknown_label", '[labels]\nvalue = "Market value"\n' + GOOD_MODEL, "labels.value"),
     ("backwards_years", '[sample]\nyears = [2005, 2000]\n' + GOOD_MODEL, "sample.years"),
 ]
 
@@ -123,3 +124,9 @@ def test_singletons_dropped_and_reported(workdir):
     assert model["nobs"] == 120 and model["n_entities"] == 20
     assert any("1 singleton firm" in note for note in estimates["notes"])
     assert model["params"]["x"] == pytest.approx(0.5, abs=0.05)
+
+
+def test_unset_environment_variable_in_data_path(workdir, capsys, monkeypatch):
+    monkeypatch.delenv("GRIPARM_DATA", raising=False)
+    spec = _spec(workdir, GOOD_MODEL, data='path = "$GRIPARM_DATA/panel.csv"\nentity = "firm"\ntime = "year"')
+    _run_fails(workdir, capsys, spec, "data.path", "GRIPARM_DATA")
