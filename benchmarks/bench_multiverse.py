@@ -33,7 +33,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from griparm_econ.estimation.within import WithinModel, fit_many  # noqa: E402
+from griparm_econ.estimation.within import WithinModel, fit_many, sample_groups  # noqa: E402
 
 ENTITY, TIME = "iso3", "year"
 FIRST_YEAR = 1996
@@ -164,6 +164,9 @@ def main() -> None:
     print(f"frame: {len(frame)} rows, {frame[ENTITY].nunique()} countries, years {frame[TIME].min()}-"
           f"{frame[TIME].max()}; {len(models)} models (two-way FE, clustered by country)")
     print(f"cores: os.cpu_count()={os.cpu_count()}, joblib.cpu_count()={joblib.cpu_count()}")
+    groups = sample_groups(frame, models, entity=ENTITY, time=TIME)
+    print(f"{len(groups)} distinct (complete-case sample, fixed effects) groups: {len(groups)} within-transformations "
+          f"for {len(models)} models (largest group {max(map(len, groups))} models)")
 
     griparm_times = []
     for _ in range(args.repeat):

@@ -15,8 +15,8 @@ import pytest
 
 from griparm_econ.errors import SpecError
 from griparm_econ.estimation.results import ModelResult
-from griparm_econ.estimation.within import (WithinModel, drop_singletons, fit_many, fit_one, to_model_result,
-                                            within_design, within_transform)
+from griparm_econ.estimation.within import (WithinModel, drop_singletons, fit_many, fit_one, sample_groups,
+                                            to_model_result, within_design, within_transform)
 
 TRUE_BETA = {"x0": 1.0, "x1": -0.5, "x2": 0.25, "x3": 0.0}
 
@@ -224,3 +224,31 @@ def test_user_errors_name_the_field(model, field):
     with pytest.raises(SpecError) as error:
         fit_many(PANEL, [model], entity="country", time="year", backend="sequential", progress=False)
     assert error.value.field == field
+
+
+def test_sample_groups_share_one_transformation():
+    models = [WithinModel("a", "y", ("x0",)), WithinModel("b", "y", ("x0", "x3")),   # x0, x3 have no gaps
+              WithinModel("c", "y", ("x0", "x1")),                                    # x1 has its own gaps
+              WithinModel("d", "y", ("x0",), cov="iid"),                              # same sample as a and b
+              WithinModel("e", "y", ("x0",), ("entity",)),                            # other fixed effects
+              WithinModel("f", "y", ("x0",), sample="rich")]
+    groups = sample_groups(PANEL, models, entity="country", time="year")
+    assert sorted(groups) == [(0, 1, 3), (2,), (4,), (5,)]
+
+
+def test_errors_from_workers_keep_their_fields():
+    frame = PANEL.assign(one_cluster="same")
+    models = [WithinModel("ok", "y", ("x0",)), WithinModel("single", "y", ("x0",), cov="cluster:one_cluster")]
+    for backend in ("sequential", "loky"):
+        with pytest.raises(SpecError) as error:
+            fit_many(frame, models, entity="country", time="year", backend=backend, n_jobs=2, progress=False)
+        assert error.value.field == "cov" and "single" in error.value.problem
+
+
+def test_rows_without_a_cluster_label_are_left_out():
+    frame = PANEL.assign(region=PANEL["region"].where(PANEL["country"] != "C01"))
+    fit = fit_one(frame, WithinModel("m", "y", ("x0",), cov="cluster:region"), entity="country", time="year")
+    reference = fit_one(frame[frame["country"] != "C01"], WithinModel("m", "y", ("x0",), cov="cluster:region"),
+                        entity="country", time="year")
+    assert fit.nobs == reference.nobs
+    np.testing.assert_allclose(fit.std_errors, reference.std_errors, atol=1e-12)

@@ -60,12 +60,12 @@ class BootstrapResult:
 
     def as_dict(self) -> dict[str, float]:
         """The shape :class:`ModelResult.bootstrap` stores per term."""
-        return {"pvalue": self.pvalue, "ci_low": self.ci_low, "ci_high": self.ci_high, "B": float(self.B),
-                "tstat": self.tstat}
+        return {"pvalue": self.pvalue, "ci_low": self.ci_low, "ci_high": self.ci_high, "B": float(self.B)}
 
 
 def bootstrap_weights(n_clusters: int, B: int, weights: str, rng: np.random.Generator) -> tuple[np.ndarray, bool]:
     """G x B weight matrix and whether it is the full enumeration of Rademacher sign vectors."""
+    n_clusters = int(n_clusters)          # 2 ** G must not overflow a fixed-width integer
     if weights not in WEIGHT_TYPES:
         raise SpecError(f"unknown bootstrap weights {weights!r}.", field="weights", fix=f"use one of {WEIGHT_TYPES}.")
     if weights == "rademacher" and 2 ** n_clusters < B:

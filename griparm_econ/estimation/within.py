@@ -215,6 +215,9 @@ def _model_rows(panel: _Panel, model: WithinModel) -> np.ndarray:
     keep = panel.present[:, columns].all(axis=1)
     if model.sample is not None:
         keep &= panel.samples[model.sample]
+    kind, dim = _cov_kind(model)
+    if kind == "cluster":
+        keep &= panel.cluster_codes[dim] >= 0          # a row without a cluster label cannot enter the meat
     return keep
 
 
@@ -368,15 +371,22 @@ def _fit_one(model: WithinModel, names: list[str], y: np.ndarray, x: np.ndarray,
     ssr = float(resid @ resid)
 
     kind, dim = _cov_kind(model)
+    if kind == "cluster" and int(cluster.max()) < 1:
+        raise SpecError(f"model {model.name!r} has a single cluster in its estimation sample.", field="cov",
+                        fix="cluster by a dimension with several levels in this sample, or use 'hetero'.")
     levels = {e: int(c.max()) + 1 for e, c in fe_codes.items()}          # compact codes
     n_fe = len(levels)
     k_fe_adjusted = sum(levels.values()) - (n_fe - 1) if n_fe > 1 else sum(levels.values())
     df_k = k if model.fixef_k == "none" else k + k_fe_adjusted
-    n_clusters = None
     if kind == "cluster":
         nested = [e for e, c in fe_codes.items() if (e == dim or _nested(c, cluster))]
         if nested and model.fixef_k == "nonnested":
             df_k = k + k_fe_adjusted - sum(levels[e] for e in nested) + len(nested)
+    if n - df_k <= 0:
+        raise SpecError(f"model {model.name!r} has {n} observations for {df_k} parameters (fixed effects "
+                        "included).", field="sample", fix="use fewer regressors or fixed effects, or a larger sample.")
+    n_clusters = None
+    if kind == "cluster":
         n_clusters = int(cluster.max()) + 1
         scores = _group_sums(cluster, int(cluster.max()) + 1, x * resid[:, None])
         meat = scores.T @ scores
@@ -436,6 +446,15 @@ def _plan_groups(panel: _Panel, models: Sequence[WithinModel]) -> list[_Group]:
             group = groups[final_key] = _Group(model.effects, rows, n_singletons)
         group.models.append((position, model))
     return list(groups.values())
+
+
+def sample_groups(frame: pd.DataFrame, models: Sequence[WithinModel], *, entity: str,
+                  time: str) -> list[tuple[int, ...]]:
+    """Positions of the models that share one estimation sample and fixed-effect structure, hence one
+    within-transformation: what :func:`fit_many` will compute once per group."""
+    models = list(models)
+    panel = _prepare(frame, models, entity, time)
+    return [tuple(position for position, _ in group.models) for group in _plan_groups(panel, models)]
 
 
 @dataclass
@@ -511,10 +530,14 @@ def _fit_group(task: _GroupTask) -> list[tuple[int, WithinFit]]:
     return out
 
 
-def _fit_chunk(tasks: list[_GroupTask]) -> list[tuple[int, WithinFit]]:
+def _fit_chunk(tasks: list[_GroupTask]) -> list[tuple[int, WithinFit]] | dict[str, str | None]:
     out = []
     for task in tasks:
-        out += _fit_group(task)
+        try:
+            out += _fit_group(task)
+        except SpecError as error:
+            # Sent back as plain fields: an exception with keyword-only details does not survive pickling intact.
+            return {"problem": error.problem, "where": error.where, "field": error.field, "fix": error.fix}
     return out
 
 
@@ -561,7 +584,9 @@ def fit_many(frame: pd.DataFrame, models: Sequence[WithinModel], *, entity: str,
     chunks = _chunks(tasks, n_chunks)
     results: list[WithinFit | None] = [None] * len(models)
     with tqdm(total=len(models), disable=not progress, desc="models", unit="model") as bar:
-        def store(fitted: list[tuple[int, WithinFit]]) -> None:
+        def store(fitted: list[tuple[int, WithinFit]] | dict[str, str | None]) -> None:
+            if isinstance(fitted, dict):
+                raise SpecError(fitted["problem"], where=fitted["where"], field=fitted["field"], fix=fitted["fix"])
             for position, fit in fitted:
                 results[position] = fit
             bar.update(len(fitted))
