@@ -63,6 +63,14 @@ def test_matches_stata(block, estimates):
 
 
 @pytest.mark.snapshot
+@pytest.mark.parametrize("block", [b for b in BLOCKS if STATA_SIMULATED[b]["scalars"]["F"] is not None])
+def test_model_f_statistic(block, estimates):
+    """Stata's model F (e(F)) follows the covariance; ours is the Wald F from the reported covariance."""
+    model = estimates[block.replace("-", "_")]["models"][0]
+    assert model["stats"]["f_stat"] == pytest.approx(STATA_SIMULATED[block]["scalars"]["F"], rel=1e-6)
+
+
+@pytest.mark.snapshot
 @pytest.mark.parametrize("block", [b for b in BLOCKS if b.startswith("fixed_effect") and "weighted" not in b])
 def test_within_rsquared(block, estimates):
     model = estimates[block.replace("-", "_")]["models"][0]

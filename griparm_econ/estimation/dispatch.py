@@ -136,6 +136,21 @@ def _maybe(res, attr: str) -> float | None:
     return None if not np.isfinite(value) else value
 
 
+def _wald_f(params: np.ndarray, cov: np.ndarray, names: list[str]) -> float | None:
+    """F test that every slope is zero, from the reported covariance (so it follows the model's cov and small-sample
+    convention, as Stata's model F does)."""
+    slopes = [i for i, name in enumerate(names) if name != "Intercept"]
+    if not slopes:
+        return None
+    b = params[slopes]
+    v = cov[np.ix_(slopes, slopes)]
+    try:
+        value = float(b @ np.linalg.solve(v, b)) / len(slopes)
+    except np.linalg.LinAlgError:   # a singular covariance (e.g. more slopes than clusters) has no F
+        return None
+    return value if np.isfinite(value) else None
+
+
 def fit_model(config: "ModelConfig", design: "Design", *, where: str, field: str | None = None) -> ModelResult:
     """Fit one model on its design and reduce it to a :class:`ModelResult`."""
     from scipy import stats
@@ -164,13 +179,8 @@ def fit_model(config: "ModelConfig", design: "Design", *, where: str, field: str
     panel_fit = info.panel
     r2 = _maybe(res, "rsquared")
     result_stats: dict[str, float] = {}
-    fstat = None
-    try:
-        f = res.f_statistic if plan.option.key == "unadjusted" else getattr(res, "f_statistic_robust", res.f_statistic)
-        fstat = float(f.stat)
-    except Exception:   # not every linearmodels result defines an F statistic
-        fstat = None
-    if fstat is not None and np.isfinite(fstat):
+    fstat = _wald_f(params, cov, names)
+    if fstat is not None:
         result_stats["f_stat"] = fstat
     if info.panel is False and design.endog is not None:
         try:
@@ -179,6 +189,9 @@ def fit_model(config: "ModelConfig", design: "Design", *, where: str, field: str
                 result_stats[f"first_stage_f:{endog_name}"] = float(diag.loc[endog_name, "f.stat"])
         except Exception:   # first-stage diagnostics are a courtesy, never a reason to fail
             pass
+    if config.estimator == "random_effects" and fstat is not None:
+        # xtreg, re reports the Wald chi2 of the slopes rather than an F
+        result_stats["wald_chi2"] = fstat * sum(1 for n in names if n != "Intercept")
     if config.estimator == "random_effects":
         theta = np.asarray(res.theta, dtype=float).ravel()
         if theta.size:
