@@ -176,3 +176,24 @@ def test_user_errors():
         wild_cluster_bootstrap(y, x, clusters, NAMES, ["x0"], weights="mammen")
     with pytest.raises(SpecError):
         wild_cluster_bootstrap(y, x, np.zeros_like(clusters), NAMES, ["x0"])
+
+
+def test_clustered_by_time_keeps_entity_dummies_like_pyfixest():
+    """Clustering by year: the country effects cut across clusters, so they stay in the bootstrap as dummies."""
+    pf = pytest.importorskip("pyfixest")
+    rng = np.random.default_rng(9)
+    frame = pd.DataFrame({"country": np.repeat(np.arange(20), 16), "year": np.tile(np.arange(16), 20)})
+    effect = rng.normal(size=20)[frame["country"]]
+    shock = rng.normal(size=16)[frame["year"]]
+    frame["x0"] = rng.normal(size=len(frame)) + effect + shock
+    frame["y"] = 0.1 * frame["x0"] + effect + shock * frame["x0"] + rng.normal(size=len(frame))
+    model = WithinModel("m", "y", ("x0",), cov="cluster:time")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = pf.feols("y ~ x0 | country + year", frame, vcov={"CRV1": "year"})
+        theirs = fitted.wildboottest(param="x0", reps=999, seed=3)
+    ours = bootstrap_model(frame, model, ["x0"], entity="country", time="year", B=999, seed=3,
+                           confidence_interval=False)["x0"]
+    assert ours.n_clusters == 16 and not ours.full_enumeration
+    assert ours.pvalue == pytest.approx(float(theirs["Pr(>|t|)"]), abs=1e-12)
+    assert ours.tstat == pytest.approx(fit_one(frame, model, entity="country", time="year").tstats[0], abs=1e-10)

@@ -87,6 +87,18 @@ def _cluster_sums(codes: np.ndarray, n_clusters: int, values: np.ndarray) -> np.
     return out
 
 
+def _cluster_cross_products(codes: np.ndarray, n_clusters: int, x: np.ndarray) -> np.ndarray:
+    """X_g'X_g for every cluster (G x k x k), one slice of cluster-sorted rows at a time (no N x k x k temporary)."""
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(n_clusters + 1))
+    sorted_x = x[order]
+    out = np.empty((n_clusters, x.shape[1], x.shape[1]))
+    for g in range(n_clusters):
+        block = sorted_x[bounds[g]:bounds[g + 1]]
+        out[g] = block.T @ block
+    return out
+
+
 class _AffineBootstrap:
     """Bootstrap t-statistics of H0: beta_j = r as explicit functions of r (WCR) or free of r (WCU)."""
 
@@ -100,8 +112,7 @@ class _AffineBootstrap:
         # Per-cluster cross products X_g'y_g (G x k) and X_g'X_g (G x k x k).
         k = x.shape[1]
         xty_g = _cluster_sums(clusters, n_clusters, x * y[:, None])
-        xtx_g = _cluster_sums(clusters, n_clusters, (x[:, :, None] * x[:, None, :]).reshape(-1, k * k))
-        xtx_g = xtx_g.reshape(n_clusters, k, k)
+        xtx_g = _cluster_cross_products(clusters, n_clusters, x)
         # Unrestricted scores give the CR1 standard error of the original statistic.
         scores_hat = xty_g - xtx_g @ beta
         self.estimate = float(beta[j])

@@ -564,6 +564,7 @@ def fit_many(frame: pd.DataFrame, models: Sequence[WithinModel], *, entity: str,
     if backend not in BACKENDS:
         raise SpecError(f"unknown executor backend {backend!r}.", field="backend",
                         fix=f"use one of {BACKENDS} (dask and ray need their joblib backend registered).")
+    _check_backend_available(backend)
     models = list(models)
     if not models:
         return []
@@ -599,6 +600,16 @@ def fit_many(frame: pd.DataFrame, models: Sequence[WithinModel], *, entity: str,
                 for fitted in Parallel(return_as="generator")(delayed(_fit_chunk)(chunk) for chunk in chunks):
                     store(fitted)
     return results  # type: ignore[return-value]
+
+
+def _check_backend_available(backend: str) -> None:
+    import importlib.util
+
+    needs = {"dask": ("distributed", "pip install 'dask[distributed]' and create a dask.distributed.Client first"),
+             "ray": ("ray", "pip install ray and call ray.util.joblib.register_ray() first")}
+    if backend in needs and importlib.util.find_spec(needs[backend][0]) is None:
+        raise SpecError(f"the executor backend {backend!r} is not installed.", field="backend",
+                        fix=needs[backend][1] + "; or use 'loky' on this machine.")
 
 
 def fit_one(frame: pd.DataFrame, model: WithinModel, *, entity: str, time: str, method: str = "auto") -> WithinFit:
