@@ -35,6 +35,8 @@ from griparm_econ.errors import SpecError
 WEIGHT_TYPES = ("rademacher", "webb")
 PVALUE_TYPES = ("symmetric", "equal-tailed")
 TIE_TOLERANCE = 1e-10
+# Fixed unless the caller chooses another, so that a results file is byte-identical from one run to the next.
+DEFAULT_SEED = 0
 _WEBB_VALUES = np.concatenate([-np.sqrt(np.array([3.0, 2.0, 1.0]) / 2), np.sqrt(np.array([1.0, 2.0, 3.0]) / 2)])
 
 
@@ -192,7 +194,7 @@ def _invert(boot: _AffineBootstrap, level: float, pvalue_type: str, side: int, r
 
 def wild_cluster_bootstrap(y: np.ndarray, x: np.ndarray, clusters: np.ndarray, names: Sequence[str],
                            terms: Sequence[str], *, B: int = 9_999, weights: str = "rademacher",
-                           seed: int | np.random.Generator | None = None, impose_null: bool = True,
+                           seed: int | np.random.Generator | None = DEFAULT_SEED, impose_null: bool = True,
                            pvalue_type: str = "symmetric", level: float = 0.95, null: float = 0.0,
                            df_k: int | None = None, confidence_interval: bool = True,
                            keep_draws: bool = False) -> dict[str, BootstrapResult]:
@@ -200,8 +202,9 @@ def wild_cluster_bootstrap(y: np.ndarray, x: np.ndarray, clusters: np.ndarray, n
 
     ``y`` and ``x`` are the model after partialling out any fixed effects; ``clusters`` integer or label codes, one per
     row. ``df_k`` is the K of the small-sample factor (default: the columns of ``x``); it scales the reported
-    t-statistic only. The same weight matrix serves every term. ``seed`` makes random draws reproducible; under full
-    enumeration it is irrelevant. ``keep_draws`` keeps the bootstrap t-statistics under the null in the result.
+    t-statistic only. The same weight matrix serves every term. ``seed`` (default :data:`DEFAULT_SEED`; ``None`` for
+    fresh entropy) makes random draws reproducible; under full enumeration it is irrelevant. ``keep_draws`` keeps the
+    bootstrap t-statistics under the null in the result.
     """
     if pvalue_type not in PVALUE_TYPES:
         raise SpecError(f"unknown bootstrap p-value type {pvalue_type!r}.", field="pvalue_type",

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -525,8 +525,8 @@ def _fit_group(task: _GroupTask) -> list[tuple[int, WithinFit]]:
             names = [INTERCEPT, *names]
         kind, dim = _cov_kind(model)
         cluster = clusters[dim] if kind == "cluster" else None
-        out.append((position, _fit_one(model, names, y, x, x_scale, y_raw, fe_codes, cluster, years, n_entities, n_periods,
-                                       task.n_singletons)))
+        out.append((position, _fit_one(model, names, y, x, x_scale, y_raw, fe_codes, cluster, years, n_entities,
+                                       n_periods, task.n_singletons)))
     return out
 
 
