@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Sequence
 
 from griparm_econ import __version__
 from griparm_econ.config import Settings
@@ -255,7 +255,3 @@ def run_study(settings: Settings, *, force: bool = False, echo: Echo = print) ->
         return []
     return run_specs(None, settings, force=force, echo=echo)
 
-
-def iter_model_results(tables: Iterable[TableResult]) -> Iterable[ModelResult]:
-    for table in tables:
-        yield from table.models

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from griparm_econ.errors import SpecError
 from griparm_econ.estimation.covariance import CovPlan, min_g_factor, plan_covariance, pvalue_df
