@@ -133,3 +133,41 @@ def test_ajr(ajr, name):
         assert close_to_printed(model["rsquared"], AJR_OLS_R2)
     if name == "iv":
         assert model["endogenous"] == ["avexpr"] and model["instruments"] == ["logem4"]
+
+
+ISSUE_SPEC = '''title = "Investment and firm value"        # table caption
+
+[data]                                     # optional; omitted = the study's country-year panel
+path = "{path}"                            # .csv, .parquet or .dta; relative to the spec file
+entity = "firm"
+time = "year"
+
+[sample]                                   # optional
+query = "firm != 11"                       # pandas query syntax
+years = [1935, 1954]                       # inclusive
+
+[[model]]
+name = "FE"
+formula = "inv ~ value + capital"          # IV: "y ~ 1 + exog + [endog ~ instrument]"
+estimator = "panel_ols"                    # panel_ols | random_effects | between_ols | first_difference | pooled_ols | iv2sls | ols
+effects = ["entity"]                       # any of entity, time
+cov = "cluster:entity"                     # unadjusted | robust | cluster:entity | cluster:time | cluster:entity+time | driscoll_kraay
+'''
+
+
+@pytest.mark.snapshot
+def test_issue_core_spec_and_estimates_shape(tmp_path):
+    root = data_dir()
+    text = ISSUE_SPEC.format(path=(root / "reference/grunfeld_plm/Grunfeld.csv").as_posix())
+    estimates = run_and_read(tmp_path, {"grunfeld": text})["grunfeld"]
+    for key in ("spec", "spec_sha256", "data_sha256", "models"):
+        assert key in estimates
+    model = estimates["models"][0]
+    for key in ("name", "estimator", "dependent", "nobs", "params", "std_errors", "pvalues", "rsquared",
+                "rsquared_within", "n_entities", "n_clusters", "cov"):
+        assert key in model
+    assert (model["name"], model["estimator"], model["dependent"], model["nobs"], model["n_entities"],
+            model["n_clusters"], model["cov"]) == ("FE", "panel_ols", "inv", 200, 10, 10, "cluster:entity")
+    assert set(model["params"]) == {"value", "capital"}          # no "1 +": no constant
+    assert _matches(model["params"]["value"], GRUNFELD_FE["params"]["value"])
+    assert _matches(model["params"]["capital"], GRUNFELD_FE["params"]["capital"])
