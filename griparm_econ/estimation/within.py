@@ -259,11 +259,10 @@ def _demean_two_way_exact(large: np.ndarray, n_large: int, small: np.ndarray, n_
     """
     n_large_rows = np.bincount(large, minlength=n_large).astype(np.float64)
     n_small_rows = np.bincount(small, minlength=n_small).astype(np.float64)
-    cross = np.zeros((n_large, n_small))
-    np.add.at(cross, (large, small), 1.0)
-    gram = np.diag(n_small_rows) - cross.T @ (cross / n_large_rows[:, None])
-    graph = sparse.csr_matrix((np.ones(large.size), (large, small + n_large)),
-                              shape=(n_large + n_small, n_large + n_small))
+    # Rows per (large, small) cell, sparse: at most N cells are non-zero whatever the dimensions.
+    cross = sparse.csr_matrix((np.ones(large.size), (large, small)), shape=(n_large, n_small))
+    gram = np.diag(n_small_rows) - (cross.T @ sparse.diags(1.0 / n_large_rows) @ cross).toarray()
+    graph = sparse.bmat([[None, cross], [cross.T, None]], format="csr")
     _, component = connected_components(graph, directed=False)
     small_component = component[n_large:]
     _, first_of_component = np.unique(small_component, return_index=True)
