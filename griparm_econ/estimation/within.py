@@ -722,7 +722,7 @@ def to_model_result(fit: WithinFit, *, entity_label: str = "Entity", time_label:
         pvalues=dict(zip(names, map(float, fit.pvalues))),
         tstats=dict(zip(names, map(float, fit.tstats))),
         cov_matrix={a: {b: float(fit.cov_matrix[i, j]) for j, b in enumerate(names)} for i, a in enumerate(names)},
-        df_resid=int(fit.df_t),
+        df_resid=int(fit.nobs - fit.df_k),      # as dispatch reports it; p-values used fit.df_t (G-1 if clustered)
         rsquared=float(fit.rsquared),
         rsquared_within=None if fit.rsquared_within is None else float(fit.rsquared_within),
         n_entities=int(fit.n_entities),
@@ -733,7 +733,7 @@ def to_model_result(fit: WithinFit, *, entity_label: str = "Entity", time_label:
         time_label=time_label,
         n_singletons_dropped=int(fit.n_singletons_dropped),
         years=fit.years,
-        stats={"df_k": float(fit.df_k)},
+        stats={"df_k": float(fit.df_k), "df_t": float(fit.df_t)},
         bootstrap={k: dict(v) for k, v in (bootstrap or {}).items()},
         notes=tuple(all_notes),
     )
