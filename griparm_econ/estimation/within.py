@@ -437,7 +437,7 @@ def _plan_groups(panel: _Panel, models: Sequence[WithinModel]) -> list[_Group]:
         if key not in singleton_cache:
             codes = [panel.entity_codes if e == "entity" else panel.time_codes for e in model.effects]
             final = drop_singletons(codes, keep) if codes else keep
-            singleton_cache[key] = (np.flatnonzero(final), int(keep.sum() - final.sum()))
+            singleton_cache[key] = (np.flatnonzero(final).astype(np.int32), int(keep.sum() - final.sum()))
         rows, n_singletons = singleton_cache[key]
         final_key = (rows.tobytes(), model.effects)
         group = groups.get(final_key)
@@ -529,26 +529,30 @@ def _fit_group(task: _GroupTask) -> list[tuple[int, WithinFit]]:
     return out
 
 
-def _fit_chunk(tasks: list[_GroupTask]) -> list[tuple[int, WithinFit]] | dict[str, str | None]:
+def _fit_chunk(panel: _Panel, groups: list[_Group], method: str) -> list[tuple[int, WithinFit]] | dict:
+    """Fit a chunk of groups. The panel travels whole (joblib memory-maps its large arrays for process workers);
+    each group only names its rows, so a chunk costs little to send."""
     out = []
-    for task in tasks:
+    for group in groups:
         try:
-            out += _fit_group(task)
+            out += _fit_group(_task(panel, group, method))
         except SpecError as error:
             # Sent back as plain fields: an exception with keyword-only details does not survive pickling intact.
             return {"problem": error.problem, "where": error.where, "field": error.field, "fix": error.fix}
     return out
 
 
-def _chunks(tasks: list[_GroupTask], n_chunks: int) -> list[list[_GroupTask]]:
+def _chunks(groups: list[_Group], n_chunks: int) -> list[list[_Group]]:
     """Balance chunks by rows x models, largest first, so that each worker gets about the same work."""
-    order = sorted(range(len(tasks)), key=lambda i: -tasks[i].values.size * len(tasks[i].models))
-    loads = [0.0] * n_chunks
-    chunks: list[list[_GroupTask]] = [[] for _ in range(n_chunks)]
-    for i in order:
+    def load(group: _Group) -> int:
+        return group.rows.size * len(group.models)
+
+    loads = [0] * n_chunks
+    chunks: list[list[_Group]] = [[] for _ in range(n_chunks)]
+    for group in sorted(groups, key=load, reverse=True):
         target = loads.index(min(loads))
-        chunks[target].append(tasks[i])
-        loads[target] += tasks[i].values.size * len(tasks[i].models)
+        chunks[target].append(group)
+        loads[target] += load(group)
     return [c for c in chunks if c]
 
 
@@ -569,10 +573,9 @@ def fit_many(frame: pd.DataFrame, models: Sequence[WithinModel], *, entity: str,
         return []
     panel = _prepare(frame, models, entity, time)
     groups = _plan_groups(panel, models)
-    tasks = [_task(panel, group, method) for group in groups]
-    for task in tasks:
-        if task.values.shape[0] == 0:
-            names = ", ".join(m.name for _, m in task.models[:3])
+    for group in groups:
+        if group.rows.size == 0:
+            names = ", ".join(m.name for _, m in group.models[:3])
             raise SpecError(f"model(s) {names} have no complete observations.", field="sample",
                             fix="check the variables' coverage and the sample restriction.")
 
@@ -580,8 +583,8 @@ def fit_many(frame: pd.DataFrame, models: Sequence[WithinModel], *, entity: str,
     from tqdm.auto import tqdm
 
     workers = 1 if backend == "sequential" else effective_n_jobs(n_jobs)
-    n_chunks = 1 if workers == 1 else min(len(tasks), workers * chunks_per_job)
-    chunks = _chunks(tasks, n_chunks)
+    n_chunks = 1 if workers == 1 else min(len(groups), workers * chunks_per_job)
+    chunks = _chunks(groups, n_chunks)
     results: list[WithinFit | None] = [None] * len(models)
     with tqdm(total=len(models), disable=not progress, desc="models", unit="model") as bar:
         def store(fitted: list[tuple[int, WithinFit]] | dict[str, str | None]) -> None:
@@ -593,10 +596,11 @@ def fit_many(frame: pd.DataFrame, models: Sequence[WithinModel], *, entity: str,
 
         if workers == 1:
             for chunk in chunks:
-                store(_fit_chunk(chunk))
+                store(_fit_chunk(panel, chunk, method))
         else:
             with parallel_config(backend=backend, n_jobs=workers):
-                for fitted in Parallel(return_as="generator")(delayed(_fit_chunk)(chunk) for chunk in chunks):
+                calls = (delayed(_fit_chunk)(panel, chunk, method) for chunk in chunks)
+                for fitted in Parallel(return_as="generator")(calls):
                     store(fitted)
     return results  # type: ignore[return-value]
 
