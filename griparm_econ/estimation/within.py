@@ -23,10 +23,21 @@ plus the absorbed fixed-effect levels, minus one per extra fixed-effect dimensio
 cluster variable counts as one parameter only; iid uses (N-1)/(N-K), hetero N/(N-K), clustered
 G/(G-1) * (N-1)/(N-K), and p-values use a t distribution with N-K (iid, hetero) or G-1 (clustered) degrees of freedom.
 
-Groups are fitted in parallel with joblib; the executor is one setting (``backend``): ``"loky"`` (processes, the
-default), ``"threading"``, ``"sequential"``, or a cluster backend registered with joblib: ``"dask"`` (create a
-``dask.distributed.Client`` first) or ``"ray"`` (call ``ray.util.joblib.register_ray()`` first). The same grid then runs
-unchanged on a cluster.
+Groups are fitted in parallel with joblib; the executor is one setting (``backend``): ``"loky"`` (processes on all
+cores, the default), ``"threading"``, ``"sequential"``, or a cluster backend registered with joblib, so that the same
+grid runs unchanged on a cluster when one machine is not enough::
+
+    from dask.distributed import Client                 # pip install "dask[distributed]"
+    client = Client("tcp://scheduler:8786")             # joblib's "dask" backend uses the active client
+    fits = fit_many(panel, models, entity="iso3", time="year", backend="dask")
+
+    from ray.util.joblib import register_ray            # pip install ray
+    register_ray()
+    fits = fit_many(panel, models, entity="iso3", time="year", backend="ray")
+
+Each worker receives the prepared panel once per chunk of groups (joblib memory-maps its large arrays for local
+processes) and the row indices of its groups. For small grids the start-up of process workers can cost more than it
+saves; ``backend="sequential"`` is then as fast.
 """
 
 from __future__ import annotations
@@ -582,7 +593,12 @@ def fit_many(frame: pd.DataFrame, models: Sequence[WithinModel], *, entity: str,
     from joblib import Parallel, delayed, effective_n_jobs, parallel_config
     from tqdm.auto import tqdm
 
-    workers = 1 if backend == "sequential" else effective_n_jobs(n_jobs)
+    if backend == "sequential":
+        workers = 1
+    else:
+        # Asked inside the backend's context: on a dask or ray cluster -1 means the cluster's workers, not ours.
+        with parallel_config(backend=backend, n_jobs=n_jobs):
+            workers = effective_n_jobs()
     n_chunks = 1 if workers == 1 else min(len(groups), workers * chunks_per_job)
     chunks = _chunks(groups, n_chunks)
     results: list[WithinFit | None] = [None] * len(models)
@@ -598,7 +614,7 @@ def fit_many(frame: pd.DataFrame, models: Sequence[WithinModel], *, entity: str,
             for chunk in chunks:
                 store(_fit_chunk(panel, chunk, method))
         else:
-            with parallel_config(backend=backend, n_jobs=workers):
+            with parallel_config(backend=backend, n_jobs=n_jobs):
                 calls = (delayed(_fit_chunk)(panel, chunk, method) for chunk in chunks)
                 for fitted in Parallel(return_as="generator")(calls):
                     store(fitted)
