@@ -219,6 +219,8 @@ def test_within_design_is_the_fitted_model(fits):
     (WithinModel("bad", "y", ("x0",), cov="sandwich"), "cov"),
     (WithinModel("bad", "y", ("x0",), cov="cluster:nope"), "cov"),
     (WithinModel("bad", "y", ("x0",), sample="nope"), "sample"),
+    (WithinModel("bad", "y", ("x0",), sample="region"), "sample"),
+    (WithinModel("bad", "y", ("x0", "region")), "region"),
 ])
 def test_user_errors_name_the_field(model, field):
     with pytest.raises(SpecError) as error:

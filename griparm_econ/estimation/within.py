@@ -174,7 +174,11 @@ def _prepare(frame: pd.DataFrame, models: Sequence[WithinModel], entity: str, ti
         _cov_kind(model)
     values = np.empty((len(frame), len(used)), dtype=np.float64)
     for j, column in enumerate(used):
-        values[:, j] = pd.to_numeric(frame[column], errors="raise").to_numpy(dtype=np.float64, na_value=np.nan)
+        try:
+            values[:, j] = pd.to_numeric(frame[column], errors="raise").to_numpy(dtype=np.float64, na_value=np.nan)
+        except (TypeError, ValueError) as error:
+            raise SpecError(f"column {column!r} is not numeric ({error}).", field=column,
+                            fix="use a numeric variable, or encode the category as indicator columns.") from None
     entity_codes, time_codes = _codes(frame[entity]), _codes(frame[time])
     time_values = frame[time].to_numpy()
     samples = {}
@@ -184,7 +188,11 @@ def _prepare(frame: pd.DataFrame, models: Sequence[WithinModel], entity: str, ti
             if model.sample not in frame.columns:
                 raise SpecError(f"model {model.name!r} restricts its sample to {model.sample!r}, which is not a column "
                                 "of the panel.", field="sample", fix="name a boolean column of the panel.")
-            samples[model.sample] = frame[model.sample].fillna(False).to_numpy(dtype=bool)
+            restriction = frame[model.sample]
+            if not (pd.api.types.is_bool_dtype(restriction) or pd.api.types.is_numeric_dtype(restriction)):
+                raise SpecError(f"the sample column {model.sample!r} is not boolean.", field="sample",
+                                fix="name a column of True/False (missing counts as False).")
+            samples[model.sample] = restriction.fillna(False).to_numpy(dtype=bool)
         kind, dim = _cov_kind(model)
         if kind == "cluster" and dim not in cluster_codes:
             if dim not in frame.columns:
