@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from griparm_econ import __version__
-from griparm_econ.config import Settings
+from griparm_econ.config import Settings, code_sha256
 from griparm_econ.errors import SpecError
 from griparm_econ.estimation.results import ModelResult, TableResult
 from griparm_econ.spec import LoadedSpec, load_spec
@@ -51,9 +51,11 @@ def check_specs(specs: Sequence[Path] | None, settings: Settings, *, echo: Echo 
     when the catalog exists)."""
     loaded = [load_spec(path) for path in _spec_paths(specs, settings)]
     for item in loaded:
-        if item.uses_study_panel:
+        if item.kind == "regression" and item.uses_study_panel:
             _check_catalog(item, settings)
-        echo(f"ok: {item.path} ({len(item.models)} model{'s' if len(item.models) != 1 else ''})")
+        what = (f"{len(item.models)} model{'s' if len(item.models) != 1 else ''}" if item.kind == "regression"
+                else item.kind)
+        echo(f"ok: {item.path} ({what})")
     return loaded
 
 
@@ -206,7 +208,8 @@ def _up_to_date(loaded: LoadedSpec, settings: Settings, out_dir: Path, cache: di
         previous = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    if previous.get("spec_sha256") != loaded.sha256 or previous.get("griparm_version") != __version__:
+    if (previous.get("spec_sha256") != loaded.sha256 or previous.get("griparm_version") != __version__
+            or previous.get("code_sha256") != code_sha256()):
         return False
     return previous.get("data_sha256") == load_dataset(loaded, settings, cache).sha256
 
@@ -228,30 +231,47 @@ def write_outputs(table: TableResult, out_dir: Path) -> list[Path]:
     return written
 
 
+def write_frame_outputs(result, out_dir: Path) -> list[Path]:
+    from griparm_econ.report.estimates import write_frame_record
+    from griparm_econ.report.tables import write_frame_table
+
+    written = write_frame_table(result.frame, stem=result.stem, title=result.title, out_dir=out_dir,
+                                notes=result.notes, digits=result.digits)
+    written.append(write_frame_record(result, out_dir))   # last: marks the table as up to date
+    return written
+
+
 def run_specs(specs: Sequence[Path] | None, settings: Settings, *, force: bool = False, echo: Echo = print,
               out_dir: Path | None = None) -> list[TableResult]:
-    """Validate, estimate and write every spec; returns the tables estimated (skipped ones are not returned)."""
+    """Validate, estimate and write every spec; returns the regression tables estimated (skipped ones are not
+    returned). Descriptive and shares tables are computed and written the same way; figure specs named on the
+    command line are drawn."""
+    from griparm_econ.estimation.frames import frame_result
+
     out = Path(out_dir) if out_dir is not None else settings.output_dir
     loaded = check_specs(specs, settings, echo=_quiet)
+    figures = [item for item in loaded if item.kind == "figure"]
+    tables_todo = [item for item in loaded if item.kind != "figure"]
     cache: dict = {}
-    todo = [item for item in loaded if force or not _up_to_date(item, settings, out, cache)]
-    for item in loaded:
+    todo = [item for item in tables_todo if force or not _up_to_date(item, settings, out, cache)]
+    for item in tables_todo:
         if item not in todo:
-            echo(f"up to date: {item.path} (use --force to re-estimate)")
-    tables = [estimate_spec(item, settings, cache) for item in todo]
-    for table in tables:
-        paths = write_outputs(table, out)
-        echo(f"wrote {len(paths)} file{'s' if len(paths) != 1 else ''} for {table.stem} in {out}")
-    return tables
+            echo(f"up to date: {_display_path(item.path, settings)} (use --force to re-estimate)")
+    # Everything is computed before the first file is written, so a failing spec leaves no output behind.
+    results = [estimate_spec(item, settings, cache) if item.kind == "regression"
+               else frame_result(item, settings, cache, display_path=_display_path) for item in todo]
+    for result in results:
+        paths = write_outputs(result, out) if isinstance(result, TableResult) else write_frame_outputs(result, out)
+        echo(f"wrote {len(paths)} file{'s' if len(paths) != 1 else ''} for {result.stem} in {out}")
+    if figures:
+        from griparm_econ.study import run_figures
+
+        run_figures(settings, [item.path for item in figures], force=force, echo=echo, out_dir=out)
+    return [r for r in results if isinstance(r, TableResult)]
 
 
 def run_study(settings: Settings, *, force: bool = False, echo: Echo = print) -> list[TableResult]:
-    """The whole study: build the panel, then every spec in specs/."""
-    from griparm_econ.panel import build_panel
+    """The whole study (tables, figures, index, manifest): see :mod:`griparm_econ.study`."""
+    from griparm_econ.study import run_study as study
 
-    build_panel(settings, echo=echo)
-    if not discover_specs(settings):
-        echo(f"no table specs in {settings.specs_dir}; nothing to estimate.")
-        return []
-    return run_specs(None, settings, force=force, echo=echo)
-
+    return study(settings, force=force, echo=echo)

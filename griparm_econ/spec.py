@@ -13,7 +13,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -94,8 +94,119 @@ class RegressionSpec(_Strict):
     stars: tuple[float, ...] = (0.10, 0.05, 0.01)
 
 
-# Other table and figure kinds register their schema here; the runner dispatches on ``kind``.
-SPEC_KINDS: dict[str, type[BaseModel]] = {"regression": RegressionSpec}
+class GroupSample(SampleTable):
+    """``[[group]]`` of a descriptive table: one panel of rows, on a sample of its own."""
+
+    name: str = Field(min_length=1)
+
+
+class DescriptiveSpec(_Strict):
+    """Descriptive statistics (N, mean, overall/between/within SD, min, max) of study-panel variables."""
+
+    kind: Literal["descriptive"]
+    title: str = Field(min_length=1)
+    variables: list[str] = Field(min_length=1)
+    sample: SampleTable | None = None
+    group: list[GroupSample] = Field(default_factory=list)   # none = one panel, "All observations"
+    labels: dict[str, str] = Field(default_factory=dict)
+    notes: list[str] = Field(default_factory=list)
+    digits: int = Field(default=3, ge=0, le=8)
+
+
+class ShareGroup(_Strict):
+    """A group of economies whose share of the world total a shares table or figure reports."""
+
+    name: str = Field(min_length=1)
+    members: list[str] | Literal["EU27"] = Field(min_length=1)   # ISO3 codes, or "EU27" (the 27 current members)
+
+
+class ShareMeasure(_Strict):
+    """``[[measure]]``: one world total to split between the groups."""
+
+    name: str = Field(min_length=1)
+    variable: str = Field(min_length=1)                  # a study-panel variable in levels (tonnes, US$)
+    world: Literal["reported", "sum"] = "reported"       # the source's WLD row, or the sum over listed economies
+
+
+class SharesSpec(_Strict):
+    """Shares of world totals by group and period (Table 5)."""
+
+    kind: Literal["shares"]
+    title: str = Field(min_length=1)
+    group: list[ShareGroup] = Field(min_length=1)
+    measure: list[ShareMeasure] = Field(min_length=1)
+    periods: list[tuple[int, int]] = Field(min_length=1)
+    rest_label: str = "Rest of the world"
+    notes: list[str] = Field(default_factory=list)
+    digits: int = Field(default=1, ge=0, le=6)
+
+
+class _Figure(_Strict):
+    kind: Literal["figure"]
+    title: str = Field(min_length=1)
+    notes: list[str] = Field(default_factory=list)
+
+
+class TrajectoriesFigure(_Figure):
+    """Lines per economy over time, one panel per variable. "EU27" = the unweighted mean of reporting members."""
+
+    figure: Literal["trajectories"]
+    countries: list[str] = Field(min_length=1)
+    variables: list[str] = Field(min_length=1)
+    years: tuple[int, int] | None = None
+    ncols: int = Field(default=2, ge=1, le=4)
+
+
+class MarginalEffectFigure(_Figure):
+    """d(outcome)/d(treatment) across the observed range of a moderator, from one model's estimates."""
+
+    figure: Literal["marginal_effect"]
+    table: str = Field(min_length=1)          # the stem of a regression spec in specs/
+    model: str = Field(min_length=1)          # a model name in it
+    treatment: str = Field(min_length=1)      # a term, e.g. "L.export_restriction_any"
+    interaction: str = Field(min_length=1)    # the product term, e.g. "L.export_restriction_any:L.state_capacity"
+    moderator: str = Field(min_length=1)      # the study-panel variable whose observed range is the x axis
+    level: float = Field(default=0.95, gt=0, lt=1)
+    points: int = Field(default=101, ge=3, le=2001)
+
+
+class CoefficientsFigure(_Figure):
+    """Dot-and-whisker plot of named terms across the models of several regression specs."""
+
+    figure: Literal["coefficients"]
+    tables: list[str] = Field(min_length=1)
+    terms: list[str] = Field(min_length=1)
+    level: float = Field(default=0.95, gt=0, lt=1)
+
+
+class SharesFigure(_Figure):
+    """Stacked shares of world totals over time, one panel per measure."""
+
+    figure: Literal["shares"]
+    group: list[ShareGroup] = Field(min_length=1)
+    measure: list[ShareMeasure] = Field(min_length=1)
+    rest_label: str = "Rest of the world"
+    years: tuple[int, int] | None = None
+
+
+class TimelineFigure(_Figure):
+    """Export-restriction events (from the events file) over time, by country and measure type."""
+
+    figure: Literal["timeline"]
+    countries: list[str] | None = None        # ISO3; None = every country with a dated event
+    rare_earth_only: bool = False
+    years: tuple[int, int] | None = None
+
+
+FIGURE_KINDS: dict[str, type[BaseModel]] = {
+    "trajectories": TrajectoriesFigure, "marginal_effect": MarginalEffectFigure, "coefficients": CoefficientsFigure,
+    "shares": SharesFigure, "timeline": TimelineFigure,
+}
+
+
+# Every kind of spec file; the runner dispatches on ``kind`` (figures then on ``figure``).
+SPEC_KINDS: dict[str, type[BaseModel] | None] = {"regression": RegressionSpec, "descriptive": DescriptiveSpec,
+                                                 "shares": SharesSpec, "figure": None}  # figure: see FIGURE_KINDS
 
 BUILTIN_DEFAULTS: dict[str, Any] = {"effects": [], "cov": "unadjusted", "small_sample": "stata", "bandwidth": None,
                                     "weights": None, "sample": None, "drop_singletons": True, "between_wls": False}
@@ -128,8 +239,12 @@ class ModelConfig:
 class LoadedSpec:
     path: Path
     sha256: str
-    spec: RegressionSpec
+    spec: BaseModel             # RegressionSpec, DescriptiveSpec, SharesSpec or a figure spec
     models: tuple[ModelConfig, ...]
+
+    @property
+    def kind(self) -> str:
+        return getattr(self.spec, "kind", "regression")
 
     @property
     def stem(self) -> str:
@@ -137,15 +252,15 @@ class LoadedSpec:
 
     @property
     def uses_study_panel(self) -> bool:
-        return self.spec.data is None
+        return getattr(self.spec, "data", None) is None
 
     @property
     def entity(self) -> str | None:
-        return "iso3" if self.spec.data is None else self.spec.data.entity
+        return "iso3" if self.uses_study_panel else self.spec.data.entity
 
     @property
     def time(self) -> str | None:
-        return "year" if self.spec.data is None else self.spec.data.time
+        return "year" if self.uses_study_panel else self.spec.data.time
 
 
 def nearest(name: str, choices, n: int = 3) -> list[str]:
@@ -173,32 +288,42 @@ def _loc_text(loc: tuple, raw: dict) -> str:
     return "".join(parts).replace(".[", "[")
 
 
-_TABLE_SCHEMAS: dict[str, type[BaseModel]] = {"data": DataTable, "sample": SampleTable, "samples": SampleTable,
-                                               "defaults": ModelOptions, "model": ModelTable}
+def _nested_schema(annotation) -> type[BaseModel] | None:
+    """The spec table class inside a field's annotation (``X``, ``X | None``, ``list[X]``, ``dict[str, X]``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _nested_schema(arg)
+        if found is not None:
+            return found
+    return None
 
 
-def _allowed_keys(loc: tuple) -> list[str]:
+def _allowed_keys(loc: tuple, schema: type[BaseModel]) -> list[str]:
     """The keys the schema allows in the table that ``loc`` (a pydantic error location) points into."""
-    schema: type[BaseModel] = RegressionSpec
-    if len(loc) > 1 and loc[0] in _TABLE_SCHEMAS:
-        schema = _TABLE_SCHEMAS[loc[0]]
+    for item in loc[:-1]:
+        if isinstance(item, str) and item in schema.model_fields:
+            nested = _nested_schema(schema.model_fields[item].annotation)
+            if nested is not None:
+                schema = nested
     return sorted(schema.model_fields)
 
 
-def _validation_error(err: ValidationError, path: Path, raw: dict) -> SpecError:
+def _validation_error(err: ValidationError, path: Path, raw: dict, schema: type[BaseModel]) -> SpecError:
     first = err.errors()[0]
     loc = tuple(first["loc"])
     field = _loc_text(loc, raw) or "(file)"
     kind = first["type"]
     value = first.get("input")
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(loc)
+        allowed = _allowed_keys(loc, schema)
         return SpecError(f"unknown key '{loc[-1]}'{_suggest(loc[-1], allowed)}.", where=path, field=field,
                          fix=f"remove it or use one of: {', '.join(allowed)}.")
     if kind == "literal_error":
         key = next((item for item in reversed(loc) if isinstance(item, str)), "")
         allowed = {"estimator": ESTIMATOR_NAMES, "cov": COV_NAMES, "small_sample": SMALL_SAMPLE,
-                   "effects": EFFECT_NAMES, "kind": tuple(SPEC_KINDS)}.get(key, ())
+                   "effects": EFFECT_NAMES, "kind": tuple(SPEC_KINDS), "figure": tuple(FIGURE_KINDS),
+                   "world": ("reported", "sum")}.get(key, ())
         return SpecError(f"'{value}' is not a valid {key}{_suggest(value, allowed)}.", where=path, field=field,
                          fix=f"use one of: {', '.join(allowed)}." if allowed else first["msg"])
     if kind == "missing":
@@ -343,15 +468,50 @@ def parse_spec_text(text: str, path: Path) -> LoadedSpec:
     if kind not in SPEC_KINDS:
         raise SpecError(f"unknown spec kind '{kind}'{_suggest(kind, SPEC_KINDS)}.", where=path, field="kind",
                         fix=f"use one of: {', '.join(SPEC_KINDS)}.")
+    schema = SPEC_KINDS[kind]
+    if schema is None:
+        figure = raw.get("figure")
+        if figure not in FIGURE_KINDS:
+            raise SpecError(f"unknown or missing figure type {figure!r}{_suggest(str(figure), FIGURE_KINDS)}.",
+                            where=path, field="figure", fix=f"set figure = one of: {', '.join(FIGURE_KINDS)}.")
+        schema = FIGURE_KINDS[figure]
     try:
-        spec = SPEC_KINDS[kind].model_validate(raw)
+        spec = schema.model_validate(raw)
     except ValidationError as err:
-        raise _validation_error(err, path, raw) from None
+        raise _validation_error(err, path, raw, schema) from None
+    sha = sha256_bytes(text.encode("utf-8"))
+    if not isinstance(spec, RegressionSpec):
+        _check_other(spec, path)
+        return LoadedSpec(path=path, sha256=sha, spec=spec, models=())
     models = tuple(_resolve_model(i, table, spec, path) for i, table in enumerate(spec.model))
     for i, (table, model) in enumerate(zip(spec.model, models)):
         _check_model(i, table, model, spec, path)
     _check_spec(spec, models, path)
-    return LoadedSpec(path=path, sha256=sha256_bytes(text.encode("utf-8")), spec=spec, models=models)
+    return LoadedSpec(path=path, sha256=sha, spec=spec, models=models)
+
+
+def _check_other(spec: BaseModel, path: Path) -> None:
+    """Checks of descriptive, shares and figure specs that the field types cannot express."""
+    def backwards(years, field: str) -> None:
+        if years is not None and years[0] > years[1]:
+            raise SpecError(f"years = {list(years)} runs backwards.", where=path, field=field,
+                            fix=f"write [{years[1]}, {years[0]}] (first, last; inclusive).")
+
+    for key in ("years",):
+        backwards(getattr(spec, key, None), key)
+    sample = getattr(spec, "sample", None)
+    if isinstance(sample, SampleTable):
+        backwards(sample.years, "sample.years")
+    for i, group in enumerate(getattr(spec, "group", []) or []):
+        if isinstance(group, SampleTable):
+            backwards(group.years, f"group[{i + 1}].years")
+    for i, period in enumerate(getattr(spec, "periods", []) or []):
+        backwards(period, f"periods[{i + 1}]")
+    names = [g.name for g in getattr(spec, "group", []) or []]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise SpecError(f"two groups are named '{duplicates[0]}'.", where=path, field="group.name",
+                        fix="give every [[group]] a different name.")
 
 
 def load_spec(path: str | os.PathLike) -> LoadedSpec:

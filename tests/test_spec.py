@@ -99,7 +99,7 @@ bandwidth = 2
 
 
 @pytest.mark.parametrize("body, field", [
-    ('kind = "figure"\n', "kind"),
+    ('kind = "tabel"\n', "kind"),
     ('[[model]]\nname = "A"\nformula = "y ~ x"\n', "estimator"),
     ('[[model]]\nname = "A"\nformula = "y ~ x"\nestimator = "ols"\nbandwidth = 3\n', "bandwidth"),
     ('[[model]]\nname = "A"\nformula = "y ~ 1 + x"\nestimator = "first_difference"\n', "formula"),

@@ -167,7 +167,7 @@ def load_dataset(loaded: LoadedSpec, settings: Settings, cache: dict | None = No
     """The spec's data: its own ``[data]`` file, or the study panel when there is no ``[data]`` table."""
     cache = {} if cache is None else cache
     spec = loaded.spec
-    if spec.data is None:
+    if loaded.uses_study_panel:
         if "study_panel" not in cache:
             from griparm_econ.catalog import load_catalog
             from griparm_econ.panel import load_panel
@@ -240,7 +240,7 @@ def check_variables(loaded: LoadedSpec, data: Dataset) -> None:
                                 fix=f"use one of the data's columns{': ' + ', '.join(close) if close else ''}.")
 
 
-def _sample_mask(sample: SampleTable, data: Dataset, spec_path: Path, key: str) -> np.ndarray:
+def sample_mask(sample: SampleTable, data: Dataset, spec_path: Path, key: str) -> np.ndarray:
     frame = data.frame
     mask = np.ones(len(frame), dtype=bool)
     if sample.query:
@@ -292,10 +292,10 @@ def build_design(loaded: LoadedSpec, index: int, data: Dataset) -> Design:
     mask = np.ones(len(frame), dtype=bool)
     sample_notes: list[str] = []
     if spec.sample is not None:
-        mask &= _sample_mask(spec.sample, data, where, "sample")
+        mask &= sample_mask(spec.sample, data, where, "sample")
     if model.sample is not None:
         named = spec.samples[model.sample]
-        mask &= _sample_mask(named, data, where, f"samples.{model.sample}")
+        mask &= sample_mask(named, data, where, f"samples.{model.sample}")
         if named.description:
             sample_notes.append(f"{model.name}: {named.description}")
     if not mask.any():

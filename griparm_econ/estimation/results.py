@@ -84,6 +84,23 @@ class ModelResult:
         }
 
 
+    @classmethod
+    def from_json_dict(cls, data: Mapping) -> "ModelResult":
+        """Rebuild a result from its estimates-file entry (figures read results this way, so they need no refit)."""
+        names = set(cls.__dataclass_fields__)
+        values = {k: v for k, v in data.items() if k in names}
+        for key in ("effects", "instruments", "endogenous", "notes"):
+            values[key] = tuple(values.get(key) or ())
+        if values.get("years"):
+            values["years"] = tuple(values["years"])
+        terms = data.get("terms")
+        if terms:  # the file's keys are sorted; "terms" restores the model's own order
+            for key in ("params", "std_errors", "pvalues", "tstats"):
+                if key in values:
+                    values[key] = {t: values[key][t] for t in terms if t in values[key]}
+        return cls(**values)
+
+
 @dataclass(frozen=True)
 class TableResult:
     """Everything one spec file produced: the input to every table writer."""

@@ -50,6 +50,8 @@ def freeze(estimates_dir: Path, target: Path, *, data_vintage: Mapping[str, obje
     tables = {}
     for path in files:
         est = json.loads(path.read_text(encoding="utf-8"))
+        if not est.get("models"):   # descriptive and shares tables report no estimates
+            continue
         tables[path.stem] = {
             "spec": est["spec"], "spec_sha256": est["spec_sha256"], "data_sha256": est["data_sha256"],
             "models": [{"name": m["name"], "nobs": m["nobs"], "params": m["params"], "std_errors": m["std_errors"]}

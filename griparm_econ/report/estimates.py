@@ -11,6 +11,7 @@ import math
 from pathlib import Path
 
 from griparm_econ import __version__
+from griparm_econ.config import code_sha256
 from griparm_econ.estimation.results import TableResult
 from griparm_econ.io import atomic_write_text
 
@@ -39,6 +40,7 @@ def estimates_dict(table: TableResult) -> dict:
     return _clean({
         "schema_version": SCHEMA_VERSION,
         "griparm_version": __version__,
+        "code_sha256": code_sha256(),
         "spec": table.spec_path,
         "spec_sha256": table.spec_sha256,
         "stem": table.stem,
@@ -62,3 +64,32 @@ def write_estimates(table: TableResult, out_dir: Path) -> Path:
     """Write ``out_dir/estimates/<stem>.json`` atomically and return its path."""
     text = json.dumps(estimates_dict(table), indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
     return atomic_write_text(estimates_path(out_dir, table.stem), text)
+
+
+def frame_dict(result) -> dict:
+    """The machine-readable twin of a descriptive or shares table (``FrameResult``): same header keys as a
+    regression table's estimates file, ``models`` empty, the numbers under ``values`` (row -> column -> value)."""
+    frame = result.frame
+    rows = {" / ".join(map(str, key)) if isinstance(key, tuple) else str(key): row
+            for key, row in zip(frame.index, frame.to_dict(orient="records"))}
+    return _clean({
+        "schema_version": SCHEMA_VERSION,
+        "griparm_version": __version__,
+        "code_sha256": code_sha256(),
+        "kind": result.kind,
+        "spec": result.spec_path,
+        "spec_sha256": result.spec_sha256,
+        "stem": result.stem,
+        "title": result.title,
+        "data": result.data_path,
+        "data_sha256": result.data_sha256,
+        "models": [],
+        "columns": [str(c) for c in frame.columns],
+        "values": {row: {str(k): v for k, v in values.items()} for row, values in rows.items()},
+        "notes": list(result.notes),
+    })
+
+
+def write_frame_record(result, out_dir: Path) -> Path:
+    text = json.dumps(frame_dict(result), indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+    return atomic_write_text(estimates_path(out_dir, result.stem), text)

@@ -1,0 +1,125 @@
+"""Tables that are not regressions: descriptive statistics (Table 1) and shares of world totals (Table 5).
+
+Each returns a :class:`FrameResult`; the report package turns it into the five table formats.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from griparm_econ.config import Settings
+from griparm_econ.errors import SpecError
+from griparm_econ.estimation.descriptive import xtsum
+from griparm_econ.estimation.design import Dataset, load_dataset, sample_mask
+from griparm_econ.estimation.shares import Group, Measure, annual_shares, period_shares
+from griparm_econ.spec import DescriptiveSpec, LoadedSpec, ShareGroup, SharesSpec
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    stem: str
+    kind: str
+    title: str
+    frame: pd.DataFrame
+    notes: tuple[str, ...]
+    digits: int | dict[str, int]
+    spec_path: str
+    spec_sha256: str
+    data_path: str
+    data_sha256: str
+
+
+def eu27_members() -> tuple[str, ...]:
+    from griparm_econ.sources.country_names import EU27
+
+    return tuple(EU27)
+
+
+def share_groups(groups: list[ShareGroup]) -> list[Group]:
+    return [Group(g.name, eu27_members() if g.members == "EU27" else tuple(g.members)) for g in groups]
+
+
+def _require_variables(names, data: Dataset, where: Path, field: str) -> None:
+    catalog = data.catalog
+    for name in names:
+        if name not in data.frame.columns:
+            close = catalog.nearest(name, n=3) if catalog is not None else []
+            raise SpecError(f"'{name}' is not a variable of the study panel"
+                            f"{' (nearest: ' + ', '.join(close) + ')' if close else ''}.", where=where, field=field,
+                            fix="use a name from specs/variables.toml.")
+
+
+def _label(data: Dataset, name: str, overrides: dict[str, str]) -> str:
+    if name in overrides:
+        return overrides[name]
+    try:
+        return data.catalog.label(name)
+    except Exception:  # a variable without a catalog label keeps its name
+        return name
+
+
+def descriptive_table(loaded: LoadedSpec, data: Dataset) -> tuple[pd.DataFrame, list[str]]:
+    spec: DescriptiveSpec = loaded.spec
+    _require_variables(spec.variables, data, loaded.path, "variables")
+    base = sample_mask(spec.sample, data, loaded.path, "sample") if spec.sample else None
+    groups = spec.group or []
+    panels, notes = [], []
+    for i, group in enumerate(groups or [None]):
+        mask = base.copy() if base is not None else pd.Series(True, index=data.frame.index).to_numpy()
+        if group is not None:
+            mask &= sample_mask(group, data, loaded.path, f"group[{i + 1}]")
+        frame = data.frame.loc[mask]
+        if frame.empty:
+            raise SpecError("the sample is empty after its filters.", where=loaded.path,
+                            field=f"group[{i + 1}]" if group else "sample",
+                            fix="loosen query/years/entities, and check them against the panel's values.")
+        stats = xtsum(frame, spec.variables, entity=data.entity)
+        stats.index = [_label(data, v, spec.labels) for v in stats.index]
+        name = group.name if group is not None else "All observations"
+        panels.append(pd.concat({name: stats}, names=["Sample", "Variable"]))
+        years = frame[data.time]
+        notes.append(f"{name}: {frame[data.entity].nunique()} countries, {int(years.min())}-{int(years.max())}"
+                     + (f" ({group.description})" if group is not None and group.description else "") + ".")
+    notes.append("N and Countries count non-missing observations of each variable; SD between is the standard "
+                 "deviation of country means, SD within that of deviations from country means (plus the grand "
+                 "mean), as Stata's xtsum.")
+    return pd.concat(panels), notes
+
+
+def shares_table(loaded: LoadedSpec, data: Dataset, aggregates: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    spec: SharesSpec = loaded.spec
+    _require_variables([m.variable for m in spec.measure], data, loaded.path, "measure.variable")
+    groups = share_groups(spec.group)
+    annual = pd.concat([annual_shares(data.frame, aggregates, groups, Measure(m.name, m.variable, m.world),
+                                      rest_label=spec.rest_label) for m in spec.measure], ignore_index=True)
+    notes = ["Percent of the world total cumulated over each period's years with data; rows sum to 100."]
+    for m in spec.measure:
+        world = "the source's world total" if m.world == "reported" else "the sum over the economies the source lists"
+        notes.append(f"{m.name}: {_label(data, m.variable, {})}; world = {world}.")
+    if any(g.members == "EU27" for g in spec.group):
+        notes.append("EU27: the 27 current member states in every year.")
+    notes.append(f"{spec.rest_label}: world total less the groups shown (includes economies a source does not list "
+                 "separately).")
+    return period_shares(annual, spec.periods), notes
+
+
+def frame_result(loaded: LoadedSpec, settings: Settings, cache: dict, *, display_path) -> FrameResult:
+    """Compute a descriptive or shares table of the study panel."""
+    data = load_dataset(loaded, settings, cache)
+    spec = loaded.spec
+    if loaded.kind == "descriptive":
+        frame, notes = descriptive_table(loaded, data)
+        digits: int | dict[str, int] = {c: spec.digits for c in frame.columns} | {"N": 0, "Countries": 0}
+    else:
+        from griparm_econ.panel import aggregates_path
+
+        aggregates = pd.read_parquet(aggregates_path(settings))
+        frame, notes = shares_table(loaded, data, aggregates)
+        digits = spec.digits
+    return FrameResult(stem=loaded.stem, kind=loaded.kind, title=spec.title, frame=frame,
+                       notes=tuple(notes) + tuple(spec.notes), digits=digits,
+                       spec_path=display_path(loaded.path, settings), spec_sha256=loaded.sha256,
+                       data_path=display_path(Path(data.path), settings), data_sha256=data.sha256)
