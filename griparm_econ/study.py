@@ -1,0 +1,467 @@
+"""The whole study in one call (``griparm tables`` / ``make tables``), its figures, and the replication commands.
+
+Order: panel (rebuilt only when stale) -> every table spec in ``specs/`` (re-estimated only when its spec, data or
+code changed) -> every figure spec in ``specs/figures/`` (redrawn on the same rule) -> ``output/index.html`` ->
+``output/manifest.json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from griparm_econ.config import Settings, code_sha256
+from griparm_econ.errors import DataError, SpecError
+from griparm_econ.io import atomic_write_text, sha256_file
+from griparm_econ.spec import LoadedSpec, load_spec
+
+Echo = Callable[[str], None]
+FIGURES_DIR = "figures"
+INDEX_TITLE = "GRIP-ARM panel study: tables and figures"
+REPORTED_FILE = Path("reported") / "estimates.json"
+
+MEASURE_LABELS = {"quota": "Export quota", "tax": "Export tax", "ban": "Export ban",
+                  "licence_control": "Licence or control"}
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def discover_figures(settings: Settings) -> list[Path]:
+    folder = settings.specs_dir / FIGURES_DIR
+    return sorted(folder.glob("*.toml")) if folder.is_dir() else []
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Figure inputs: each figure kind names the files it reads, so an unchanged figure is not redrawn.
+
+
+@dataclass
+class _Context:
+    settings: Settings
+    out_dir: Path
+    _panel: pd.DataFrame | None = None
+    _catalog: object | None = None
+
+    @property
+    def panel(self) -> pd.DataFrame:
+        if self._panel is None:
+            from griparm_econ.panel import load_panel
+
+            self._panel = load_panel(self.settings)
+        return self._panel
+
+    @property
+    def catalog(self):
+        if self._catalog is None:
+            from griparm_econ.catalog import load_catalog
+
+            self._catalog = load_catalog(self.settings.catalog_path)
+        return self._catalog
+
+    def label(self, name: str) -> str:
+        try:
+            return self.catalog.label(name)
+        except Exception:  # not a catalog name: keep it as written
+            return name
+
+    def estimates(self, stem: str, loaded: LoadedSpec, field: str) -> dict:
+        path = self.out_dir / "estimates" / f"{stem}.json"
+        if not path.is_file():
+            raise SpecError(f"the figure reads the estimates of table '{stem}', which have not been written.",
+                            where=loaded.path, field=field,
+                            fix=f"name a table spec of specs/ (e.g. {stem}.toml) and run it first "
+                                "(`griparm tables` runs tables before figures).")
+        return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _events_path(settings: Settings) -> Path:
+    from griparm_econ.sources.restrictions import EVENTS_FILE, FOLDER
+
+    folder = settings.source_dir(FOLDER)
+    if folder is None:
+        raise DataError("the export-restriction events file is needed for the timeline figure, but no data "
+                        "directory is set.", where="GRIPARM_DATA", field="restrictions/" + EVENTS_FILE,
+                        fix="set GRIPARM_DATA (or --data DIR) to a folder with restrictions/ (see docs/data.md).")
+    return folder / EVENTS_FILE
+
+
+def figure_inputs(loaded: LoadedSpec, ctx: _Context) -> dict[str, str]:
+    """path -> sha256 of every file the figure reads."""
+    from griparm_econ.panel import aggregates_path
+
+    spec = loaded.spec
+    settings = ctx.settings
+    paths: list[Path] = []
+    if spec.figure in ("trajectories", "marginal_effect", "shares"):
+        paths.append(settings.panel_path)
+    if spec.figure == "shares":
+        paths.append(aggregates_path(settings))
+    if spec.figure == "marginal_effect":
+        paths.append(ctx.out_dir / "estimates" / f"{spec.table}.json")
+    if spec.figure == "coefficients":
+        paths += [ctx.out_dir / "estimates" / f"{t}.json" for t in spec.tables]
+    if spec.figure == "timeline":
+        paths.append(_events_path(settings))
+    return {_display(p, settings): (sha256_file(p) if p.is_file() else "missing") for p in paths}
+
+
+def _display(path: Path, settings: Settings) -> str:
+    from griparm_econ.runner import _display_path
+
+    return _display_path(path, settings)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Drawing
+
+
+def _countries_frame(ctx: _Context, countries: Sequence[str], variables: Sequence[str],
+                     years: tuple[int, int] | None) -> tuple[pd.DataFrame, list[str]]:
+    from griparm_econ.estimation.frames import eu27_members
+
+    panel = ctx.panel
+    missing = [v for v in variables if v not in panel.columns]
+    if missing:
+        close = ctx.catalog.nearest(missing[0], n=3)
+        raise SpecError(f"'{missing[0]}' is not a study-panel variable"
+                        f"{' (nearest: ' + ', '.join(close) + ')' if close else ''}.", where="figure spec",
+                        field="variables", fix="use names from specs/variables.toml.")
+    if years:
+        panel = panel[panel["year"].between(*years)]
+    names = dict(zip(panel["iso3"], panel["country"]))
+    frames, notes = [], []
+    for code in countries:
+        if code == "EU27":
+            members = panel[panel["iso3"].isin(eu27_members())]
+            part = members.groupby("year")[list(variables)].mean().reset_index()
+            part["country"] = "EU27 (mean of members)"
+            notes.append("EU27: unweighted mean of the member states reporting each year (the 27 current members).")
+        else:
+            if code not in names:
+                raise SpecError(f"'{code}' is not an economy of the study panel.", where="figure spec",
+                                field="countries", fix="use ISO3 codes of economies (or \"EU27\").")
+            part = panel.loc[panel["iso3"] == code, ["year", *variables]].copy()
+            part["country"] = names[code]
+        frames.append(part.melt(id_vars=["country", "year"], var_name="variable", value_name="value"))
+    return pd.concat(frames, ignore_index=True).dropna(subset=["value"]), notes
+
+
+def _draw_trajectories(loaded: LoadedSpec, ctx: _Context):
+    from griparm_econ.report.figures import plot_trajectories
+
+    spec = loaded.spec
+    frame, notes = _countries_frame(ctx, spec.countries, spec.variables, spec.years)
+    fig = plot_trajectories(frame, title=spec.title, variable_labels={v: ctx.label(v) for v in spec.variables},
+                            order=spec.variables, ncols=spec.ncols)
+    coverage = [f"{ctx.label(v)}: {int(part['year'].min())}-{int(part['year'].max())}"
+                for v, part in frame.groupby("variable", sort=False)]
+    return fig, notes + ["Years with data: " + "; ".join(coverage) + ". Gaps are not interpolated."]
+
+
+def _model_entry(estimates: dict, name: str, loaded: LoadedSpec, field: str) -> dict:
+    for model in estimates["models"]:
+        if model["name"] == name:
+            return model
+    names = ", ".join(m["name"] for m in estimates["models"])
+    raise SpecError(f"table '{estimates.get('stem')}' has no model named {name!r}.", where=loaded.path, field=field,
+                    fix=f"use one of: {names}.")
+
+
+def _draw_marginal_effect(loaded: LoadedSpec, ctx: _Context):
+    from griparm_econ.estimation.postestimation import marginal_effect
+    from griparm_econ.estimation.results import ModelResult
+    from griparm_econ.report.figures import plot_marginal_effect
+
+    spec = loaded.spec
+    estimates = ctx.estimates(spec.table, loaded, "table")
+    result = ModelResult.from_json_dict(_model_entry(estimates, spec.model, loaded, "model"))
+    panel = ctx.panel
+    if spec.moderator not in panel.columns:
+        raise SpecError(f"'{spec.moderator}' is not a study-panel variable.", where=loaded.path, field="moderator",
+                        fix="name the variable whose range the x axis spans, e.g. state_capacity.")
+    first, last = result.years or (int(panel["year"].min()), int(panel["year"].max()))
+    # The lagged moderator of years first..last is the moderator of first-1..last-1.
+    lag = 1 if spec.treatment.startswith("L.") else 2 if spec.treatment.startswith("L2.") else 0
+    observed = panel.loc[panel["year"].between(first - lag, last - lag), spec.moderator].dropna().to_numpy()
+    grid = np.linspace(observed.min(), observed.max(), spec.points)
+    effect = marginal_effect(result, spec.treatment, spec.interaction, grid, moderator=spec.moderator,
+                             level=spec.level)
+    dependent = ctx.label(result.dependent)
+    fig = plot_marginal_effect(effect, title=spec.title,
+                               xlabel=f"{ctx.label(spec.moderator)}" + (f" (t-{lag})" if lag else ""),
+                               ylabel=f"Effect of {ctx.label(spec.treatment.split('.', 1)[-1]).lower()}\non "
+                                      f"{dependent.lower()}",
+                               observed=np.quantile(observed, np.linspace(0, 1, 41)))
+    notes = [f"From table {spec.table}, model {spec.model!r} ({result.cov_label.lower()}; N = {result.nobs}).",
+             f"Effect = b({spec.treatment}) + b({spec.interaction}) x {spec.moderator}; {spec.level:.0%} band by the "
+             "delta method on the model's covariance.",
+             f"The x axis spans the observed range of {spec.moderator} in {first - lag}-{last - lag}; the ticks at "
+             "the bottom mark its 2.5-percentile steps."]
+    return fig, notes
+
+
+def _draw_coefficients(loaded: LoadedSpec, ctx: _Context):
+    from scipy import stats
+
+    from griparm_econ.report.figures import plot_coefficients
+
+    spec = loaded.spec
+    crit = float(stats.norm.ppf((1 + spec.level) / 2))
+    rows = []
+    for table in spec.tables:
+        estimates = ctx.estimates(table, loaded, "tables")
+        labels = estimates.get("labels", {})
+        for position, model in enumerate(estimates["models"], start=1):
+            for term in spec.terms:
+                if term not in model["params"] or model["std_errors"].get(term) is None:
+                    continue
+                b, se = model["params"][term], model["std_errors"][term]
+                rows.append({"term": labels.get(term, term), "model": f"{table.split('_')[0].title()} ({position}) "
+                             f"{model['name']}", "estimate": b, "lower": b - crit * se, "upper": b + crit * se})
+    if not rows:
+        raise SpecError("none of the terms appears in any model of the tables named.", where=loaded.path,
+                        field="terms", fix="list terms exactly as the formulas write them, e.g. "
+                                           "\"L.export_restriction_any\".")
+    fig = plot_coefficients(pd.DataFrame(rows), title=spec.title)
+    return fig, [f"Point estimates with {spec.level:.0%} intervals (estimate ± {crit:.2f} standard errors, each model's "
+                 "own standard errors).", f"Models from {', '.join(spec.tables)}."]
+
+
+def _draw_shares(loaded: LoadedSpec, ctx: _Context):
+    from griparm_econ.estimation.frames import share_groups
+    from griparm_econ.estimation.shares import Measure, annual_shares
+    from griparm_econ.panel import aggregates_path
+    from griparm_econ.report.figures import plot_shares
+
+    spec = loaded.spec
+    aggregates = pd.read_parquet(aggregates_path(ctx.settings))
+    groups = share_groups(spec.group)
+    frames = [annual_shares(ctx.panel, aggregates, groups, Measure(m.name, m.variable, m.world),
+                            rest_label=spec.rest_label) for m in spec.measure]
+    annual = pd.concat(frames, ignore_index=True).rename(columns={"measure": "panel"})
+    if spec.years:
+        annual = annual[annual["year"].between(*spec.years)]
+    fig = plot_shares(annual, title=spec.title, panel_titles={m.name: m.name for m in spec.measure},
+                      group_order=[g.name for g in groups] + [spec.rest_label])
+    coverage = [f"{name}: {int(part['year'].min())}-{int(part['year'].max())}"
+                for name, part in annual.groupby("panel", sort=False)]
+    return fig, ["Share of the world total each year; " + "; ".join(coverage) + ".",
+                 "An economy a source does not list in a year counts as zero; the rest of the world is the world "
+                 "total less the groups shown."]
+
+
+def _draw_timeline(loaded: LoadedSpec, ctx: _Context):
+    from griparm_econ.report.figures import plot_timeline
+    from griparm_econ.sources.restrictions import read_events
+
+    spec = loaded.spec
+    events = read_events(ctx.settings).rows
+    events = events[events["role"] == "restriction"].copy()
+    events = events[events["measure_type"].isin(list(MEASURE_LABELS))]
+    if spec.countries:
+        events = events[events["iso3"].isin(spec.countries)]
+    if spec.rare_earth_only:
+        events = events[events["rare_earth"]]
+    last_year = spec.years[1] if spec.years else int(ctx.panel["year"].max())
+    first_year = spec.years[0] if spec.years else int(events["start_year"].min())
+    frame = pd.DataFrame({
+        "country": events["country"].astype(str),
+        "measure": events["measure_type"].astype(str),
+        "start_year": events["start_year"].astype(float).clip(lower=first_year),
+        "end_year": events["effective_end"].astype(float),
+        "rare_earth": events["rare_earth"].astype(bool),
+    }).sort_values(["country", "start_year", "measure"], kind="mergesort")
+    frame = frame[frame["start_year"] <= last_year]
+    fig = plot_timeline(frame, title=spec.title, last_year=last_year, measure_labels=MEASURE_LABELS)
+    return fig, [f"{len(frame)} dated export-restriction events in force between {first_year} and {last_year}, from "
+                 "the hand-compiled events file; an event without an end year is drawn through "
+                 f"{last_year}; undated events, rate changes within a regime and measures of type 'other' are left "
+                 "out (rules in docs/data.md)."]
+
+
+DRAW = {"trajectories": _draw_trajectories, "marginal_effect": _draw_marginal_effect,
+        "coefficients": _draw_coefficients, "shares": _draw_shares, "timeline": _draw_timeline}
+
+
+def _record_path(out_dir: Path, stem: str) -> Path:
+    return out_dir / FIGURES_DIR / f"{stem}.json"
+
+
+def run_figures(settings: Settings, specs: Sequence[Path] | None = None, *, force: bool = False,
+                echo: Echo = print, out_dir: Path | None = None) -> list[Path]:
+    """Draw every figure spec (or those named); a figure whose spec, inputs and code are unchanged is skipped."""
+    from griparm_econ.report.figures import save_figure
+
+    out = Path(out_dir) if out_dir is not None else settings.output_dir
+    paths = list(specs) if specs else discover_figures(settings)
+    loaded = [load_spec(p) for p in paths]
+    for item in loaded:
+        if item.kind != "figure":
+            raise SpecError(f"is a {item.kind} spec, not a figure.", where=item.path, field="kind",
+                            fix="figure specs live in specs/figures/ and say kind = \"figure\".")
+    ctx = _Context(settings=settings, out_dir=out)
+    written: list[Path] = []
+    for item in loaded:
+        inputs = figure_inputs(item, ctx)
+        record_path = _record_path(out, item.stem)
+        key = {"spec_sha256": item.sha256, "inputs": inputs, "code_sha256": code_sha256()}
+        if not force and record_path.is_file():
+            previous = json.loads(record_path.read_text(encoding="utf-8"))
+            if all(previous.get(k) == v for k, v in key.items()) and all(
+                    (out / f).is_file() for f in previous.get("files", [])):
+                echo(f"up to date: {_display(item.path, settings)}")
+                continue
+        fig, notes = DRAW[item.spec.figure](item, ctx)
+        files = save_figure(fig, out, item.stem)
+        record = {"kind": "figure", "figure": item.spec.figure, "stem": item.stem, "title": item.spec.title,
+                  "spec": _display(item.path, settings), **key, "notes": list(notes) + list(item.spec.notes),
+                  "files": [f.relative_to(out).as_posix() for f in files]}
+        written += files + [atomic_write_text(record_path, json.dumps(record, indent=2, sort_keys=True) + "\n")]
+        echo(f"drew {item.stem} ({', '.join(f.suffix.lstrip('.') for f in files)}) in {out / FIGURES_DIR}")
+    return written
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Index and manifest
+
+
+def _table_records(settings: Settings, out: Path) -> list[dict]:
+    from griparm_econ.runner import discover_specs
+
+    records = []
+    for spec in discover_specs(settings):
+        path = out / "estimates" / f"{spec.stem}.json"
+        if path.is_file():
+            records.append(json.loads(path.read_text(encoding="utf-8")))
+    return records
+
+
+def _figure_records(settings: Settings, out: Path) -> list[dict]:
+    records = []
+    for spec in discover_figures(settings):
+        path = _record_path(out, spec.stem)
+        if path.is_file():
+            records.append(json.loads(path.read_text(encoding="utf-8")))
+    return records
+
+
+TABLE_SUFFIXES = (".html", ".tex", ".md", ".csv", ".docx")
+
+
+def write_index(settings: Settings, out: Path) -> Path:
+    from griparm_econ.report.index import IndexEntry, write_index as render
+
+    entries = []
+    for record in _table_records(settings, out):
+        stem = record["stem"]
+        files = tuple(f"tables/{stem}{s}" for s in TABLE_SUFFIXES) + (f"estimates/{stem}.json",)
+        entries.append(IndexEntry(kind="table", title=record["title"], spec=record["spec"], files=files,
+                                  notes=tuple(record.get("notes", ())), embed=f"tables/{stem}.html"))
+    for record in _figure_records(settings, out):
+        files = tuple(record["files"])
+        png = next((f for f in files if f.endswith(".png")), None)
+        entries.append(IndexEntry(kind="figure", title=record["title"], spec=record["spec"], files=files,
+                                  notes=tuple(record.get("notes", ())), preview=png))
+    preamble = ["Every table and figure of the study, each with the spec file that makes it and its notes on sample "
+                "and coverage. Rebuild everything with `make tables`; check the reported estimates with "
+                "`make replicate`. Provenance of every file: manifest.json."]
+    return render(entries, out, title=INDEX_TITLE, preamble=preamble)
+
+
+def _data_inputs(settings: Settings) -> list[dict]:
+    from griparm_econ.panel import provenance_path
+
+    path = provenance_path(settings)
+    if not path.is_file():
+        return []
+    provenance = json.loads(path.read_text(encoding="utf-8"))
+    keep = ("source", "path", "url", "sha256", "rows", "vintage", "origin", "series")
+    return [{k: e[k] for k in keep if k in e} for e in provenance.get("inputs", [])]
+
+
+def data_vintage(settings: Settings) -> dict:
+    """What the data were: every input file's sha256 and the World Bank series' last-updated dates."""
+    inputs = _data_inputs(settings)
+    last_updated: dict[str, str] = {}
+    for entry in inputs:
+        if str(entry.get("source", "")).startswith("worldbank") and isinstance(entry.get("vintage"), dict):
+            last_updated.update(entry["vintage"])
+    return {"inputs": [{"path": e.get("path") or e.get("url"), "sha256": e.get("sha256")} for e in inputs],
+            "worldbank_last_updated": dict(sorted(last_updated.items()))}
+
+
+def write_manifest(settings: Settings, out: Path) -> Path:
+    from griparm_econ.replication.manifest import OutputRecord, write_manifest as render
+    from griparm_econ.runner import discover_specs
+
+    outputs: list[OutputRecord] = []
+    for record in _table_records(settings, out):
+        stem = record["stem"]
+        for rel in [f"tables/{stem}{s}" for s in TABLE_SUFFIXES] + [f"estimates/{stem}.json"]:
+            outputs.append(OutputRecord(out / rel, record["spec"], record["spec_sha256"], record["data_sha256"]))
+    for record in _figure_records(settings, out):
+        digest = hashlib.sha256(json.dumps(record["inputs"], sort_keys=True).encode()).hexdigest()
+        for rel in record["files"]:
+            outputs.append(OutputRecord(out / rel, record["spec"], record["spec_sha256"], digest))
+    specs = discover_specs(settings) + discover_figures(settings)
+    if settings.catalog_path.is_file():
+        specs.append(settings.catalog_path)
+    return render(settings, outputs, inputs=_data_inputs(settings), specs=specs)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Entry points
+
+
+def run_study(settings: Settings, *, force: bool = False, echo: Echo = print):
+    """Panel, tables, figures, index and manifest; each step skipped where nothing it depends on changed."""
+    from griparm_econ.panel import load_panel
+    from griparm_econ.runner import discover_specs, run_specs
+
+    settings.output_dir.mkdir(parents=True, exist_ok=True)
+    load_panel(settings, echo=echo)
+    tables = run_specs(None, settings, force=force, echo=echo) if discover_specs(settings) else []
+    run_figures(settings, force=force, echo=echo)
+    index = write_index(settings, settings.output_dir)
+    manifest = write_manifest(settings, settings.output_dir)
+    echo(f"wrote {index} and {manifest}")
+    return tables
+
+
+def reported_path(settings: Settings) -> Path:
+    return settings.project_root / REPORTED_FILE
+
+
+def freeze_reported(settings: Settings, *, echo: Echo = print) -> Path:
+    """Run the study, then record its estimates as the reported ones (a deliberate act: review the diff)."""
+    from griparm_econ.replication.reported import freeze
+
+    run_study(settings, echo=_quiet)
+    path = freeze(settings.output_dir / "estimates", reported_path(settings), data_vintage=data_vintage(settings))
+    echo(f"wrote {path}: review `git diff {REPORTED_FILE}` before committing it")
+    return path
+
+
+def replicate(settings: Settings, *, echo: Echo = print) -> bool:
+    """Rerun every spec and compare every reported number; True when all match."""
+    from griparm_econ.replication import check, reported
+    from griparm_econ.report.replication import console_lines, write_replication_report
+
+    frozen = reported.load(reported_path(settings))
+    current = data_vintage(settings)
+    run_study(settings, echo=_quiet)
+    current = data_vintage(settings)   # the run may have rebuilt the panel
+    report = check.check(frozen, settings.output_dir / "estimates", current)
+    for line in console_lines(report):
+        echo(line)
+    paths = write_replication_report(report, settings.output_dir)
+    echo(f"wrote {', '.join(str(p) for p in paths)}")
+    return report.ok
