@@ -177,6 +177,9 @@ class CoefficientsFigure(_Figure):
     tables: list[str] = Field(min_length=1)
     terms: list[str] = Field(min_length=1)
     level: float = Field(default=0.95, gt=0, lt=1)
+    # Outcomes differ in units (percent vs shares): "outcome_sd" divides each model's estimates by the standard
+    # deviation of its dependent variable over the model's years, so the panels share one scale.
+    scale: Literal["none", "outcome_sd"] = "outcome_sd"
 
 
 class SharesFigure(_Figure):

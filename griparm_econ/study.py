@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -197,8 +198,7 @@ def _draw_marginal_effect(loaded: LoadedSpec, ctx: _Context):
     dependent = ctx.label(result.dependent)
     fig = plot_marginal_effect(effect, title=spec.title,
                                xlabel=f"{ctx.label(spec.moderator)}" + (f" (t-{lag})" if lag else ""),
-                               ylabel=f"Effect of {ctx.label(spec.treatment.split('.', 1)[-1]).lower()}\non "
-                                      f"{dependent.lower()}",
+                               ylabel=f"Effect on {dependent[0].lower() + dependent[1:]}",
                                observed=np.quantile(observed, np.linspace(0, 1, 41)))
     notes = [f"From table {spec.table}, model {spec.model!r} ({result.cov_label.lower()}; N = {result.nobs}).",
              f"Effect = b({spec.treatment}) + b({spec.interaction}) x {spec.moderator}; {spec.level:.0%} band by the "
@@ -208,6 +208,11 @@ def _draw_marginal_effect(loaded: LoadedSpec, ctx: _Context):
     return fig, notes
 
 
+def _table_label(stem: str) -> str:
+    match = re.match(r"table(\d+)", stem)
+    return f"Table {match.group(1)}" if match else stem
+
+
 def _draw_coefficients(loaded: LoadedSpec, ctx: _Context):
     from scipy import stats
 
@@ -215,24 +220,39 @@ def _draw_coefficients(loaded: LoadedSpec, ctx: _Context):
 
     spec = loaded.spec
     crit = float(stats.norm.ppf((1 + spec.level) / 2))
-    rows = []
+    panel = ctx.panel
+    rows, unscaled = [], []
     for table in spec.tables:
         estimates = ctx.estimates(table, loaded, "tables")
         labels = estimates.get("labels", {})
+        group = _table_label(table)
         for position, model in enumerate(estimates["models"], start=1):
+            scale = 1.0
+            if spec.scale == "outcome_sd":
+                dependent, years = model["dependent"], model.get("years")
+                if dependent in panel.columns and years:
+                    scale = float(panel.loc[panel["year"].between(*years), dependent].std())
+                else:
+                    unscaled.append(model["name"])
             for term in spec.terms:
                 if term not in model["params"] or model["std_errors"].get(term) is None:
                     continue
-                b, se = model["params"][term], model["std_errors"][term]
-                rows.append({"term": labels.get(term, term), "model": f"{table.split('_')[0].title()} ({position}) "
-                             f"{model['name']}", "estimate": b, "lower": b - crit * se, "upper": b + crit * se})
+                b, se = model["params"][term] / scale, model["std_errors"][term] / scale
+                rows.append({"term": labels.get(term, term), "model": f"{group} ({position}) {model['name']}",
+                             "group": group, "estimate": b, "lower": b - crit * se, "upper": b + crit * se})
     if not rows:
         raise SpecError("none of the terms appears in any model of the tables named.", where=loaded.path,
                         field="terms", fix="list terms exactly as the formulas write them, e.g. "
                                            "\"L.export_restriction_any\".")
-    fig = plot_coefficients(pd.DataFrame(rows), title=spec.title)
-    return fig, [f"Point estimates with {spec.level:.0%} intervals (estimate ± {crit:.2f} standard errors, each model's "
-                 "own standard errors).", f"Models from {', '.join(spec.tables)}."]
+    xlabel = "Estimate (in standard deviations of the outcome)" if spec.scale == "outcome_sd" else "Estimate"
+    fig = plot_coefficients(pd.DataFrame(rows), title=spec.title, xlabel=xlabel)
+    notes = [f"Point estimates with {spec.level:.0%} intervals (estimate ± {crit:.2f} standard errors, each model's "
+             f"own standard errors), from {', '.join(spec.tables)}."]
+    if spec.scale == "outcome_sd":
+        notes.append("Each model's estimates and intervals are divided by the standard deviation of its dependent "
+                     "variable in the study panel over the model's years, so outcomes in different units share "
+                     "one axis." + (f" Not rescaled: {', '.join(unscaled)}." if unscaled else ""))
+    return fig, notes
 
 
 def _draw_shares(loaded: LoadedSpec, ctx: _Context):

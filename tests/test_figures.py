@@ -47,11 +47,12 @@ def _all_figures():
                         columns=["country", "year", "variable", "value"])
     me = marginal_effect(_result(), "restriction", "restriction:capacity", np.linspace(-2, 2, 21))
     coefs = pd.DataFrame({"term": ["x", "x", "z", "z"], "model": ["(1)", "(2)", "(1)", "(2)"],
+                          "group": ["Table 2", "Table 3", "Table 2", "Table 3"],
                           "estimate": [0.1, 0.2, -0.1, 0.0], "lower": [0.0, 0.1, -0.3, -0.2],
                           "upper": [0.2, 0.3, 0.1, 0.2]})
     shares = pd.DataFrame([(p, y, g, s) for p in ("mine", "exports") for y in years
                            for g, s in (("China", 0.7), ("Rest", 0.3))], columns=["panel", "year", "group", "share"])
-    events = pd.DataFrame({"country": ["China", "China", "Indonesia"], "measure": ["export_quota", "export_tax", "export_ban"],
+    events = pd.DataFrame({"country": ["China", "China", "Indonesia"], "measure": ["quota", "tax", "ban"],
                            "start_year": [1999, 2006, 2014], "end_year": [2014, np.nan, 2017],
                            "rare_earth": [True, True, False]})
     return {
@@ -61,8 +62,7 @@ def _all_figures():
         "shares": figures.plot_shares(shares, title="S", panel_titles={"mine": "Mine", "exports": "Exports"},
                                       group_order=["China", "Rest"]),
         "timeline": figures.plot_timeline(events, title="E", last_year=2020,
-                                          measure_labels={"export_quota": "Quota", "export_tax": "Tax",
-                                                          "export_ban": "Ban"}),
+                                          measure_labels={"quota": "Quota", "tax": "Tax", "ban": "Ban"}),
     }
 
 

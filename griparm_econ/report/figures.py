@@ -7,6 +7,7 @@ timestamps).
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Sequence
 
@@ -38,6 +39,10 @@ def _theme() -> None:
         "axes.titleweight": "bold",
         "legend.frameon": False,
     })
+
+
+def _wrap(text: str, width: int) -> str:
+    return "\n".join(textwrap.wrap(text, width)) or text
 
 
 def save_figure(fig: plt.Figure, out_dir: Path, stem: str) -> list[Path]:
@@ -74,13 +79,15 @@ def plot_trajectories(frame: pd.DataFrame, *, title: str, variable_labels: dict[
     for ax, variable in zip(axes.flat, variables):
         part = frame[frame["variable"] == variable]
         for i, country in enumerate(countries):
-            series = part[part["country"] == country].sort_values("year")
-            if series.empty:
+            series = part[part["country"] == country].set_index("year")["value"].sort_index()
+            if series.dropna().empty:
                 continue
-            ax.plot(series["year"], series["value"], color=colours[country], label=country,
+            # Missing years stay missing: reindexing to every year breaks the line there instead of bridging it.
+            series = series.reindex(range(int(series.index.min()), int(series.index.max()) + 1))
+            ax.plot(series.index, series.to_numpy(), color=colours[country], label=country,
                     marker=MARKERS[i % len(MARKERS)], linestyle=LINESTYLES[i % len(LINESTYLES)], markersize=3.5,
                     linewidth=1.6)
-        ax.set_title(variable_labels.get(variable, variable), fontsize=11)
+        ax.set_title(_wrap(variable_labels.get(variable, variable), 42), fontsize=11)
         ax.set_xlabel("")
     for ax in list(axes.flat)[len(variables):]:
         ax.set_visible(False)
@@ -102,7 +109,7 @@ def plot_marginal_effect(effect: MarginalEffect, *, title: str, xlabel: str, yla
     _theme()
     grid = effect.grid
     colour = sns.color_palette(PALETTE)[0]
-    fig, ax = plt.subplots(figsize=(7, 4.4))
+    fig, ax = plt.subplots(figsize=(8.5, 5.2))
     ax.fill_between(grid["moderator"], grid["lower"], grid["upper"], color=colour, alpha=0.22,
                     label=f"{effect.level:.0%} confidence band", hatch="///", edgecolor=colour, linewidth=0)
     ax.plot(grid["moderator"], grid["effect"], color=colour, linewidth=2.2, label="Marginal effect")
@@ -110,38 +117,47 @@ def plot_marginal_effect(effect: MarginalEffect, *, title: str, xlabel: str, yla
     if len(observed):
         ymin = ax.get_ylim()[0]
         ax.plot(np.asarray(observed, float), np.full(len(observed), ymin), "|", color="0.35", markersize=9,
-                alpha=0.5, label="Observed values")
+                alpha=0.5, label="Observed values (quantiles)")
     ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    ax.legend(loc="best")
+    ax.set_ylabel(_wrap(ylabel, 38))
+    ax.set_title(_wrap(title, 60))
+    ax.legend(loc="upper left")
     fig.tight_layout()
     return fig
 
 
-def plot_coefficients(frame: pd.DataFrame, *, title: str) -> plt.Figure:
-    """Dot-and-whisker plot. ``frame`` columns: term (label), model (label), estimate, lower, upper."""
+def plot_coefficients(frame: pd.DataFrame, *, title: str, xlabel: str = "Estimate") -> plt.Figure:
+    """Dot-and-whisker plot, one panel per term, a row per model, colour and marker by group (the table).
+
+    ``frame`` columns: term (label), model (label), group, estimate, lower, upper."""
     _theme()
     terms = list(dict.fromkeys(frame["term"]))
     models = list(dict.fromkeys(frame["model"]))
-    colours = sns.color_palette(PALETTE, len(models))
-    height = max(3.5, 0.32 * len(models) * len(terms) + 1.5)
-    fig, axes = plt.subplots(1, len(terms), figsize=(3.6 * len(terms), height), sharey=True, squeeze=False)
+    groups = list(dict.fromkeys(frame["group"]))
+    colours = dict(zip(groups, sns.color_palette(PALETTE, len(groups))))
+    markers = dict(zip(groups, MARKERS))
+    group_of = dict(zip(frame["model"], frame["group"]))
+    fig, axes = plt.subplots(1, len(terms), figsize=(3.3 * len(terms) + 3.2, 0.34 * len(models) + 1.9),
+                             sharey=True, squeeze=False)
     y = np.arange(len(models))[::-1]
     for ax, term in zip(axes.flat, terms):
-        part = frame[frame["term"] == term].set_index("model").reindex(models)
+        part = frame[frame["term"] == term].set_index("model")
         for j, model in enumerate(models):
-            row = part.loc[model]
-            if pd.isna(row["estimate"]):
+            if model not in part.index:
                 continue
+            row = part.loc[model]
+            group = group_of[model]
             ax.errorbar(row["estimate"], y[j], xerr=[[row["estimate"] - row["lower"]], [row["upper"] - row["estimate"]]],
-                        fmt=MARKERS[j % len(MARKERS)], color=colours[j], capsize=3, markersize=5, linewidth=1.4)
+                        fmt=markers[group], color=colours[group], capsize=2.5, markersize=5, linewidth=1.3)
         ax.axvline(0, color="black", linewidth=0.9, linestyle="--")
-        ax.set_title(term, fontsize=11)
+        ax.set_title(_wrap(term, 30), fontsize=10)
+        ax.set_xlabel(_wrap(xlabel, 34), fontsize=9)
         ax.set_yticks(y)
-        ax.set_yticklabels(models)
-    fig.suptitle(title, fontweight="bold")
-    fig.tight_layout()
+        ax.set_yticklabels(models, fontsize=9)
+    handles = [plt.Line2D([], [], color=colours[g], marker=markers[g], linestyle="", markersize=6) for g in groups]
+    fig.legend(handles, groups, loc="lower center", ncol=len(groups), bbox_to_anchor=(0.5, -0.01))
+    fig.suptitle(_wrap(title, 90), fontweight="bold")
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
     return fig
 
 
@@ -175,35 +191,43 @@ def plot_shares(frame: pd.DataFrame, *, title: str, panel_titles: dict[str, str]
 
 
 def plot_timeline(events: pd.DataFrame, *, title: str, last_year: int, measure_labels: dict[str, str]) -> plt.Figure:
-    """One row per country, a bar per event from start to end year, coloured and hatched by measure type.
+    """A lane per country and measure type; a bar per event from its start to its end year (inclusive).
 
-    ``events`` columns: country, measure, start_year, end_year (NaN = in force through ``last_year``), rare_earth (bool).
-    """
+    ``events`` columns: country, measure, start_year, end_year (NaN = in force through ``last_year``), rare_earth
+    (bool; drawn with a black outline)."""
     _theme()
     measures = list(measure_labels)
     colours = dict(zip(measures, sns.color_palette(PALETTE, len(measures))))
     hatches = dict(zip(measures, ("", "//", "..", "xx", "\\\\", "++", "oo")))
-    countries = sorted(events["country"].unique(), reverse=True)
-    lanes = {c: i for i, c in enumerate(countries)}
-    per_lane = events.groupby("country").cumcount()
-    counts = events.groupby("country")["measure"].transform("size")
-    fig, ax = plt.subplots(figsize=(10, max(3.5, 0.42 * len(countries) + 1.8)))
-    for (_, event), slot, count in zip(events.iterrows(), per_lane, counts):
-        start = float(event["start_year"])
-        end = float(event["end_year"]) if pd.notna(event["end_year"]) else float(last_year)
-        height = 0.8 / count
-        y = lanes[event["country"]] - 0.4 + slot * height
-        ax.barh(y, end - start + 1, left=start, height=height * 0.92, align="edge", color=colours[event["measure"]],
-                hatch=hatches[event["measure"]], edgecolor="black" if event.get("rare_earth", False) else "white",
-                linewidth=1.0)
-    ax.set_yticks(range(len(countries)))
-    ax.set_yticklabels(countries)
-    ax.set_xlabel("Year in force")
+    countries = sorted(events["country"].unique())
+    lanes: list[tuple[str, str]] = [(c, m) for c in countries for m in measures
+                                    if ((events["country"] == c) & (events["measure"] == m)).any()]
+    position = {lane: len(lanes) - 1 - i for i, lane in enumerate(lanes)}
+    fig, ax = plt.subplots(figsize=(10, 0.34 * len(lanes) + 2.2))
+    # Non-rare-earth events first, so a rare-earth event's outline is drawn on top where they overlap.
+    for event in events.sort_values("rare_earth", kind="mergesort").itertuples():
+        start = float(event.start_year)
+        end = float(event.end_year) if pd.notna(event.end_year) else float(last_year)
+        ax.barh(position[(event.country, event.measure)], end - start + 1, left=start, height=0.72,
+                color=colours[event.measure], hatch=hatches[event.measure],
+                edgecolor="black" if event.rare_earth else "white", linewidth=1.1 if event.rare_earth else 0.4)
+    ticks, labels = [], []
+    for country in countries:
+        rows = [position[lane] for lane in lanes if lane[0] == country]
+        ticks.append((min(rows) + max(rows)) / 2)
+        labels.append(country)
+        ax.axhline(min(rows) - 0.5, color="0.75", linewidth=0.6)
+    ax.set_yticks(ticks)
+    ax.set_yticklabels(labels)
+    ax.set_ylim(-0.6, len(lanes) - 0.4)
+    ax.grid(axis="y", visible=False)
+    ax.set_xlim(left=float(events["start_year"].min()) - 0.5, right=last_year + 1.5)
+    ax.set_xlabel("Years in force (a bar covers each calendar year from start to end)")
     handles = [plt.Rectangle((0, 0), 1, 1, facecolor=colours[m], hatch=hatches[m], edgecolor="white")
                for m in measures]
-    handles.append(plt.Rectangle((0, 0), 1, 1, facecolor="white", edgecolor="black"))
-    ax.legend(handles, [measure_labels[m] for m in measures] + ["Rare-earth measure (black outline)"],
-              loc="upper left", ncol=2, fontsize=9)
-    ax.set_title(title)
-    fig.tight_layout()
+    handles.append(plt.Rectangle((0, 0), 1, 1, facecolor="white", edgecolor="black", linewidth=1.1))
+    fig.legend(handles, [measure_labels[m] for m in measures] + ["Rare-earth measure (black outline)"],
+               loc="lower center", ncol=3, fontsize=9, bbox_to_anchor=(0.5, -0.01))
+    ax.set_title(_wrap(title, 80))
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     return fig
