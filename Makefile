@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 GRIPARM := $(BIN)/griparm
 DATA_OPT := $(if $(DATA),--data $(DATA),)
 
-.PHONY: install data panel tables test replicate bench clean
+.PHONY: install data panel tables test replicate freeze bench clean
 
 install: $(VENV)/.installed
 
@@ -24,6 +24,13 @@ panel: install
 
 tables: install
 	$(GRIPARM) tables $(DATA_OPT)
+
+replicate: install
+	$(GRIPARM) replicate $(DATA_OPT)
+
+# Deliberate: rewrites reported/estimates.json from a fresh run; review the diff before committing it.
+freeze: install
+	$(GRIPARM) report-freeze $(DATA_OPT)
 
 test: install
 	$(BIN)/python -m pytest -q

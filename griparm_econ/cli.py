@@ -51,6 +51,19 @@ def _cmd_tables(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_replicate(args: argparse.Namespace, settings: Settings) -> int:
+    from griparm_econ.study import replicate
+
+    return 0 if replicate(settings, echo=print) else 1
+
+
+def _cmd_freeze(args: argparse.Namespace, settings: Settings) -> int:
+    from griparm_econ.study import freeze_reported
+
+    freeze_reported(settings, echo=print)
+    return 0
+
+
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", metavar="DIR", default=None,
                         help="folder of third-party extracts laid out like ../shared/data (default: $GRIPARM_DATA)")
@@ -67,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
         ("run", "estimate specs and write tables and estimates", _cmd_run),
         ("check", "validate specs without estimating", _cmd_check),
         ("tables", "the whole study: panel, every spec, every figure, output/index.html", _cmd_tables),
+        ("replicate", "rerun every spec and compare with reported/estimates.json (exit 1 on any mismatch)",
+         _cmd_replicate),
+        ("report-freeze", "run the study and record its estimates as reported/estimates.json", _cmd_freeze),
     ]
     for name, help_text, handler in commands:
         cmd = sub.add_parser(name, help=help_text, description=help_text)
@@ -74,8 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.set_defaults(handler=handler)
         if name in ("run", "check"):
             cmd.add_argument("specs", nargs="*", type=Path, help="spec files (default: every spec in specs/)")
-        if name in ("run", "tables"):
+        if name in ("run", "tables", "replicate", "report-freeze"):
             cmd.add_argument("--out", metavar="DIR", default=None, help="output folder (default: output/)")
+        if name in ("run", "tables"):
             cmd.add_argument("--force", action="store_true", help="re-estimate even when nothing changed")
         if name == "data":
             cmd.add_argument("--offline", action="store_true", help="never call the World Bank API")

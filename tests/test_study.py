@@ -1,0 +1,135 @@
+"""The whole study on the real snapshot: every table and figure, byte-identical reruns, incremental reruns, and the
+replication check (issues 4 and 5). Runs in a temporary copy of specs/ and temporary data/output folders."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from griparm_econ.config import PROJECT_ROOT, Settings
+from griparm_econ.report.replication import console_lines
+from griparm_econ import study
+
+DATA = os.environ.get("GRIPARM_DATA")
+pytestmark = pytest.mark.skipif(not DATA, reason="GRIPARM_DATA is not set (the study needs the data snapshot)")
+
+TABLES = ("table1_descriptives", "table2_forward", "table3_backward", "table4_robustness", "table5_value_chain")
+REGRESSIONS = ("table2_forward", "table3_backward", "table4_robustness")
+FIGURES = ("fig1_trajectories", "fig2_marginal_effect", "fig3_coefficients", "fig4_ree_shares",
+           "fig5_restrictions_timeline")
+
+
+def _settings(root: Path) -> Settings:
+    return Settings(data_dir=Path(DATA).resolve(), project_root=root, specs_dir=root / "specs",
+                    work_dir=root / "data", output_dir=root / "output")
+
+
+def _digests(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    root = tmp_path_factory.mktemp("study")
+    shutil.copytree(PROJECT_ROOT / "specs", root / "specs")
+    settings = _settings(root)
+    lines: list[str] = []
+    study.run_study(settings, echo=lines.append)
+    return settings, _digests(settings.output_dir), lines
+
+
+def test_every_table_and_figure_and_the_index_exist(project):
+    settings, files, _ = project
+    for stem in TABLES:
+        for suffix in (".tex", ".html", ".md", ".csv", ".docx"):
+            assert f"tables/{stem}{suffix}" in files, f"{stem}{suffix} missing"
+        assert f"estimates/{stem}.json" in files
+    for stem in FIGURES:
+        for suffix in (".png", ".pdf"):
+            assert len(files[f"figures/{stem}{suffix}"]) > 10_000, f"{stem}{suffix} missing or empty"
+    index = files["index.html"].decode()
+    for stem in TABLES + FIGURES:
+        assert stem in index
+    manifest = json.loads(files["manifest.json"])
+    assert "tables/table2_forward.tex" in manifest["outputs"]
+    assert manifest["outputs"]["tables/table2_forward.tex"]["spec"] == "specs/table2_forward.toml"
+    assert any(i["path"] == "worldbank/wgi.csv" for i in manifest["inputs"])
+    assert {"numpy", "pandas", "linearmodels", "statsmodels", "wbgapi", "scipy"} <= set(manifest["versions"])
+
+
+def test_regression_tables_have_estimates_and_honest_notes(project):
+    _, files, _ = project
+    for stem in REGRESSIONS:
+        est = json.loads(files[f"estimates/{stem}.json"])
+        assert est["models"], stem
+        for model in est["models"]:
+            assert model["nobs"] > 0 and model["params"], (stem, model["name"])
+            assert all(v is not None for v in model["std_errors"].values()), (stem, model["name"])
+        assert any("countries" in note for note in est["notes"]), "notes must state the sample coverage"
+    table1 = json.loads(files["estimates/table1_descriptives.json"])
+    assert any(key.startswith("Resource-rich") for key in table1["values"])
+
+
+def test_unchanged_rerun_skips_everything_and_changes_no_byte(project):
+    settings, files, _ = project
+    lines: list[str] = []
+    study.run_study(settings, echo=lines.append)
+    assert not any(line.startswith(("wrote 6 files", "drew ")) for line in lines), lines
+    assert sum(line.startswith("up to date") for line in lines) == len(TABLES) + len(FIGURES)
+    assert _digests(settings.output_dir) == files
+
+
+def test_forced_rerun_is_byte_identical(project):
+    settings, files, _ = project
+    study.run_study(settings, force=True, echo=lambda _: None)
+    assert _digests(settings.output_dir) == files
+
+
+def test_changed_spec_is_the_only_one_reestimated(project, tmp_path):
+    settings, _, _ = project
+    spec = settings.specs_dir / "table3_backward.toml"
+    original = spec.read_text()
+    try:
+        spec.write_text(original.replace('title = "Backward linkages', 'title = "Backward linkages (edited)'))
+        lines: list[str] = []
+        study.run_study(settings, echo=lines.append)
+        written = [line for line in lines if line.startswith("wrote 6 files")]
+        assert len(written) == 1 and "table3_backward" in written[0], lines
+        # Figure 3 reads Table 3's estimates file, which changed (its spec hash), so it is redrawn too.
+        assert [line for line in lines if line.startswith("drew ")] == [
+            next(line for line in lines if line.startswith("drew fig3"))]
+    finally:
+        spec.write_text(original)
+        study.run_study(settings, echo=lambda _: None)
+
+
+def test_replication_passes_then_names_a_changed_number(project):
+    settings, _, _ = project
+    study.freeze_reported(settings, echo=lambda _: None)
+    assert study.replicate(settings, echo=lambda _: None)
+    path = study.reported_path(settings)
+    reported = json.loads(path.read_text())
+    model = reported["tables"]["table2_forward"]["models"][0]
+    model["std_errors"]["L.state_capacity"] *= 1 + 1e-5
+    path.write_text(json.dumps(reported))
+    lines: list[str] = []
+    assert not study.replicate(settings, echo=lines.append)
+    mismatch = [line for line in lines if "L.state_capacity (se)" in line]
+    assert len(mismatch) == 1 and "table2_forward" in mismatch[0] and model["name"] in mismatch[0]
+    report = (settings.output_dir / "replication_report.md").read_text()
+    assert "FAIL" in report and "L.state_capacity (se)" in report
+
+
+def test_committed_reported_estimates_replicate(project):
+    """reported/estimates.json in the repository matches what the code computes from the snapshot."""
+    from griparm_econ.replication import check, reported
+
+    settings, _, _ = project
+    frozen = reported.load(PROJECT_ROOT / "reported" / "estimates.json")
+    result = check.check(frozen, settings.output_dir / "estimates", study.data_vintage(settings))
+    assert result.ok, "\n".join(console_lines(result))
+    assert not [w for w in result.vintage_warnings if "input" in w], result.vintage_warnings
