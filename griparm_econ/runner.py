@@ -179,7 +179,7 @@ def estimate_spec(loaded: LoadedSpec, settings: Settings, cache: dict | None = N
     labels: dict[str, str] = {}
     catalog = data.catalog if data.study_panel else None
     for result in results:
-        for term in result.params:
+        for term in (result.dependent, *result.params):
             label = _term_label(term, catalog)
             if label is not None:
                 labels.setdefault(term, label)

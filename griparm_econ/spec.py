@@ -68,6 +68,7 @@ class ModelOptions(_Strict):
     sample: str | None = None
     drop_singletons: bool | None = None
     between_wls: bool | None = None
+    hausman: bool | None = None                 # random_effects: Hausman test against fixed effects (as `hausman`)
 
 
 class ModelTable(ModelOptions):
@@ -212,7 +213,8 @@ SPEC_KINDS: dict[str, type[BaseModel] | None] = {"regression": RegressionSpec, "
                                                  "shares": SharesSpec, "figure": None}  # figure: see FIGURE_KINDS
 
 BUILTIN_DEFAULTS: dict[str, Any] = {"effects": [], "cov": "unadjusted", "small_sample": "stata", "bandwidth": None,
-                                    "weights": None, "sample": None, "drop_singletons": True, "between_wls": False}
+                                    "weights": None, "sample": None, "drop_singletons": True, "between_wls": False,
+                                    "hausman": False}
 
 
 @dataclass(frozen=True)
@@ -231,6 +233,7 @@ class ModelConfig:
     sample: str | None
     drop_singletons: bool
     between_wls: bool
+    hausman: bool = False
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -360,7 +363,7 @@ def _resolve_model(index: int, table: ModelTable, spec: RegressionSpec, path: Pa
                        effects=tuple(dict.fromkeys(values["effects"])), cov=values["cov"],
                        small_sample=values["small_sample"], bandwidth=values["bandwidth"], weights=values["weights"],
                        sample=values["sample"], drop_singletons=values["drop_singletons"],
-                       between_wls=values["between_wls"])
+                       between_wls=values["between_wls"], hausman=values["hausman"])
 
 
 def _check_model(index: int, table: ModelTable, model: ModelConfig, spec: RegressionSpec, path: Path) -> None:
@@ -415,6 +418,9 @@ def _check_model(index: int, table: ModelTable, model: ModelConfig, spec: Regres
     if model.estimator == "first_difference" and "time" in option.clusters:
         fail("cov", f"first_difference cannot cluster by time (cov = \"{model.cov}\").",
              "use unadjusted, robust, cluster:entity or driscoll_kraay.")
+    if model.hausman and model.estimator != "random_effects":
+        fail("hausman", "the Hausman test compares random with fixed effects; it applies to random_effects only.",
+             "remove hausman, or set estimator = \"random_effects\".")
     if model.between_wls and model.estimator != "between_ols":
         fail("between_wls", "between_wls applies to estimator between_ols only.", "remove between_wls.")
     if model.sample is not None and model.sample not in spec.samples:

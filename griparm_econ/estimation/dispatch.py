@@ -150,6 +150,26 @@ def _wald_f(params: np.ndarray, cov: np.ndarray, names: list[str]) -> float | No
     return value if np.isfinite(value) else None
 
 
+def _hausman(design: "Design", config: "ModelConfig"):
+    """Fixed (entity) and random effects on the same design, both with conventional covariances (Stata's
+    convention for ``hausman``: each model's own variance estimate), compared by :func:`postestimation.hausman`."""
+    from linearmodels import PanelOLS, RandomEffects
+
+    from griparm_econ.estimation.postestimation import hausman
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fe_plan = plan_covariance("unadjusted", "panel_ols", config.small_sample, bandwidth=None,
+                                  n_periods=design.n_periods, panel_api=True)
+        re_plan = plan_covariance("unadjusted", "random_effects", config.small_sample, bandwidth=None,
+                                  n_periods=design.n_periods, panel_api=True)
+        slopes = design.exog.drop(columns=["Intercept"], errors="ignore")
+        fe = PanelOLS(design.y, slopes, weights=design.weights, entity_effects=True,
+                      check_rank=False).fit(**fe_plan.fit_kwargs)
+        re = RandomEffects(design.y, design.exog, weights=design.weights, check_rank=False).fit(**re_plan.fit_kwargs)
+    return hausman(fe.params, fe.cov, re.params, re.cov)
+
+
 def fit_model(config: "ModelConfig", design: "Design", *, where: str, field: str | None = None) -> ModelResult:
     """Fit one model on its design and reduce it to a :class:`ModelResult`."""
     from scipy import stats
@@ -200,6 +220,12 @@ def fit_model(config: "ModelConfig", design: "Design", *, where: str, field: str
         result_stats["sigma_e"] = float(np.sqrt(variance["Residual"]))
 
     notes = list(design.notes)
+    if config.hausman:
+        test = _hausman(design, config)
+        result_stats.update({"hausman_chi2": test.chi2, "hausman_df": float(test.df), "hausman_pvalue": test.pvalue})
+        notes.append(f"{config.name}: Hausman test of random against fixed (entity) effects on "
+                     f"{len(test.terms)} common coefficients, conventional covariances (Stata's `hausman fe re`): "
+                     f"chi2({test.df}) = {test.chi2:.2f}, p = {test.pvalue:.3f}.")
     return ModelResult(
         name=config.name,
         estimator=config.estimator,

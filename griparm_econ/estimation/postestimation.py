@@ -53,3 +53,23 @@ def marginal_effect(result: ModelResult, treatment: str, interaction: str, moder
     grid = pd.DataFrame({"moderator": m, "effect": effect, "se": se,
                          "lower": effect - crit * se, "upper": effect + crit * se})
     return MarginalEffect(treatment=treatment, moderator=moderator, interaction=interaction, grid=grid, level=level)
+
+
+@dataclass(frozen=True)
+class Hausman:
+    chi2: float
+    df: int
+    pvalue: float
+    terms: tuple[str, ...]
+
+
+def hausman(b_consistent: pd.Series, v_consistent: pd.DataFrame, b_efficient: pd.Series,
+            v_efficient: pd.DataFrame) -> Hausman:
+    """Stata's ``hausman consistent efficient``: (b_c - b_e)' (V_c - V_e)^- (b_c - b_e) over the coefficients the
+    two models share, with a generalised inverse and df = rank(V_c - V_e), as Stata computes it."""
+    terms = [t for t in b_consistent.index if t in b_efficient.index and t != "Intercept"]
+    diff = (b_consistent[terms] - b_efficient[terms]).to_numpy()
+    v = (v_consistent.loc[terms, terms] - v_efficient.loc[terms, terms]).to_numpy()
+    chi2 = float(diff @ np.linalg.pinv(v) @ diff)
+    df = int(np.linalg.matrix_rank(v))
+    return Hausman(chi2=chi2, df=df, pvalue=float(stats.chi2.sf(chi2, df)), terms=tuple(terms))
