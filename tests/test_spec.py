@@ -249,7 +249,8 @@ cov = "cluster:entity"
     model = tables[0].models[0]
     assert model.entity_label == "Country" and model.time_label == "Year"
     assert model.params["capacity"] == pytest.approx(0.7, abs=0.1)
-    assert tables[0].labels == {"capacity": "Capacity (WGI)", "L.capacity": "State capacity (t-1)"}
+    assert tables[0].labels == {"exports": "Exports of manufactures", "capacity": "Capacity (WGI)",
+                                "L.capacity": "State capacity (t-1)"}
     assert model.cov_label == "Clustered by country" and model.n_entities == 6
     assert "Sample: years 2006-2014, 6 countries." in tables[0].notes
 
