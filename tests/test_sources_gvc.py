@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
 from griparm_econ.config import Settings
 from griparm_econ.errors import DataError
 from griparm_econ.sources.gvc import load_adb, load_adb_kazakhstan, load_gvc, load_wits
-
-
-@pytest.fixture(scope="module")
-def snapshot() -> Settings:
-    raw = os.environ.get("GRIPARM_DATA")
-    if not raw:
-        pytest.skip("GRIPARM_DATA is not set")
-    return Settings(data_dir=Path(raw).resolve())
 
 
 def series(rows: pd.DataFrame, iso3: str, indicator: str) -> pd.Series:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from griparm_econ.config import Settings
@@ -12,14 +9,6 @@ from griparm_econ.errors import DataError
 from griparm_econ.sources.production import load_bgs_rare_earths, load_production, load_usgs_rare_earths
 
 PRODUCTION = "USGS.REE.MINE_PRODUCTION_T"
-
-
-@pytest.fixture(scope="module")
-def snapshot() -> Settings:
-    raw = os.environ.get("GRIPARM_DATA")
-    if not raw:
-        pytest.skip("GRIPARM_DATA is not set")
-    return Settings(data_dir=Path(raw).resolve())
 
 
 @pytest.fixture(scope="module")

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
@@ -182,14 +179,6 @@ def test_missing_files_raise_one_error_naming_file_and_docs(tmp_path):
 
 # ---------------------------------------------------------------------------------------------------------------
 # Real snapshot
-
-
-@pytest.fixture(scope="module")
-def snapshot() -> Settings:
-    raw = os.environ.get("GRIPARM_DATA")
-    if not raw:
-        pytest.skip("GRIPARM_DATA is not set")
-    return Settings(data_dir=Path(raw).resolve())
 
 
 @pytest.mark.snapshot

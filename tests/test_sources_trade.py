@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from griparm_econ.config import Settings
 from griparm_econ.errors import DataError
 from griparm_econ.sources.trade import (OEC_EXPORTS, OEC_IMPORTS, load_baci_kazakhstan, load_comtrade, load_oec,
                                         load_trade)
-
-
-@pytest.fixture(scope="module")
-def snapshot() -> Settings:
-    raw = os.environ.get("GRIPARM_DATA")
-    if not raw:
-        pytest.skip("GRIPARM_DATA is not set")
-    return Settings(data_dir=Path(raw).resolve())
 
 
 def value(rows, iso3, year, indicator):

@@ -6,7 +6,6 @@ Synthetic data only, generated here with known parameters.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np

@@ -112,7 +112,6 @@ class _AffineBootstrap:
         beta = xtx_inv @ (x.T @ y)
         a = xtx_inv[:, j]                                  # (X'X)^-1 R'
         # Per-cluster cross products X_g'y_g (G x k) and X_g'X_g (G x k x k).
-        k = x.shape[1]
         xty_g = _cluster_sums(clusters, n_clusters, x * y[:, None])
         xtx_g = _cluster_cross_products(clusters, n_clusters, x)
         # Unrestricted scores give the CR1 standard error of the original statistic.

@@ -6,7 +6,7 @@ where the source is not a set of country-year series, e.g. events), plus the pro
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
