@@ -9,9 +9,11 @@ Gaps stay gaps: nothing is interpolated.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -20,7 +22,7 @@ import pandas as pd
 from griparm_econ.catalog import TRANSFORMATIONS, Catalog, TransformInput, load_catalog
 from griparm_econ.config import Settings
 from griparm_econ.errors import DataError
-from griparm_econ.io import atomic_path, atomic_write_text, sha256_file
+from griparm_econ.io import atomic_path, atomic_write_text, sha256_file, tree_sha256
 from griparm_econ.sources import SourceFrame
 from griparm_econ.sources.country_names import EU27
 from griparm_econ.sources.gvc import load_gvc
@@ -32,8 +34,10 @@ from griparm_econ.sources.trade import load_trade
 Echo = Callable[[str], None] | None
 
 FIRST_YEAR = 1990
-# Bump when the build logic changes, so that load_panel rebuilds panels written by older code.
+# Bump when the build logic changes, so that load_panel rebuilds panels written by older code. Edits to the code
+# itself are caught by data_code_sha256; this number is for changes that fingerprint cannot see.
 BUILD_VERSION = 1
+PACKAGE_DIR = Path(__file__).resolve().parent
 FOCUS = ("CHN", "BRA", "KAZ", "JPN")
 ID_COLUMNS = ["iso3", "year", "country", "region", "income_group"]
 WORLD = "WLD"
@@ -354,6 +358,17 @@ def _stamp_path(settings: Settings) -> Path:
     return settings.cache_dir / "panel.inputs.stamp.json"
 
 
+@lru_cache(maxsize=1)
+def data_code_sha256() -> str:
+    """Fingerprint of the code that makes the panel: every loader in ``sources/``, the catalog and its
+    transformations, and this module. Changing any of them rebuilds the panel; changing an estimator or a table
+    writer does not. Hashed once per process (~20 small files)."""
+    digest = hashlib.sha256(tree_sha256(PACKAGE_DIR / "sources").encode("ascii"))
+    for name in ("catalog.py", "panel.py"):
+        digest.update(f"\0{name}\0{sha256_file(PACKAGE_DIR / name)}".encode("ascii"))
+    return digest.hexdigest()
+
+
 def _write_outputs(settings: Settings, catalog: Catalog, sources: Sources, panel: pd.DataFrame,
                    aggregates: pd.DataFrame, record: dict[str, Any], echo: Echo) -> None:
     inputs = []
@@ -363,6 +378,7 @@ def _write_outputs(settings: Settings, catalog: Catalog, sources: Sources, panel
     inputs.sort(key=lambda e: (e["source"], str(e.get("path", e.get("url", "")))))
     provenance = {
         "build_version": BUILD_VERSION,
+        "code_sha256": data_code_sha256(),
         "catalog": {"path": "specs/variables.toml", "sha256": catalog.sha256, "variables": len(catalog)},
         "inputs": inputs,
         "notes": {frame.name: list(frame.notes) for frame in sources.all_frames},
@@ -419,7 +435,7 @@ def _write_stamp(settings: Settings, provenance: dict[str, Any]) -> None:
 
 def panel_is_stale(settings: Settings) -> str | None:
     """Why the panel must be rebuilt, or None when it is current. Cheap: hashes only inputs whose size or mtime
-    changed since the build."""
+    changed since the build, and the panel code once per process."""
     if not settings.panel_path.is_file() or not provenance_path(settings).is_file():
         return "no panel built yet"
     try:
@@ -428,6 +444,8 @@ def panel_is_stale(settings: Settings) -> str | None:
         return "the provenance file is unreadable"
     if provenance.get("build_version") != BUILD_VERSION:
         return "built by an older version of the panel code"
+    if provenance.get("code_sha256") != data_code_sha256():
+        return "the panel code changed (griparm_econ/sources/, catalog.py or panel.py)"
     if provenance.get("catalog", {}).get("sha256") != load_catalog(settings.catalog_path).sha256:
         return "the catalog changed"
     try:
@@ -451,7 +469,8 @@ def panel_is_stale(settings: Settings) -> str | None:
 
 
 def load_panel(settings: Settings, echo: Echo = None) -> pd.DataFrame:
-    """The panel, rebuilt first if it is missing or stale (an input's or the catalog's sha256 changed)."""
+    """The panel, rebuilt first if it is missing or stale (an input's, the catalog's or the panel code's sha256
+    changed)."""
     reason = panel_is_stale(settings)
     if reason is not None:
         _say(echo, f"building the panel: {reason}")

@@ -184,7 +184,8 @@ def test_changed_input_makes_the_panel_stale(tmp_path):
     settings = Settings(data_dir=data_dir, work_dir=work, output_dir=tmp_path / "out")
     work.mkdir()
     settings.panel_path.write_bytes(b"")
-    record = {"build_version": panel_module.BUILD_VERSION, "catalog": {"sha256": load_catalog().sha256},
+    record = {"build_version": panel_module.BUILD_VERSION, "code_sha256": panel_module.data_code_sha256(),
+              "catalog": {"sha256": load_catalog().sha256},
               "inputs": [{"source": "trade", "path": "trade/x.csv", "sha256": sha256_file(source)}]}
     panel_module.provenance_path(settings).write_text(json.dumps(record))
     assert panel_module.panel_is_stale(settings) is None
@@ -192,6 +193,46 @@ def test_changed_input_makes_the_panel_stale(tmp_path):
     assert panel_module.panel_is_stale(settings) == f"input {source} changed"
     source.unlink()
     assert "missing" in panel_module.panel_is_stale(settings)
+
+
+def test_changed_panel_code_makes_the_panel_stale(tmp_path, monkeypatch):
+    # Stands alone: a current hand-made record, then the code fingerprint moves as if a loader had been edited.
+    settings = Settings(data_dir=tmp_path / "shared", work_dir=tmp_path / "work", output_dir=tmp_path / "out")
+    settings.work_dir.mkdir()
+    settings.panel_path.write_bytes(b"")
+    record = {"build_version": panel_module.BUILD_VERSION, "code_sha256": panel_module.data_code_sha256(),
+              "catalog": {"sha256": load_catalog().sha256}, "inputs": []}
+    panel_module.provenance_path(settings).write_text(json.dumps(record))
+    assert panel_module.panel_is_stale(settings) is None
+    monkeypatch.setattr(panel_module, "data_code_sha256", lambda: "0" * 64)
+    assert "panel code changed" in panel_module.panel_is_stale(settings)
+    del record["code_sha256"]                       # written before the fingerprint existed
+    panel_module.provenance_path(settings).write_text(json.dumps(record))
+    monkeypatch.undo()
+    assert "panel code changed" in panel_module.panel_is_stale(settings)
+
+
+def test_panel_code_fingerprint_covers_loaders_catalog_and_panel_only(tmp_path, monkeypatch):
+    package = Path(panel_module.__file__).resolve().parent
+    copy = tmp_path / "griparm_econ"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(panel_module, "PACKAGE_DIR", copy)
+    fingerprint = panel_module.data_code_sha256.__wrapped__
+    assert fingerprint() == panel_module.data_code_sha256()          # same code, same fingerprint
+    seen = {fingerprint()}
+    for edited in ("sources/trade.py", "catalog.py", "panel.py"):
+        with open(copy / edited, "a", encoding="utf-8") as handle:
+            handle.write("\n# edited\n")
+        seen.add(fingerprint())
+    assert len(seen) == 4                                             # each edit moved it
+    with open(copy / "report" / "word.py", "a", encoding="utf-8") as handle:
+        handle.write("\n# edited\n")
+    assert fingerprint() in seen                                      # a table writer is not panel code
+
+
+def test_built_panel_records_the_code_fingerprint(built, settings):
+    record = json.loads(panel_module.provenance_path(settings).read_text())
+    assert record["code_sha256"] == panel_module.data_code_sha256()
 
 
 def test_cached_world_bank_pulls_are_found_in_the_work_folder(tmp_path):
