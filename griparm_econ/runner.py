@@ -49,11 +49,14 @@ def _spec_paths(specs: Sequence[Path] | None, settings: Settings) -> list[Path]:
 def check_specs(specs: Sequence[Path] | None, settings: Settings, *, echo: Echo = print) -> list[LoadedSpec]:
     """Validate spec files without reading any data (the study panel's variables are checked against the catalog
     when the catalog exists)."""
+    from griparm_econ.spec import multiverse_size
+
     loaded = [load_spec(path) for path in _spec_paths(specs, settings)]
     for item in loaded:
-        if item.kind == "regression" and item.uses_study_panel:
+        if item.kind in ("regression", "multiverse") and item.uses_study_panel:
             _check_catalog(item, settings)
         what = (f"{len(item.models)} model{'s' if len(item.models) != 1 else ''}" if item.kind == "regression"
+                else f"multiverse of {multiverse_size(item.spec):,} models" if item.kind == "multiverse"
                 else item.kind)
         echo(f"ok: {item.path} ({what})")
     return loaded
@@ -66,6 +69,17 @@ def _check_catalog(item: LoadedSpec, settings: Settings) -> None:
         return
     catalog = load_catalog(settings.catalog_path)
     names = set(catalog.names)
+    if item.kind == "multiverse":
+        from griparm_econ.spec import multiverse_variables
+
+        for variable in multiverse_variables(item.spec):
+            if variable not in names:
+                close = catalog.nearest(variable, n=3)
+                raise SpecError(f"'{variable}' is not a variable of the study panel's catalog"
+                                f"{' (nearest: ' + ', '.join(close) + ')' if close else ''}.", where=item.path,
+                                field=f"(grid): {variable}",
+                                fix="use a name from specs/variables.toml, or add the variable to the catalog.")
+        return
     for index, model in enumerate(item.models):
         for variable in model.variables:
             if variable not in names:
@@ -204,6 +218,8 @@ def _up_to_date(loaded: LoadedSpec, settings: Settings, out_dir: Path, cache: di
     path = estimates_path(out_dir, loaded.stem)
     if not path.is_file() or not (out_dir / "tables" / f"{loaded.stem}.csv").is_file():
         return False
+    if loaded.kind == "multiverse" and not all((out_dir / rel).is_file() for rel in multiverse_files(loaded.stem)):
+        return False
     try:
         previous = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -241,6 +257,81 @@ def write_frame_outputs(result, out_dir: Path) -> list[Path]:
     return written
 
 
+MULTIVERSE_FIGURE_FORMATS = ("png", "pdf")
+
+
+def multiverse_files(stem: str) -> list[str]:
+    """The outputs of a multiverse spec beyond its summary table and estimates record (relative to DIR)."""
+    return [f"estimates/{stem}.parquet"] + [f"figures/{stem}.{fmt}" for fmt in MULTIVERSE_FIGURE_FORMATS]
+
+
+def _parquet_bytes(frame) -> bytes:
+    """The estimates frame as parquet bytes: fixed column order, no index, no timestamps (byte-identical reruns)."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer, compression="zstd", write_statistics=False)
+    return buffer.getvalue()
+
+
+def write_multiverse_outputs(result, out_dir: Path) -> list[Path]:
+    """Parquet of every estimate, the summary table (five formats), the specification curve and the record."""
+    from griparm_econ.io import atomic_write_bytes
+    from griparm_econ.report.figures import plot_specification_curve, save_figure
+    from griparm_econ.report.tables import write_frame_table
+
+    # The figure is drawn before any file is written, so a drawing failure leaves nothing behind.
+    fig = plot_specification_curve(result.curve, result.indicators, title=result.title,
+                                   expected_sign=result.expected_sign, level=result.level,
+                                   ylabel="Estimate (SD of outcome)" if result.scale == "outcome_sd" else "Estimate")
+    written = [atomic_write_bytes(out_dir / f"estimates/{result.stem}.parquet", _parquet_bytes(result.estimates))]
+    digits = {column: 0 if column == "Models" else 1 if column.endswith("(%)") else result.digits
+              for column in result.summary_table.columns}
+    written += write_frame_table(result.summary_table, stem=result.stem, title=result.title, out_dir=out_dir,
+                                 notes=result.notes, digits=digits)
+    written += save_figure(fig, out_dir, result.stem)
+    # The record goes last: its presence (with matching hashes) is what marks the spec as up to date.
+    written.append(_write_multiverse_record(result, out_dir, [p.relative_to(out_dir).as_posix() for p in written]))
+    return written
+
+
+def _finite(value):
+    import math
+
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _write_multiverse_record(result, out_dir: Path, files: list[str]) -> Path:
+    """``DIR/estimates/<stem>.json``: the header keys every table's estimates file has (so reruns, the index and the
+    manifest treat the multiverse like any table), ``models`` empty, the summary numbers and the files written."""
+    from griparm_econ.io import atomic_write_text
+    from griparm_econ.report.estimates import SCHEMA_VERSION, estimates_path
+
+    summary = result.summary_table
+    record = _finite({
+        "schema_version": SCHEMA_VERSION, "griparm_version": __version__, "code_sha256": code_sha256(),
+        "kind": "multiverse", "spec": result.spec_path, "spec_sha256": result.spec_sha256, "stem": result.stem,
+        "title": result.title, "data": result.data_path, "data_sha256": result.data_sha256, "models": [],
+        "summary": {k: (float(v) if v is not None else None) for k, v in result.summary.items()},
+        "columns": [str(c) for c in summary.columns],
+        "values": {str(row): {str(k): float(v) for k, v in values.items()}
+                   for row, values in summary.to_dict(orient="index").items()},
+        "notes": list(result.notes), "files": sorted(files),
+    })
+    text = json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+    return atomic_write_text(estimates_path(out_dir, result.stem), text)
+
+
 def run_specs(specs: Sequence[Path] | None, settings: Settings, *, force: bool = False, echo: Echo = print,
               out_dir: Path | None = None) -> list[TableResult]:
     """Validate, estimate and write every spec; returns the regression tables estimated (skipped ones are not
@@ -259,15 +350,24 @@ def run_specs(specs: Sequence[Path] | None, settings: Settings, *, force: bool =
             echo(f"up to date: {_display_path(item.path, settings)} (use --force to re-estimate)")
     # Everything is computed before the first file is written, so a failing spec leaves no output behind.
     results = [estimate_spec(item, settings, cache) if item.kind == "regression"
+               else _estimate_multiverse(item, settings, cache, echo) if item.kind == "multiverse"
                else frame_result(item, settings, cache, display_path=_display_path) for item in todo]
     for result in results:
-        paths = write_outputs(result, out) if isinstance(result, TableResult) else write_frame_outputs(result, out)
+        paths = (write_outputs(result, out) if isinstance(result, TableResult)
+                 else write_multiverse_outputs(result, out) if hasattr(result, "curve")
+                 else write_frame_outputs(result, out))
         echo(f"wrote {len(paths)} file{'s' if len(paths) != 1 else ''} for {result.stem} in {out}")
     if figures:
         from griparm_econ.study import run_figures
 
         run_figures(settings, [item.path for item in figures], force=force, echo=echo, out_dir=out)
     return [r for r in results if isinstance(r, TableResult)]
+
+
+def _estimate_multiverse(item: LoadedSpec, settings: Settings, cache: dict, echo: Echo):
+    from griparm_econ.estimation.multiverse import estimate_multiverse
+
+    return estimate_multiverse(item, settings, cache, echo=echo, display_path=_display_path)
 
 
 def run_study(settings: Settings, *, force: bool = False, echo: Echo = print) -> list[TableResult]:

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from griparm_econ.errors import SpecError
 from griparm_econ.estimation.covariance import COV_NAMES, COV_OPTIONS, SMALL_SAMPLE
 from griparm_econ.estimation.dispatch import ESTIMATOR_NAMES, ESTIMATORS
-from griparm_econ.estimation.formula import FormulaError, ParsedFormula, parse_formula
+from griparm_econ.estimation.formula import Factor, FormulaError, ParsedFormula, Term, parse_formula
 from griparm_econ.io import sha256_bytes
 
 EFFECT_NAMES = ("entity", "time")
@@ -56,6 +56,23 @@ class SampleTable(_Strict):
     description: str | None = None             # printed in the table notes
 
 
+BOOTSTRAP_WEIGHTS = ("rademacher", "webb")
+# Estimators whose fit the wild cluster bootstrap engine reproduces (a linear model after partialling out effects).
+BOOTSTRAP_ESTIMATORS = ("panel_ols", "pooled_ols", "ols")
+BOOTSTRAP_COVS = ("cluster:entity", "cluster:time")
+
+
+class BootstrapTable(_Strict):
+    """``bootstrap = {...}``: wild cluster bootstrap p-values and intervals for named coefficients."""
+
+    terms: list[str] = Field(min_length=1)
+    B: int = Field(default=9_999, ge=99, le=1_000_000)
+    weights: Literal[BOOTSTRAP_WEIGHTS] = "rademacher"  # type: ignore[valid-type]
+    impose_null: bool = True                    # WCR (null imposed) by default; false = WCU
+    seed: int = Field(default=20261128, ge=0)
+    level: float = Field(default=0.95, gt=0, lt=1)
+
+
 class ModelOptions(_Strict):
     """Keys a model may set and ``[defaults]`` may set for every model."""
 
@@ -69,6 +86,7 @@ class ModelOptions(_Strict):
     drop_singletons: bool | None = None
     between_wls: bool | None = None
     hausman: bool | None = None                 # random_effects: Hausman test against fixed effects (as `hausman`)
+    bootstrap: BootstrapTable | None = None     # wild cluster bootstrap for named coefficients
 
 
 class ModelTable(ModelOptions):
@@ -202,6 +220,49 @@ class TimelineFigure(_Figure):
     years: tuple[int, int] | None = None
 
 
+MULTIVERSE_COVS = ("unadjusted", "robust", "cluster:entity", "cluster:time")   # what the within engine computes
+EXECUTOR_BACKENDS = ("loky", "threading", "sequential", "multiprocessing", "dask", "ray")
+
+
+class ExecutorTable(_Strict):
+    """``[executor]``: where the models of a multiverse are fitted (joblib backend and workers)."""
+
+    backend: Literal[EXECUTOR_BACKENDS] = "loky"  # type: ignore[valid-type]
+    n_jobs: int = -1                              # -1: every core (or every worker of a cluster backend)
+    progress: bool = True                         # a progress bar on the terminal (stderr)
+
+
+class MultiverseSpec(_Strict):
+    """A grid of models (a specification curve): every combination of the choices below is one model."""
+
+    kind: Literal["multiverse"]
+    title: str = Field(min_length=1)
+    focus: list[str] = Field(min_length=1)        # the coefficient(s) the curve shows; one per treatment set
+    expected_sign: Literal["positive", "negative"]
+    limit: int = Field(default=5_000, ge=1)       # refuse grids with more models than this
+    outcomes: list[str] = Field(min_length=1)
+    treatments: list[list[str]] = Field(min_length=1)
+    controls: list[str] = Field(default_factory=list)
+    control_sets: Literal["all_subsets", "all", "none"] | list[list[str]] = "all"
+    lags: list[int] = Field(default_factory=lambda: [1], min_length=1)
+    effects: list[list[Effect]] = Field(default_factory=lambda: [["entity", "time"]], min_length=1)
+    cov: list[Literal[MULTIVERSE_COVS]] = Field(default_factory=lambda: ["cluster:entity"],  # type: ignore[valid-type]
+                                                min_length=1)
+    sample: SampleTable | None = None             # applies to every model
+    samples: dict[str, SampleTable] = Field(default_factory=dict)   # each one a choice; none = [sample] only
+    level: float = Field(default=0.95, gt=0, lt=1)
+    scale: Literal["outcome_sd", "none"] = "outcome_sd"
+    executor: ExecutorTable = Field(default_factory=ExecutorTable)
+    labels: dict[str, str] = Field(default_factory=dict)
+    notes: list[str] = Field(default_factory=list)
+    digits: int = Field(default=3, ge=0, le=8)
+
+    @field_validator("focus", mode="before")
+    @classmethod
+    def _one_focus(cls, value):
+        return [value] if isinstance(value, str) else value
+
+
 FIGURE_KINDS: dict[str, type[BaseModel]] = {
     "trajectories": TrajectoriesFigure, "marginal_effect": MarginalEffectFigure, "coefficients": CoefficientsFigure,
     "shares": SharesFigure, "timeline": TimelineFigure,
@@ -210,11 +271,12 @@ FIGURE_KINDS: dict[str, type[BaseModel]] = {
 
 # Every kind of spec file; the runner dispatches on ``kind`` (figures then on ``figure``).
 SPEC_KINDS: dict[str, type[BaseModel] | None] = {"regression": RegressionSpec, "descriptive": DescriptiveSpec,
-                                                 "shares": SharesSpec, "figure": None}  # figure: see FIGURE_KINDS
+                                                 "shares": SharesSpec, "multiverse": MultiverseSpec,
+                                                 "figure": None}  # figure: see FIGURE_KINDS
 
 BUILTIN_DEFAULTS: dict[str, Any] = {"effects": [], "cov": "unadjusted", "small_sample": "stata", "bandwidth": None,
                                     "weights": None, "sample": None, "drop_singletons": True, "between_wls": False,
-                                    "hausman": False}
+                                    "hausman": False, "bootstrap": None}
 
 
 @dataclass(frozen=True)
@@ -234,6 +296,7 @@ class ModelConfig:
     drop_singletons: bool
     between_wls: bool
     hausman: bool = False
+    bootstrap: BootstrapTable | None = None
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -329,7 +392,11 @@ def _validation_error(err: ValidationError, path: Path, raw: dict, schema: type[
         key = next((item for item in reversed(loc) if isinstance(item, str)), "")
         allowed = {"estimator": ESTIMATOR_NAMES, "cov": COV_NAMES, "small_sample": SMALL_SAMPLE,
                    "effects": EFFECT_NAMES, "kind": tuple(SPEC_KINDS), "figure": tuple(FIGURE_KINDS),
-                   "world": ("reported", "sum")}.get(key, ())
+                   "world": ("reported", "sum"), "expected_sign": ("positive", "negative"),
+                   "backend": EXECUTOR_BACKENDS, "weights": BOOTSTRAP_WEIGHTS, "scale": ("outcome_sd", "none"),
+                   "control_sets": ("all_subsets", "all", "none")}.get(key, ())
+        if key == "cov" and schema is MultiverseSpec:   # the multiverse engine computes fewer covariances
+            allowed = MULTIVERSE_COVS
         return SpecError(f"'{value}' is not a valid {key}{_suggest(value, allowed)}.", where=path, field=field,
                          fix=f"use one of: {', '.join(allowed)}." if allowed else first["msg"])
     if kind == "missing":
@@ -363,7 +430,7 @@ def _resolve_model(index: int, table: ModelTable, spec: RegressionSpec, path: Pa
                        effects=tuple(dict.fromkeys(values["effects"])), cov=values["cov"],
                        small_sample=values["small_sample"], bandwidth=values["bandwidth"], weights=values["weights"],
                        sample=values["sample"], drop_singletons=values["drop_singletons"],
-                       between_wls=values["between_wls"], hausman=values["hausman"])
+                       between_wls=values["between_wls"], hausman=values["hausman"], bootstrap=values["bootstrap"])
 
 
 def _check_model(index: int, table: ModelTable, model: ModelConfig, spec: RegressionSpec, path: Path) -> None:
@@ -421,12 +488,35 @@ def _check_model(index: int, table: ModelTable, model: ModelConfig, spec: Regres
     if model.hausman and model.estimator != "random_effects":
         fail("hausman", "the Hausman test compares random with fixed effects; it applies to random_effects only.",
              "remove hausman, or set estimator = \"random_effects\".")
+    if model.bootstrap is not None:
+        _check_bootstrap(model, fail)
     if model.between_wls and model.estimator != "between_ols":
         fail("between_wls", "between_wls applies to estimator between_ols only.", "remove between_wls.")
     if model.sample is not None and model.sample not in spec.samples:
         known = ", ".join(spec.samples) or "(none defined)"
         fail("sample", f"the named sample '{model.sample}' is not defined{_suggest(model.sample, spec.samples)}.",
              f"define [samples.{model.sample}] or use one of: {known}.")
+
+
+def _check_bootstrap(model: ModelConfig, fail) -> None:
+    if model.estimator not in BOOTSTRAP_ESTIMATORS:
+        fail("bootstrap", f"the wild cluster bootstrap is available for {', '.join(BOOTSTRAP_ESTIMATORS)}, not "
+             f"{model.estimator}.", "remove bootstrap from this model, or change its estimator.")
+    if model.cov not in BOOTSTRAP_COVS:
+        fail("bootstrap", f"the wild cluster bootstrap needs errors clustered in one dimension, but cov = "
+             f"\"{model.cov}\".", f"set cov = one of: {', '.join(BOOTSTRAP_COVS)}, or remove bootstrap.")
+    if model.weights is not None or model.parsed.is_iv:
+        fail("bootstrap", "the wild cluster bootstrap is implemented for unweighted least squares only.",
+             "remove weights (or the IV bracket), or remove bootstrap.")
+    if not model.effects and not model.parsed.constant:
+        fail("bootstrap", "the bootstrap engine fits a model without fixed effects with a constant, but the "
+             "formula has none.", "add '1 +' to the formula, or remove bootstrap.")
+    names = model.parsed.regressor_names
+    for term in model.bootstrap.terms:
+        if term not in names or term == "Intercept":
+            fail("bootstrap", f"bootstrap.terms names '{term}', which is not a slope of the model"
+                 f"{_suggest(term, names)}.", "list coefficients exactly as the formula writes them, e.g. "
+                 "\"L.x\" or \"L.x:L.z\".")
 
 
 def _check_spec(spec: RegressionSpec, models: tuple[ModelConfig, ...], path: Path) -> None:
@@ -489,6 +579,9 @@ def parse_spec_text(text: str, path: Path) -> LoadedSpec:
     except ValidationError as err:
         raise _validation_error(err, path, raw, schema) from None
     sha = sha256_bytes(text.encode("utf-8"))
+    if isinstance(spec, MultiverseSpec):
+        _check_multiverse(spec, path)
+        return LoadedSpec(path=path, sha256=sha, spec=spec, models=())
     if not isinstance(spec, RegressionSpec):
         _check_other(spec, path)
         return LoadedSpec(path=path, sha256=sha, spec=spec, models=())
@@ -521,6 +614,93 @@ def _check_other(spec: BaseModel, path: Path) -> None:
     if duplicates:
         raise SpecError(f"two groups are named '{duplicates[0]}'.", where=path, field="group.name",
                         fix="give every [[group]] a different name.")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Multiverse: what each choice expands to (the estimation module enumerates the grid from these)
+
+
+def control_sets(spec: MultiverseSpec) -> list[tuple[str, ...]]:
+    """The control sets of the grid: every subset (smallest first, in the order listed), all, none, or the list."""
+    if spec.control_sets == "all_subsets":
+        from itertools import combinations
+
+        return [combo for size in range(len(spec.controls) + 1) for combo in combinations(spec.controls, size)]
+    if spec.control_sets == "all":
+        return [tuple(spec.controls)]
+    if spec.control_sets == "none":
+        return [()]
+    return [tuple(s) for s in spec.control_sets]
+
+
+def lag_term(term: str, lag: int) -> str:
+    """``term`` with every one-period lag ``L.`` made ``L<lag>.``; other factors (unlagged, L2., F., D.) unchanged."""
+    parsed = parse_formula(f"y ~ {term}")
+    factors = [Factor(f.variable, f.op, lag) if f.op == "L" and f.lag == 1 else f for f in parsed.exog[0].factors]
+    return Term(tuple(factors)).name
+
+
+def multiverse_size(spec: MultiverseSpec) -> int:
+    return (len(spec.outcomes) * len(spec.treatments) * len(control_sets(spec)) * len(spec.lags)
+            * max(1, len(spec.samples)) * len(spec.effects) * len(spec.cov))
+
+
+def multiverse_variables(spec: MultiverseSpec) -> tuple[str, ...]:
+    names = list(spec.outcomes)
+    for term in [t for ts in spec.treatments for t in ts] + list(spec.controls):
+        names += [f.variable for f in parse_formula(f"y ~ {term}").exog[0].factors]
+    return tuple(dict.fromkeys(names))
+
+
+def _check_multiverse(spec: MultiverseSpec, path: Path) -> None:
+    def fail(field: str, problem: str, fix: str) -> None:
+        raise SpecError(problem, where=path, field=field, fix=fix)
+
+    for key, terms in ([(f"treatments[{i + 1}]", ts) for i, ts in enumerate(spec.treatments)]
+                       + [("controls", spec.controls), ("focus", spec.focus)]
+                       + [(f"outcomes[{i + 1}]", [o]) for i, o in enumerate(spec.outcomes)]):
+        for term in terms:
+            try:
+                parse_formula(f"y ~ {term}")
+            except FormulaError as err:
+                fail(f"{key}: {term}", err.problem, err.fix or "write a term as a formula does, e.g. \"L.x:L.z\".")
+    for i, outcome in enumerate(spec.outcomes):
+        if parse_formula(f"{outcome} ~ x").dependent.op:
+            fail(f"outcomes[{i + 1}]", f"the outcome '{outcome}' has a time-series operator.",
+                 "name outcome variables without L./F./D. (regressors are lagged through `lags`).")
+    if isinstance(spec.control_sets, list):
+        for i, chosen in enumerate(spec.control_sets):
+            unknown = [c for c in chosen if c not in spec.controls]
+            if unknown:
+                fail(f"control_sets[{i + 1}]", f"'{unknown[0]}' is not in controls{_suggest(unknown[0], spec.controls)}.",
+                     "list in control_sets only terms that controls lists.")
+    elif spec.control_sets in ("all_subsets", "all") and not spec.controls:
+        fail("control_sets", f"control_sets = \"{spec.control_sets}\" but controls is empty.",
+             "list the controls, or set control_sets = \"none\".")
+    for i, treatment in enumerate(spec.treatments):
+        found = [t for t in treatment if t in spec.focus]
+        if len(found) != 1:
+            fail(f"treatments[{i + 1}]", f"the treatment set {treatment} contains {len(found)} of the focus terms "
+                 f"{spec.focus}; each set must contain exactly one (the coefficient the curve shows).",
+                 "add the set's focus term to focus, or the focus term to the set.")
+        overlap = [c for c in spec.controls if c in treatment]
+        if overlap:
+            fail(f"treatments[{i + 1}]", f"'{overlap[0]}' is both a treatment and a control.",
+                 "list it in one of them only.")
+    if any(lag < 1 for lag in spec.lags) or len(set(spec.lags)) != len(spec.lags):
+        fail("lags", f"lags = {spec.lags} must be distinct positive lag lengths.", "write e.g. lags = [1, 2].")
+    for i, effects in enumerate(spec.effects):
+        if len(set(effects)) != len(effects):
+            fail(f"effects[{i + 1}]", f"{effects} repeats an effect.", "write each effect once, e.g. [\"entity\"].")
+    for key, sample in [("sample", spec.sample)] + [(f"samples.{k}", v) for k, v in spec.samples.items()]:
+        if sample is not None and sample.years is not None and sample.years[0] > sample.years[1]:
+            fail(f"{key}.years", f"years = {list(sample.years)} runs backwards.",
+                 f"write years = [{sample.years[1]}, {sample.years[0]}] (first, last; inclusive).")
+    size = multiverse_size(spec)
+    if size > spec.limit:
+        fail("limit", f"the grid expands to {size:,} models, above the limit of {spec.limit:,}.",
+             f"set limit = {size} (or more) if you mean to run them all, or drop choices (outcomes, treatments, "
+             "control_sets, lags, samples, effects, cov).")
 
 
 def load_spec(path: str | os.PathLike) -> LoadedSpec:

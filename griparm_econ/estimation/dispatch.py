@@ -226,6 +226,11 @@ def fit_model(config: "ModelConfig", design: "Design", *, where: str, field: str
         notes.append(f"{config.name}: Hausman test of random against fixed (entity) effects on "
                      f"{len(test.terms)} common coefficients, conventional covariances (Stata's `hausman fe re`): "
                      f"chi2({test.df}) = {test.chi2:.2f}, p = {test.pvalue:.3f}.")
+    bootstrap: dict[str, dict] = {}
+    if config.bootstrap is not None:
+        bootstrap = wild_bootstrap(config, design, params=_named(params, names), where=where,
+                                   field=field or f"model (name = {config.name!r})")
+        notes.append(bootstrap_note(config.bootstrap))
     return ModelResult(
         name=config.name,
         estimator=config.estimator,
@@ -255,5 +260,57 @@ def fit_model(config: "ModelConfig", design: "Design", *, where: str, field: str
         instruments=tuple(t.name for t in config.parsed.instruments),
         endogenous=tuple(t.name for t in config.parsed.endog),
         stats=result_stats,
+        bootstrap=bootstrap,
         notes=tuple(notes),
     )
+
+
+def _bootstrap_frame(config: "ModelConfig", design: "Design"):
+    """The model's estimation sample as the within engine reads it: one row per observation, entity and time codes."""
+    import pandas as pd
+
+    from griparm_econ.estimation.within import WithinModel
+
+    n = design.nobs
+    columns = {"__entity__": design.entity_codes if design.entity_codes is not None else np.zeros(n, dtype=int),
+               "__time__": design.time_codes if design.time_codes is not None else np.zeros(n, dtype=int),
+               "__y__": design.y.to_numpy(dtype=float)}
+    regressors = [c for c in design.exog.columns if c != "Intercept"]
+    for name in regressors:
+        columns[name] = design.exog[name].to_numpy(dtype=float)
+    effects = tuple(config.effects) if config.estimator == "panel_ols" else ()
+    model = WithinModel(name=config.name, dependent="__y__", regressors=tuple(regressors), effects=effects,
+                        cov=config.cov)
+    return pd.DataFrame(columns), model
+
+
+def wild_bootstrap(config: "ModelConfig", design: "Design", *, params: dict[str, float], where: str,
+                   field: str) -> dict[str, dict]:
+    """Wild cluster bootstrap p-values and intervals for the coefficients ``config.bootstrap`` names, on the very
+    sample the model was fitted on (:func:`griparm_econ.estimation.bootstrap.bootstrap_model`)."""
+    from griparm_econ.estimation.bootstrap import bootstrap_model
+
+    options = config.bootstrap
+    frame, model = _bootstrap_frame(config, design)
+    try:
+        results = bootstrap_model(frame, model, list(options.terms), entity="__entity__", time="__time__",
+                                  B=options.B, weights=options.weights, seed=options.seed,
+                                  impose_null=options.impose_null, level=options.level)
+    except SpecError as err:
+        raise SpecError(err.problem, where=where, field=f"{field}.bootstrap", fix=err.fix) from None
+    out = {}
+    for term, result in results.items():
+        # The bootstrap refits the model in the within engine; a different estimate would mean a different sample.
+        if not np.isclose(result.estimate, params[term], rtol=1e-6, atol=1e-10):
+            raise SpecError(f"the bootstrap's estimate of {term} ({result.estimate:.6g}) differs from the model's "
+                            f"({params[term]:.6g}).", where=where, field=f"{field}.bootstrap",
+                            fix="report this as a bug; meanwhile remove bootstrap from this model.")
+        out[term] = {**result.as_dict(), "weights": result.weights}
+    return out
+
+
+def bootstrap_note(options) -> str:
+    kind = "WCR, null imposed" if options.impose_null else "WCU, null not imposed"
+    return (f"Bootstrap p-values and {options.level:.0%} intervals: wild cluster bootstrap ({kind}), "
+            f"{options.weights.capitalize()} weights, B = {options.B:,} (all 2^G sign vectors when fewer), seed "
+            f"{options.seed}; intervals by test inversion; symmetric p-values.")

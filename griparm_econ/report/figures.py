@@ -231,3 +231,66 @@ def plot_timeline(events: pd.DataFrame, *, title: str, last_year: int, measure_l
     ax.set_title(_wrap(title, 80))
     fig.tight_layout(rect=(0, 0.07, 1, 1))
     return fig
+
+
+def plot_specification_curve(curve: pd.DataFrame, indicators: Sequence, *, title: str, expected_sign: str,
+                             level: float = 0.95, ylabel: str = "Estimate") -> plt.Figure:
+    """A specification curve: every model's estimate, sorted, with its interval (above), and the choices that
+    produced it (below, a row per choice, a mark where the model made it).
+
+    ``curve`` columns: estimate_scaled, ci_low_scaled, ci_high_scaled, pvalue; rows in the order to draw.
+    ``indicators``: objects with ``group``, ``label`` and a boolean ``mask`` over the rows of ``curve``. Models are
+    coloured, and marked by shape, as significant with the expected sign, not significant at 5%, or significant
+    with the opposite sign, so the classes stay apart in greyscale.
+    """
+    _theme()
+    n = len(curve)
+    x = np.arange(n)
+    estimate = curve["estimate_scaled"].to_numpy(dtype=float)
+    low, high = curve["ci_low_scaled"].to_numpy(dtype=float), curve["ci_high_scaled"].to_numpy(dtype=float)
+    significant = curve["pvalue"].to_numpy(dtype=float) < 0.05
+    expected = estimate > 0 if expected_sign == "positive" else estimate < 0
+    palette = sns.color_palette(PALETTE)
+    classes = [("Significant (5%), expected sign", significant & expected, palette[0], "^"),
+               ("Not significant", ~significant, "0.55", "o"),
+               ("Significant (5%), opposite sign", significant & ~expected, palette[3], "v")]
+    n_rows = len(indicators)
+    fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(11, 4.6 + 0.24 * n_rows),
+                                      gridspec_kw={"height_ratios": [4.2, max(0.24 * n_rows, 0.6)]})
+    size = float(np.clip(1800 / max(n, 1), 1.5, 18))
+    for label, mask, colour, marker in classes:
+        if not mask.any():
+            continue
+        top.vlines(x[mask], low[mask], high[mask], color=colour, linewidth=0.6, alpha=0.35)
+        top.scatter(x[mask], estimate[mask], s=size, color=colour, marker=marker, linewidths=0, label=label,
+                    zorder=3)
+    top.axhline(0, color="black", linewidth=0.9, linestyle="--")
+    median = float(np.median(estimate)) if n else 0.0
+    top.axhline(median, color="0.3", linewidth=0.9, linestyle=":", label=f"Median ({median:.3g})")
+    top.set_ylabel(_wrap(f"{ylabel}, {level:.0%} interval", 40))
+    top.set_title(_wrap(title, 90))
+    top.legend(loc="upper left", fontsize=9, markerscale=max(1.0, 30 / size) ** 0.5)
+    colour_of = np.full(n, 1)
+    for k, (_, mask, _, _) in enumerate(classes):
+        colour_of[mask] = k
+    ticks, tick_labels, previous = [], [], None
+    for row, indicator in enumerate(indicators):
+        y = n_rows - 1 - row
+        chosen = np.asarray(indicator.mask, dtype=bool)
+        for k, (_, _, colour, _) in enumerate(classes):
+            mark = chosen & (colour_of == k)
+            bottom.scatter(x[mark], np.full(mark.sum(), y), s=max(size * 0.6, 1.0), marker="|", color=colour,
+                           linewidths=0.8)
+        if previous is not None and indicator.group != previous:
+            bottom.axhline(y + 0.5, color="0.7", linewidth=0.6)
+        previous = indicator.group
+        ticks.append(y)
+        tick_labels.append(f"{indicator.group}: {indicator.label}")
+    bottom.set_yticks(ticks)
+    bottom.set_yticklabels([_wrap(t, 60) for t in tick_labels], fontsize=8)
+    bottom.set_ylim(-0.6, n_rows - 0.4)
+    bottom.grid(axis="y", visible=False)
+    bottom.set_xlim(-0.01 * n - 1, 1.01 * n)
+    bottom.set_xlabel(f"Models, sorted by estimate (n = {n:,})")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,317 @@
+"""A declared multiverse (``kind = "multiverse"``): the grid of models, their fits, and the specification-curve
+summary.
+
+The grid is the product of the spec's choices in a fixed order (outcome, treatment set, control set, lag, sample,
+fixed effects, covariance), so model ids are stable as long as the spec is. Each model is handed to the within
+engine (:func:`griparm_econ.estimation.within.fit_many`), which does the work models share once: the panel is
+converted once, and models with one estimation sample and fixed-effect structure share one within-transformation.
+Regressor columns (lags, products) are computed by the same :class:`~griparm_econ.estimation.design.Dataset` code the
+regression tables use, so ``L.x`` means the same thing everywhere. Nothing here writes a file.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from griparm_econ.errors import SpecError
+from griparm_econ.estimation.formula import parse_formula
+from griparm_econ.spec import LoadedSpec, MultiverseSpec, control_sets, lag_term
+
+# Choice columns of the estimates file, in grid order.
+CHOICES = ("outcome", "treatment", "controls", "lag", "sample", "effects", "cov")
+ALL_SAMPLE = "all"               # the name of the only sample when the spec defines no [samples.NAME]
+_SAMPLE_COLUMN = "__sample__{}"   # boolean columns added to the model frame, one per sample choice
+
+
+@dataclass(frozen=True)
+class GridModel:
+    """One model of the grid: the choices that made it and the terms they expand to."""
+
+    model_id: str
+    outcome: str
+    treatment: str                # the treatment set as written (lag-1 form), terms joined by " + "
+    controls: str                 # the control set as written, joined by " + " ("" = none)
+    n_controls: int
+    lag: int
+    sample: str
+    effects: str                  # "entity+time", "entity", "time" or "none"
+    cov: str
+    focus: str                    # the focus term after the lag rewrite, e.g. "L2.export_restriction_any"
+    regressors: tuple[str, ...]   # after the lag rewrite
+
+    def choices(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in CHOICES}
+
+
+def _effects_label(effects) -> str:
+    return "+".join(effects) if effects else "none"
+
+
+def expand_grid(spec: MultiverseSpec) -> list[GridModel]:
+    """Every model of the grid, in grid order."""
+    samples = list(spec.samples) or [ALL_SAMPLE]
+    sets = control_sets(spec)
+    combos = list(itertools.product(spec.outcomes, spec.treatments, sets, spec.lags, samples, spec.effects, spec.cov))
+    width = len(str(len(combos)))
+    models = []
+    for number, (outcome, treatment, chosen, lag, sample, effects, cov) in enumerate(combos, start=1):
+        focus = next(t for t in treatment if t in spec.focus)
+        regressors = tuple(dict.fromkeys(lag_term(t, lag) for t in (*treatment, *chosen)))
+        models.append(GridModel(model_id=f"m{number:0{width}d}", outcome=outcome, treatment=" + ".join(treatment),
+                                controls=" + ".join(chosen), n_controls=len(chosen), lag=lag, sample=sample,
+                                effects=_effects_label(effects), cov=cov, focus=lag_term(focus, lag),
+                                regressors=regressors))
+    return models
+
+
+@dataclass(frozen=True)
+class MultiverseResult:
+    """Everything one multiverse spec produced, for the report."""
+
+    stem: str
+    title: str
+    spec_path: str
+    spec_sha256: str
+    data_path: str
+    data_sha256: str
+    estimates: pd.DataFrame          # one row per model and term
+    curve: pd.DataFrame              # one row per model: its focus estimate and choices, sorted by estimate
+    summary_table: pd.DataFrame      # the short summary (all models, then by choice)
+    summary: dict                    # headline numbers for the record
+    expected_sign: str
+    level: float
+    scale: str
+    notes: tuple[str, ...] = ()
+    digits: int = 3
+    indicators: tuple[Indicator, ...] = ()
+
+    @property
+    def n_models(self) -> int:
+        return int(len(self.curve))
+
+
+def _sample_masks(loaded: LoadedSpec, data) -> dict[str, np.ndarray]:
+    from griparm_econ.estimation.design import sample_mask
+
+    spec: MultiverseSpec = loaded.spec
+    base = np.ones(len(data.frame), dtype=bool)
+    if spec.sample is not None:
+        base &= sample_mask(spec.sample, data, loaded.path, "sample")
+    if not spec.samples:
+        return {ALL_SAMPLE: base}
+    return {name: base & sample_mask(table, data, loaded.path, f"samples.{name}")
+            for name, table in spec.samples.items()}
+
+
+def _check_variables(loaded: LoadedSpec, data) -> None:
+    from griparm_econ.spec import multiverse_variables, nearest
+
+    known = set(map(str, data.frame.columns))
+    catalog = set(getattr(data.catalog, "names", ()) or ()) if data.study_panel else None
+    for variable in multiverse_variables(loaded.spec):
+        if variable not in known or (catalog is not None and variable not in catalog):
+            close = nearest(variable, catalog if catalog is not None else known)
+            raise SpecError(f"'{variable}' is not a variable of the data"
+                            f"{' (nearest: ' + ', '.join(close) + ')' if close else ''}.", where=loaded.path,
+                            field=f"(grid): {variable}", fix="use a name from specs/variables.toml (or a column of "
+                                                              "the [data] file).")
+
+
+def model_frame(loaded: LoadedSpec, data, grid: list[GridModel]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The columns every model reads (lagged and product terms computed once, by the design code) plus one boolean
+    column per sample choice; returns the frame and sample name -> column."""
+    columns: dict[str, np.ndarray] = {data.entity: data.frame[data.entity].to_numpy(),
+                                      data.time: data.frame[data.time].to_numpy()}
+    for model in grid:
+        for name in (model.outcome, *model.regressors):
+            if name not in columns:
+                term = parse_formula(f"y ~ {name}").exog[0]
+                columns[name] = data.term(term, loaded.path, f"(grid): {name}")
+    sample_columns = {}
+    for number, (name, mask) in enumerate(_sample_masks(loaded, data).items()):
+        sample_columns[name] = _SAMPLE_COLUMN.format(number)
+        columns[sample_columns[name]] = mask
+    return pd.DataFrame(columns), sample_columns
+
+
+def _summary_row(curve: pd.DataFrame, expected_sign: str) -> dict[str, float]:
+    estimate = curve["estimate"].to_numpy()
+    expected = estimate > 0 if expected_sign == "positive" else estimate < 0
+    significant = curve["pvalue"].to_numpy() < 0.05
+    outcomes = curve["outcome"].nunique()
+    return {
+        "Models": float(len(curve)),
+        "Expected sign (%)": 100 * float(np.mean(expected)),
+        "Significant at 5% (%)": 100 * float(np.mean(significant)),
+        "Expected sign and significant (%)": 100 * float(np.mean(expected & significant)),
+        # Raw estimates of different outcomes are in different units: their median is shown only within an outcome.
+        "Median estimate": float(np.median(estimate)) if outcomes == 1 else np.nan,
+        "Median estimate (SD of outcome)": float(np.median(curve["estimate_scaled"])),
+    }
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One row under the specification curve (and of the summary): the models that made one choice."""
+
+    group: str           # "Outcome", "Controls", ...
+    label: str           # the choice, e.g. "Manufactures exports" or "with Log GDP per capita (t-1)"
+    mask: np.ndarray     # over the rows of the curve
+
+
+def _term_text(term: str, labels: dict[str, str]) -> str:
+    """A short name for a term: the spec's label of the term or of each of its variables, with the lag."""
+    if term in labels:
+        return labels[term]
+    parts = []
+    for factor in parse_formula(f"y ~ {term}").exog[0].factors:
+        parts.append(labels.get(factor.variable, factor.variable) + (f" (t-{factor.lag})" if factor.op == "L" else ""))
+    return " × ".join(parts)
+
+
+def _treatment_text(treatment: str, labels: dict[str, str]) -> str:
+    if treatment in labels:
+        return labels[treatment]
+    terms = treatment.split(" + ")
+    product = next((t for t in terms if ":" in t), None)
+    names = [labels.get(f.variable, f.variable)
+             for f in parse_formula(f"y ~ {product or terms[0]}").exog[0].factors]
+    return " × ".join(names) if product else " + ".join(labels.get(t, t) for t in terms)
+
+
+def indicators(curve: pd.DataFrame, spec: MultiverseSpec, *, entity_label: str = "Entity",
+               time_label: str = "Time") -> list[Indicator]:
+    """The choices that vary across the grid, one indicator per value (per control: included or not)."""
+    labels = dict(spec.labels)
+    effects_text = {"entity+time": f"{entity_label} and {time_label.lower()}", "entity": f"{entity_label} only",
+                    "time": f"{time_label} only", "none": "None (pooled)"}
+    cov_text = {"unadjusted": "Conventional", "robust": "Robust (HC1)",
+                "cluster:entity": f"Clustered by {entity_label.lower()}",
+                "cluster:time": f"Clustered by {time_label.lower()}"}
+    out: list[Indicator] = []
+
+    def add(group: str, column: str, values, text) -> None:
+        if len(values) > 1:
+            for value in values:
+                out.append(Indicator(group, text(value), (curve[column] == value).to_numpy()))
+
+    add("Outcome", "outcome", spec.outcomes, lambda v: labels.get(v, v))
+    add("Treatment", "treatment", [" + ".join(t) for t in spec.treatments], lambda v: _treatment_text(v, labels))
+    if len(control_sets(spec)) > 1:
+        sets = curve["controls"].str.split(" + ", regex=False)
+        for control in spec.controls:
+            out.append(Indicator("Controls", f"with {_term_text(control, labels)}",
+                                 sets.map(lambda chosen, c=control: c in chosen).to_numpy(dtype=bool)))
+    add("Lag", "lag", spec.lags, lambda v: f"t-{v}")
+    add("Sample", "sample", list(spec.samples),
+        lambda v: labels.get(v) or spec.samples[v].description or v)
+    add("Fixed effects", "effects", ["+".join(e) if e else "none" for e in spec.effects],
+        lambda v: effects_text.get(v, v))
+    add("Standard errors", "cov", list(spec.cov), lambda v: cov_text.get(v, v))
+    return out
+
+
+def summarise(curve: pd.DataFrame, expected_sign: str, rows: list[Indicator]) -> pd.DataFrame:
+    """All models, then the models of each indicator."""
+    table = {"All models": _summary_row(curve, expected_sign)}
+    for row in rows:
+        table[f"{row.group}: {row.label}"] = _summary_row(curve[row.mask], expected_sign)
+    return pd.DataFrame.from_dict(table, orient="index")
+
+
+def _outcome_sd(frame: pd.DataFrame, outcome: str, base: np.ndarray) -> float:
+    values = frame[outcome].to_numpy(dtype=float)[base]
+    values = values[~np.isnan(values)]
+    return float(np.std(values, ddof=1)) if values.size > 1 else float("nan")
+
+
+def estimate_multiverse(loaded: LoadedSpec, settings, cache: dict | None = None, *,
+                        echo: Callable[[str], None] = print, display_path=None) -> MultiverseResult:
+    """Fit every model of the grid; nothing is written."""
+    from griparm_econ.estimation.design import load_dataset
+    from griparm_econ.estimation.within import WithinModel, fit_many
+
+    spec: MultiverseSpec = loaded.spec
+    display = display_path or (lambda path, _settings: str(path))
+    grid = expand_grid(spec)
+    echo(f"{loaded.stem}: {len(grid):,} models (limit {spec.limit:,})")
+    data = load_dataset(loaded, settings, cache)
+    if data.entity is None or data.time is None:
+        raise SpecError("a multiverse needs a panel: entity and time indexes.", where=loaded.path, field="data",
+                        fix="set entity and time in [data].")
+    _check_variables(loaded, data)
+    frame, sample_columns = model_frame(loaded, data, grid)
+    models = [WithinModel(name=m.model_id, dependent=m.outcome, regressors=m.regressors,
+                          effects=tuple(m.effects.split("+")) if m.effects != "none" else (), cov=m.cov,
+                          sample=sample_columns[m.sample]) for m in grid]
+    try:
+        fits = fit_many(frame, models, entity=data.entity, time=data.time, n_jobs=spec.executor.n_jobs,
+                        backend=spec.executor.backend, progress=spec.executor.progress)
+    except SpecError as err:
+        raise SpecError(err.problem, where=loaded.path, field=f"(grid) {err.field or ''}".strip(),
+                        fix=err.fix) from None
+
+    # The scale of the curve: each outcome's SD over the rows of the file-level [sample].
+    base = np.ones(len(frame), dtype=bool)
+    if spec.sample is not None:
+        from griparm_econ.estimation.design import sample_mask
+
+        base = sample_mask(spec.sample, data, loaded.path, "sample")
+    outcome_sd = {o: _outcome_sd(frame, o, base) for o in spec.outcomes}
+
+    rows = []
+    for model, fit in zip(grid, fits):
+        crit = float(stats.t.ppf((1 + spec.level) / 2, fit.df_t))
+        for name, estimate, se, pvalue in zip(fit.names, fit.params, fit.std_errors, fit.pvalues):
+            rows.append({"model_id": model.model_id, **model.choices(), "n_controls": model.n_controls,
+                         "term": name, "is_focus": name == model.focus, "estimate": float(estimate),
+                         "std_error": float(se), "pvalue": float(pvalue), "ci_low": float(estimate - crit * se),
+                         "ci_high": float(estimate + crit * se), "nobs": int(fit.nobs),
+                         "n_clusters": -1 if fit.n_clusters is None else int(fit.n_clusters),
+                         "outcome_sd": outcome_sd[model.outcome]})
+    estimates = pd.DataFrame(rows)
+    estimates["lag"] = estimates["lag"].astype("int64")
+    curve = estimates[estimates["is_focus"]].copy()
+    missing = sorted(set(m.model_id for m in grid) - set(curve["model_id"]))
+    scale = curve["outcome_sd"] if spec.scale == "outcome_sd" else 1.0
+    for column in ("estimate", "ci_low", "ci_high"):
+        curve[f"{column}_scaled"] = curve[column] / scale
+    curve = curve.sort_values(["estimate_scaled", "model_id"], kind="mergesort").reset_index(drop=True)
+    rows_below = indicators(curve, spec, entity_label=data.entity_label, time_label=data.time_label)
+    summary_table = summarise(curve, spec.expected_sign, rows_below)
+    headline = summary_table.loc["All models"]
+    summary = {"n_models": len(grid), "n_focus_estimated": int(len(curve)),
+               "share_expected_sign": headline["Expected sign (%)"] / 100,
+               "share_significant_5pct": headline["Significant at 5% (%)"] / 100,
+               "share_expected_sign_significant": headline["Expected sign and significant (%)"] / 100,
+               "median_estimate": None if np.isnan(headline["Median estimate"]) else headline["Median estimate"],
+               "median_estimate_scaled": headline["Median estimate (SD of outcome)"]}
+
+    dims = [f"{len(spec.outcomes)} outcomes", f"{len(spec.treatments)} treatment sets",
+            f"{len(control_sets(spec))} control sets", f"{len(spec.lags)} lag lengths",
+            f"{max(1, len(spec.samples))} samples", f"{len(spec.effects)} fixed-effect structures",
+            f"{len(spec.cov)} covariance types"]
+    notes = [f"{len(grid):,} models: " + " x ".join(dims) + ".",
+             f"Focus coefficient: {', '.join(spec.focus)} (lagged as each model's lag length says); expected sign "
+             f"{spec.expected_sign}. Significance: p < 0.05 with each model's own standard errors.",
+             "Standard errors and p-values follow fixest's small-sample conventions (clustered: G/(G-1) (N-1)/(N-K), "
+             "t with G-1 degrees of freedom); singletons of the fixed effects are dropped."]
+    if spec.scale == "outcome_sd":
+        notes.append("Scaled estimates (and the curve) are divided by the standard deviation of the outcome over "
+                     "the rows of [sample], so outcomes in different units share one axis.")
+    if missing:
+        notes.append(f"{len(missing)} model(s) lost the focus coefficient as collinear: {', '.join(missing[:10])}"
+                     + (" ..." if len(missing) > 10 else "") + ".")
+    notes.extend(spec.notes)
+    return MultiverseResult(stem=loaded.stem, title=spec.title, spec_path=display(loaded.path, settings),
+                            spec_sha256=loaded.sha256, data_path=display(Path(data.path), settings),
+                            data_sha256=data.sha256, estimates=estimates, curve=curve, summary_table=summary_table,
+                            summary=summary, expected_sign=spec.expected_sign, level=spec.level, scale=spec.scale,
+                            notes=tuple(notes), digits=spec.digits, indicators=tuple(rows_below))
