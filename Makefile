@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 GRIPARM := $(BIN)/griparm
 DATA_OPT := $(if $(DATA),--data $(DATA),)
 
-.PHONY: install data panel tables test replicate freeze bench clean
+.PHONY: install data panel tables test replicate freeze bench clean readme
 
 install: $(VENV)/.installed
 
@@ -31,6 +31,10 @@ replicate: install
 # Deliberate: rewrites reported/estimates.json from a fresh run; review the diff before committing it.
 freeze: install
 	$(GRIPARM) report-freeze $(DATA_OPT)
+
+# README.md's generated sections (tables, data sources, software) from the specs, catalog and pyproject.toml.
+readme: install
+	$(GRIPARM) readme
 
 test: install
 	$(BIN)/python -m pytest -q

@@ -64,6 +64,13 @@ def _cmd_freeze(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_readme(args: argparse.Namespace, settings: Settings) -> int:
+    from griparm_econ.report.readme import update_readme
+
+    stale = update_readme(settings, check=args.check, echo=print)
+    return 1 if args.check and stale else 0
+
+
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", metavar="DIR", default=None,
                         help="folder of third-party extracts laid out like ../shared/data (default: $GRIPARM_DATA)")
@@ -83,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("replicate", "rerun every spec and compare with reported/estimates.json (exit 1 on any mismatch)",
          _cmd_replicate),
         ("report-freeze", "run the study and record its estimates as reported/estimates.json", _cmd_freeze),
+        ("readme", "rewrite README.md's generated sections (--check: exit 1 naming any stale section)", _cmd_readme),
     ]
     for name, help_text, handler in commands:
         cmd = sub.add_parser(name, help=help_text, description=help_text)
@@ -94,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
             cmd.add_argument("--out", metavar="DIR", default=None, help="output folder (default: output/)")
         if name in ("run", "tables"):
             cmd.add_argument("--force", action="store_true", help="re-estimate even when nothing changed")
+        if name == "readme":
+            cmd.add_argument("--check", action="store_true", help="only check; exit 1 if a section is out of date")
         if name == "data":
             cmd.add_argument("--offline", action="store_true", help="never call the World Bank API")
     return parser
