@@ -267,6 +267,16 @@ def _exhibit(stem: str) -> str:
     return f"Figure {figure.group(1)}" if figure else f"`{stem}`"
 
 
+def _grouped(paths: Sequence[str]) -> str:
+    """``a/x.png``, ``a/x.pdf`` -> ```a/x.{png,pdf}```, keeping first-seen order."""
+    groups: dict[str, list[str]] = {}
+    for path in paths:
+        base, _, ext = path.rpartition(".")
+        groups.setdefault(base, []).append(ext)
+    return ", ".join(f"`{base}.{exts[0]}`" if len(exts) == 1 else f"`{base}.{{{','.join(exts)}}}`"
+                     for base, exts in groups.items())
+
+
 def _exhibit_rank(spec: SpecInfo) -> tuple[int, int, str]:
     table = re.match(r"table(\d+)", spec.stem)
     figure = re.match(r"fig(?:ure)?(\d+)", spec.stem)
@@ -278,25 +288,30 @@ def _exhibit_rank(spec: SpecInfo) -> tuple[int, int, str]:
 
 
 def render_tables(settings: Settings) -> str:
+    from griparm_econ import runner
     from griparm_econ.report.figures import FORMATS
     from griparm_econ.study import FIGURES_DIR, TABLE_SUFFIXES
+
+    extra_files = getattr(runner, "multiverse_files", None)   # the multiverse kind's outputs beyond its table
 
     specs = [(_spec_info(p, settings), in_study) for p, in_study in discover_all_specs(settings)]
     # Tables, then figures, then any other spec (e.g. a multiverse): the order a reader of the paper expects.
     specs.sort(key=lambda item: _exhibit_rank(item[0]))
-    table_formats = ",".join(s.lstrip(".") for s in TABLE_SUFFIXES)
-    figure_formats = ",".join(FORMATS)
     rows = []
     for spec, in_study in specs:
         maker = "`griparm tables`" if in_study else f"`griparm run {spec.path.as_posix()}`"
+        table_files = [f"tables/{spec.stem}{suffix}" for suffix in TABLE_SUFFIXES] + [f"estimates/{spec.stem}.json"]
         if spec.kind == "figure":
             what = f"figure ({spec.figure})" if spec.figure else "figure"
-            outputs = (f"`{FIGURES_DIR}/{spec.stem}.{{{figure_formats}}}`, "
-                       f"`{FIGURES_DIR}/{spec.stem}.json` (inputs, notes)")
+            outputs = _grouped([f"{FIGURES_DIR}/{spec.stem}.{fmt}" for fmt in FORMATS]
+                               + [f"{FIGURES_DIR}/{spec.stem}.json"])
         elif spec.kind in KNOWN_TABLE_KINDS:
             what = (f"regression, {spec.models} model{'s' if spec.models != 1 else ''}" if spec.kind == "regression"
                     else spec.kind)
-            outputs = f"`tables/{spec.stem}.{{{table_formats}}}`, `estimates/{spec.stem}.json`"
+            outputs = _grouped(table_files)
+        elif spec.kind == "multiverse" and extra_files is not None:
+            what = "multiverse (summary table, every estimate, specification curve)"
+            outputs = _grouped(table_files + list(extra_files(spec.stem)))
         else:   # a kind this module does not know: listed by title and stem, outputs as the spec defines them
             what = spec.kind
             outputs = f"as the `{spec.kind}` kind writes them, named `{spec.stem}` (see the spec)"
