@@ -1,4 +1,5 @@
-# griparm-econ. `make install` makes .venv; every other target runs in it.
+# griparm-econ. `make install` makes .venv (with the dev and bench extras: pytest, and pyfixest/wildboottest, which
+# the tests compare against); every other target runs in it.
 # GRIPARM_DATA (or DATA=dir) points at the third-party extracts; unset, World Bank data are pulled live.
 PYTHON ?= python3
 VENV   := .venv
@@ -13,7 +14,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	touch $@
 
 data: install
@@ -39,9 +40,9 @@ readme: install
 test: install
 	$(BIN)/python -m pytest -q
 
+# Every benchmarks/bench_*.py in turn (DATA=dir or GRIPARM_DATA: the snapshot); REPEAT=n passes --repeat n.
 bench: install
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
-	$(BIN)/python benchmarks/run_all.py
+	$(if $(DATA),GRIPARM_DATA=$(DATA)) $(BIN)/python benchmarks/run_all.py $(if $(REPEAT),--repeat $(REPEAT))
 
 clean:
 	rm -rf output/* data/cache data/panel.parquet .pytest_cache
