@@ -322,7 +322,7 @@ def _write_multiverse_record(result, out_dir: Path, files: list[str]) -> Path:
         "schema_version": SCHEMA_VERSION, "griparm_version": __version__, "code_sha256": code_sha256(),
         "kind": "multiverse", "spec": result.spec_path, "spec_sha256": result.spec_sha256, "stem": result.stem,
         "title": result.title, "data": result.data_path, "data_sha256": result.data_sha256, "models": [],
-        "summary": {k: (float(v) if v is not None else None) for k, v in result.summary.items()},
+        "summary": dict(result.summary),
         "columns": [str(c) for c in summary.columns],
         "values": {str(row): {str(k): float(v) for k, v in values.items()}
                    for row, values in summary.to_dict(orient="index").items()},

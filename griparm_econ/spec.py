@@ -248,6 +248,7 @@ class MultiverseSpec(_Strict):
     effects: list[list[Effect]] = Field(default_factory=lambda: [["entity", "time"]], min_length=1)
     cov: list[Literal[MULTIVERSE_COVS]] = Field(default_factory=lambda: ["cluster:entity"],  # type: ignore[valid-type]
                                                 min_length=1)
+    data: DataTable | None = None                 # a panel file of its own instead of the study panel
     sample: SampleTable | None = None             # applies to every model
     samples: dict[str, SampleTable] = Field(default_factory=dict)   # each one a choice; none = [sample] only
     level: float = Field(default=0.95, gt=0, lt=1)

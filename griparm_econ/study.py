@@ -376,6 +376,15 @@ def _figure_records(settings: Settings, out: Path) -> list[dict]:
 TABLE_SUFFIXES = (".html", ".tex", ".md", ".csv", ".docx")
 
 
+def _multiverse_files(record: dict) -> tuple[str, ...]:
+    """A multiverse's outputs beyond its summary table and record: the estimates parquet and the curve."""
+    if record.get("kind") != "multiverse":
+        return ()
+    from griparm_econ.runner import multiverse_files
+
+    return tuple(multiverse_files(record["stem"]))
+
+
 def write_index(settings: Settings, out: Path) -> Path:
     from griparm_econ.report.index import IndexEntry, write_index as render
 
@@ -383,8 +392,10 @@ def write_index(settings: Settings, out: Path) -> Path:
     for record in _table_records(settings, out):
         stem = record["stem"]
         files = tuple(f"tables/{stem}{s}" for s in TABLE_SUFFIXES) + (f"estimates/{stem}.json",)
-        entries.append(IndexEntry(kind="table", title=record["title"], spec=record["spec"], files=files,
-                                  notes=tuple(record.get("notes", ())), embed=f"tables/{stem}.html"))
+        extra = _multiverse_files(record)
+        entries.append(IndexEntry(kind="table", title=record["title"], spec=record["spec"], files=files + extra,
+                                  notes=tuple(record.get("notes", ())), embed=f"tables/{stem}.html",
+                                  preview=next((f for f in extra if f.endswith(".png")), None)))
     for record in _figure_records(settings, out):
         files = tuple(record["files"])
         png = next((f for f in files if f.endswith(".png")), None)
@@ -425,7 +436,8 @@ def write_manifest(settings: Settings, out: Path) -> Path:
     outputs: list[OutputRecord] = []
     for record in _table_records(settings, out):
         stem = record["stem"]
-        for rel in [f"tables/{stem}{s}" for s in TABLE_SUFFIXES] + [f"estimates/{stem}.json"]:
+        for rel in [f"tables/{stem}{s}" for s in TABLE_SUFFIXES] + [f"estimates/{stem}.json",
+                                                                     *_multiverse_files(record)]:
             outputs.append(OutputRecord(out / rel, record["spec"], record["spec_sha256"], record["data_sha256"]))
     for record in _figure_records(settings, out):
         digest = hashlib.sha256(json.dumps(record["inputs"], sort_keys=True).encode()).hexdigest()

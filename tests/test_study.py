@@ -17,7 +17,9 @@ from griparm_econ import study
 DATA = os.environ.get("GRIPARM_DATA")
 pytestmark = pytest.mark.skipif(not DATA, reason="GRIPARM_DATA is not set (the study needs the data snapshot)")
 
-TABLES = ("table1_descriptives", "table2_forward", "table3_backward", "table4_robustness", "table5_value_chain")
+TABLES = ("multiverse_forward", "table1_descriptives", "table2_forward", "table3_backward", "table4_robustness",
+          "table5_value_chain")
+MULTIVERSES = ("multiverse_forward",)
 REGRESSIONS = ("table2_forward", "table3_backward", "table4_robustness")
 FIGURES = ("fig1_trajectories", "fig2_marginal_effect", "fig3_coefficients", "fig4_ree_shares",
            "fig5_restrictions_timeline")
@@ -51,10 +53,17 @@ def test_every_table_and_figure_and_the_index_exist(project):
     for stem in FIGURES:
         for suffix in (".png", ".pdf"):
             assert len(files[f"figures/{stem}{suffix}"]) > 10_000, f"{stem}{suffix} missing or empty"
+    for stem in MULTIVERSES:
+        assert len(files[f"estimates/{stem}.parquet"]) > 10_000
+        for suffix in (".png", ".pdf"):
+            assert len(files[f"figures/{stem}{suffix}"]) > 10_000, f"{stem}{suffix} missing or empty"
     index = files["index.html"].decode()
     for stem in TABLES + FIGURES:
         assert stem in index
     manifest = json.loads(files["manifest.json"])
+    for stem in MULTIVERSES:
+        for rel in (f"estimates/{stem}.parquet", f"figures/{stem}.png", f"figures/{stem}.pdf"):
+            assert rel in manifest["outputs"] and rel in index, rel
     assert "tables/table2_forward.tex" in manifest["outputs"]
     assert manifest["outputs"]["tables/table2_forward.tex"]["spec"] == "specs/table2_forward.toml"
     assert any(i["path"] == "worldbank/wgi.csv" for i in manifest["inputs"])

@@ -288,17 +288,18 @@ def estimate_multiverse(loaded: LoadedSpec, settings, cache: dict | None = None,
     summary_table = summarise(curve, spec.expected_sign, rows_below)
     headline = summary_table.loc["All models"]
     summary = {"n_models": len(grid), "n_focus_estimated": int(len(curve)),
-               "share_expected_sign": headline["Expected sign (%)"] / 100,
-               "share_significant_5pct": headline["Significant at 5% (%)"] / 100,
-               "share_expected_sign_significant": headline["Expected sign and significant (%)"] / 100,
-               "median_estimate": None if np.isnan(headline["Median estimate"]) else headline["Median estimate"],
-               "median_estimate_scaled": headline["Median estimate (SD of outcome)"]}
+               "share_expected_sign": float(headline["Expected sign (%)"]) / 100,
+               "share_significant_5pct": float(headline["Significant at 5% (%)"]) / 100,
+               "share_expected_sign_significant": float(headline["Expected sign and significant (%)"]) / 100,
+               "median_estimate": (None if np.isnan(headline["Median estimate"])
+                                   else float(headline["Median estimate"])),
+               "median_estimate_scaled": float(headline["Median estimate (SD of outcome)"])}
 
-    dims = [f"{len(spec.outcomes)} outcomes", f"{len(spec.treatments)} treatment sets",
-            f"{len(control_sets(spec))} control sets", f"{len(spec.lags)} lag lengths",
-            f"{max(1, len(spec.samples))} samples", f"{len(spec.effects)} fixed-effect structures",
-            f"{len(spec.cov)} covariance types"]
-    notes = [f"{len(grid):,} models: " + " x ".join(dims) + ".",
+    counts = [(len(spec.outcomes), "outcome"), (len(spec.treatments), "treatment set"),
+              (len(control_sets(spec)), "control set"), (len(spec.lags), "lag length"),
+              (max(1, len(spec.samples)), "sample"), (len(spec.effects), "fixed-effect structure"),
+              (len(spec.cov), "covariance type")]
+    notes = [f"{len(grid):,} models: " + " x ".join(f"{n} {word}{'s' if n != 1 else ''}" for n, word in counts) + ".",
              f"Focus coefficient: {', '.join(spec.focus)} (lagged as each model's lag length says); expected sign "
              f"{spec.expected_sign}. Significance: p < 0.05 with each model's own standard errors.",
              "Standard errors and p-values follow fixest's small-sample conventions (clustered: G/(G-1) (N-1)/(N-K), "
