@@ -33,7 +33,7 @@ def test_cli_check_passes_on_the_repository(capsys):
 @pytest.fixture()
 def project(tmp_path) -> Settings:
     """A copy of the files the README is generated from, so the tests may edit them."""
-    for name in ("README.md", "pyproject.toml"):
+    for name in ("README.md", "pyproject.toml", "Makefile"):
         shutil.copy2(PROJECT_ROOT / name, tmp_path / name)
     shutil.copytree(PROJECT_ROOT / "specs", tmp_path / "specs")
     (tmp_path / "reported").mkdir()

@@ -52,7 +52,7 @@ PACKAGE_ROLES: dict[str, str] = {
     "pyfixest": "benchmark and test reference only (fixed-effects estimates to compare against)",
     "wildboottest": "benchmark and test reference only (wild cluster bootstrap to compare against)",
 }
-OPTIONAL_GROUP_USE = {"dev": "`make test`", "bench": "`make bench`"}
+MAKEFILE = "Makefile"
 
 
 def _normalise(name: str) -> str:
@@ -156,16 +156,27 @@ def _reported_vintage(settings: Settings) -> dict | None:
 def render_software(settings: Settings) -> str:
     path = settings.project_root / PYPROJECT_FILE
     project = _read_toml(path, PYPROJECT_FILE).get("project", {})
+    installed = _extras_installed(settings.project_root / MAKEFILE)
     rows = []
     for requirement in project.get("dependencies", []):
         rows.append(_requirement_row(requirement, "runtime"))
     for group, requirements in sorted(project.get("optional-dependencies", {}).items()):
-        use = OPTIONAL_GROUP_USE.get(group, f"extra `{group}`")
-        rows += [_requirement_row(r, f"`[{group}]` ({use})") for r in requirements]
-    lines = [f"Python {project.get('requires-python', '(not stated)')}; packages as pinned in `{PYPROJECT_FILE}` "
-             "(installed by `make install`, which both set-up commands run first):", ""]
-    lines += _table(["Package", "Version", "Needed for", "Used for"], rows)
+        how = "installed by `make install`" if group in installed else f"`pip install -e '.[{group}]'`"
+        rows += [_requirement_row(r, f"extra `{group}` ({how})") for r in requirements]
+    extras = f" with the extras {', '.join(f'`{g}`' for g in installed)}" if installed else ""
+    lines = [f"Python {project.get('requires-python', '(not stated)')}. `make install` (which both set-up commands "
+             f"run first) creates `.venv` and installs the package{extras}; lower bounds as pinned in "
+             f"`{PYPROJECT_FILE}`:", ""]
+    lines += _table(["Package", "Version", "Group", "Used for"], rows)
     return "\n".join(lines)
+
+
+def _extras_installed(makefile: Path) -> list[str]:
+    """The extras the Makefile's install rule asks pip for (``pip install -e '.[dev,bench]'``)."""
+    if not makefile.is_file():
+        return []
+    match = re.search(r"pip install[^\n]*-e\s+['\"]?\.\[([A-Za-z0-9_,\s-]+)\]", makefile.read_text(encoding="utf-8"))
+    return [g.strip() for g in match.group(1).split(",") if g.strip()] if match else []
 
 
 def _requirement_row(requirement: str, group: str) -> tuple[str, str, str, str]:
