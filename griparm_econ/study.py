@@ -389,7 +389,8 @@ def write_index(settings: Settings, out: Path) -> Path:
     from griparm_econ.report.index import IndexEntry, write_index as render
 
     entries = []
-    for record in _table_records(settings, out):
+    # Multiverses after the numbered tables they vary (stable sort: each group keeps its file order).
+    for record in sorted(_table_records(settings, out), key=lambda r: r.get("kind") == "multiverse"):
         stem = record["stem"]
         files = tuple(f"tables/{stem}{s}" for s in TABLE_SUFFIXES) + (f"estimates/{stem}.json",)
         extra = _multiverse_files(record)
