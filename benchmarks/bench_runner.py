@@ -138,7 +138,8 @@ def main() -> int:
         bare_times = [run_bare(data_path) for _ in range(args.repeat)]
         array_times = [run_bare(data_path, use_formulas=False) for _ in range(args.repeat)]
     best_runner, best_bare, best_arrays = min(runner_times), min(bare_times), min(array_times)
-    print(f"models: {len(models())} (Grunfeld, 10 specs x 10 models), tables: {not args.no_tables}")
+    print(f"models: {len(models())} (Grunfeld, 10 specs x 10 models), tables: {not args.no_tables}, "
+          f"cores: {os.cpu_count()}, best of {args.repeat}")
     print(f"runner (griparm run): {best_runner:.3f} s   bare linearmodels: {best_bare:.3f} s   "
           f"ratio: {best_runner / best_bare:.2f} (goal <= 1.2)")
     print(f"bare linearmodels without formulas (pandas column selection): {best_arrays:.3f} s   "
