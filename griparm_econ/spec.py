@@ -657,6 +657,9 @@ def _check_multiverse(spec: MultiverseSpec, path: Path) -> None:
     def fail(field: str, problem: str, fix: str) -> None:
         raise SpecError(problem, where=path, field=field, fix=fix)
 
+    if spec.data is not None and (spec.data.entity is None or spec.data.time is None):
+        fail("data", "a multiverse needs a panel, but [data] sets no "
+             f"{'entity' if spec.data.entity is None else 'time'}.", "set entity and time in [data].")
     for key, terms in ([(f"treatments[{i + 1}]", ts) for i, ts in enumerate(spec.treatments)]
                        + [("controls", spec.controls), ("focus", spec.focus)]
                        + [(f"outcomes[{i + 1}]", [o]) for i, o in enumerate(spec.outcomes)]):
