@@ -135,7 +135,7 @@ def discover_all_specs(settings: Settings) -> list[tuple[Path, bool]]:
     return found
 
 
-def _reported_vintage(settings: Settings) -> dict | None:
+def _reported(settings: Settings) -> dict | None:
     from griparm_econ.study import reported_path
 
     path = reported_path(settings)
@@ -145,7 +145,11 @@ def _reported_vintage(settings: Settings) -> dict | None:
         document = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as err:
         raise GriparmError(f"not valid JSON ({err}).", where=path, fix="restore it with `make freeze`.") from err
-    vintage = document.get("data_vintage")
+    return document if isinstance(document, dict) else None
+
+
+def _reported_vintage(settings: Settings) -> dict | None:
+    vintage = (_reported(settings) or {}).get("data_vintage")
     return vintage if isinstance(vintage, dict) else None
 
 
@@ -228,9 +232,11 @@ def render_data_sources(settings: Settings) -> str:
         head = ("No reported estimates yet (`reported/estimates.json` is missing): the files column is empty until "
                 "`make freeze` records a vintage.")
     else:
+        tables = sorted((_reported(settings) or {}).get("tables", {}))
         head = (f"Variables of `specs/variables.toml` by source folder, and the {len(inputs)} input files the reported "
-                f"estimates (`reported/estimates.json`) were computed from, with the first {SHA_PREFIX} hex digits "
-                "of each file's sha256. `make replicate` compares these digests with the files it reads.")
+                f"estimates were computed from (`reported/estimates.json`, tables {_code_list(tables)}), with the "
+                f"first {SHA_PREFIX} hex digits of each file's sha256. `make replicate` compares these digests with "
+                "the files it reads.")
     lines = [head, ""]
     lines += _table(["Folder", "Catalog variables", "Files read (sha256 prefix) for the reported estimates"], rows)
     lines += ["", "Derived variables (computed in `griparm_econ/catalog.py` from the variables above):", ""]
