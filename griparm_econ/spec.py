@@ -8,6 +8,7 @@ or raises one :class:`SpecError` naming the file, the field and the fix.
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import re
 import tomllib
@@ -634,6 +635,7 @@ def control_sets(spec: MultiverseSpec) -> list[tuple[str, ...]]:
     return [tuple(s) for s in spec.control_sets]
 
 
+@functools.lru_cache(maxsize=4096)   # a grid asks for the same few terms thousands of times
 def lag_term(term: str, lag: int) -> str:
     """``term`` with every one-period lag ``L.`` made ``L<lag>.``; other factors (unlagged, L2., F., D.) unchanged."""
     parsed = parse_formula(f"y ~ {term}")

@@ -267,8 +267,11 @@ def estimate_multiverse(loaded: LoadedSpec, settings, cache: dict | None = None,
     outcome_sd = {o: _outcome_sd(frame, o, base) for o in spec.outcomes}
 
     rows = []
+    critical: dict[int, float] = {}     # t quantile by degrees of freedom (few distinct values in a grid)
     for model, fit in zip(grid, fits):
-        crit = float(stats.t.ppf((1 + spec.level) / 2, fit.df_t))
+        if fit.df_t not in critical:
+            critical[fit.df_t] = float(stats.t.ppf((1 + spec.level) / 2, fit.df_t))
+        crit = critical[fit.df_t]
         for name, estimate, se, pvalue in zip(fit.names, fit.params, fit.std_errors, fit.pvalues):
             rows.append({"model_id": model.model_id, **model.choices(), "n_controls": model.n_controls,
                          "term": name, "is_focus": name == model.focus, "estimate": float(estimate),
