@@ -33,8 +33,8 @@ PACKAGE_ROLES: dict[str, str] = {
     "scipy": "t and normal distributions for p-values and bands; sparse algebra in the multiverse within engine",
     "pandas": "every frame: sources, panel, sample filters, tables",
     "pyarrow": "`data/panel.parquet` and `data/aggregates.parquet`",
-    "linearmodels": "the panel and IV estimators (`panel_ols`, `random_effects`, `between_ols`, "
-                    "`first_difference`, `pooled_ols`, `iv2sls`) and their covariances",
+    "linearmodels": "every estimator a spec can name (panel, pooled, OLS and IV; `docs/specs.md`) and their "
+                    "covariances",
     "statsmodels": "estimation library under linearmodels (not called directly); its version is recorded in "
                    "`output/manifest.json`",
     "formulaic": "formula engine under linearmodels (not called directly; spec formulas are parsed by "
