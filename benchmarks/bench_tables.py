@@ -4,7 +4,9 @@
 
 Each run is a fresh Python process calling ``griparm_econ.study.run_study`` (what ``griparm tables`` calls) on a
 temporary copy of the project's ``specs/`` with temporary work (``data/``) and output folders, so the working
-tree's outputs are never touched. Per repetition, in one new folder:
+tree's outputs are never touched. The package itself runs from a copy taken at the start: reruns are keyed by a
+fingerprint of the code, so an edit in the checkout during the benchmark would otherwise count as a change.
+Per repetition, in one new folder:
 
 - cold: empty work and output folders (as after ``make clean``): panel build, every table and figure;
 - unchanged: the same command again, nothing changed; nothing may be re-estimated (issue 5: < 3 s);
@@ -35,6 +37,7 @@ GOALS = {"unchanged": 3.0, "forced": 30.0}
 CHILD = r"""
 import json, resource, sys
 from pathlib import Path
+import griparm_econ
 from griparm_econ.config import Settings, resolve_data_dir
 from griparm_econ.study import run_study
 project, force = Path(sys.argv[1]), sys.argv[2] == "force"
@@ -42,7 +45,7 @@ settings = Settings(data_dir=resolve_data_dir(), project_root=project, specs_dir
                     work_dir=project / "data", output_dir=project / "output", offline=True)
 lines = []
 tables = run_study(settings, force=force, echo=lines.append)
-print(json.dumps({"tables_estimated": len(tables), "lines": len(lines),
+print(json.dumps({"tables_estimated": len(tables), "lines": len(lines), "package": griparm_econ.__file__,
                   "rss_self_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                   "rss_workers_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
 """
@@ -53,9 +56,10 @@ def _file_stamps(project: Path) -> dict[str, int]:
             if p.is_file()}
 
 
-def run_once(project: Path, force: bool) -> dict:
+def run_once(project: Path, force: bool, code: Path) -> dict:
     before = _file_stamps(project)
-    env = {**os.environ, "MPLBACKEND": "Agg"}
+    env = {**os.environ, "MPLBACKEND": "Agg",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(code), os.environ.get("PYTHONPATH")]))}
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", CHILD, str(project), "force" if force else "normal"],
                           cwd=project, env=env, capture_output=True, text=True, check=False)
@@ -63,6 +67,8 @@ def run_once(project: Path, force: bool) -> dict:
     if done.returncode != 0:
         sys.exit(f"study run failed (exit {done.returncode}):\n{done.stderr[-4000:]}")
     record = json.loads(done.stdout.strip().splitlines()[-1])
+    if not Path(record["package"]).is_relative_to(code):
+        sys.exit(f"the study ran {record['package']}, not the copy in {code}")
     after = _file_stamps(project)
     record["files_written"] = sum(1 for path, stamp in after.items() if before.get(path) != stamp)
     record["seconds"] = elapsed
@@ -85,10 +91,12 @@ def main() -> int:
         sys.exit("set GRIPARM_DATA to the data snapshot (e.g. ../shared/data); the study never pulls live here")
     runs: dict[str, list[dict]] = {"cold": [], "unchanged": [], "forced": []}
     with tempfile.TemporaryDirectory(prefix="bench_tables_") as tmp:
+        code = Path(tmp) / "code"
+        shutil.copytree(ROOT / "griparm_econ", code / "griparm_econ", ignore=shutil.ignore_patterns("__pycache__"))
         for index in range(args.repeat):
             project = new_project(Path(tmp), index)
             for phase in runs:
-                record = run_once(project, force=phase == "forced")
+                record = run_once(project, force=phase == "forced", code=code)
                 runs[phase].append(record)
                 print(f"run {index + 1} {phase:9s}: {record['seconds']:6.2f} s, {record['tables_estimated']} tables "
                       f"estimated, {record['files_written']} files written", flush=True)
