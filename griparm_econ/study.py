@@ -318,8 +318,6 @@ def _record_path(out_dir: Path, stem: str) -> Path:
 def run_figures(settings: Settings, specs: Sequence[Path] | None = None, *, force: bool = False,
                 echo: Echo = print, out_dir: Path | None = None) -> list[Path]:
     """Draw every figure spec (or those named); a figure whose spec, inputs and code are unchanged is skipped."""
-    from griparm_econ.report.figures import save_figure
-
     out = Path(out_dir) if out_dir is not None else settings.output_dir
     paths = list(specs) if specs else discover_figures(settings)
     loaded = [load_spec(p) for p in paths]
@@ -339,6 +337,9 @@ def run_figures(settings: Settings, specs: Sequence[Path] | None = None, *, forc
                     (out / f).is_file() for f in previous.get("files", [])):
                 echo(f"up to date: {_display(item.path, settings)}")
                 continue
+        # Imported only when a figure is drawn: matplotlib and seaborn take most of an unchanged rerun's time.
+        from griparm_econ.report.figures import save_figure
+
         fig, notes = DRAW[item.spec.figure](item, ctx)
         files = save_figure(fig, out, item.stem)
         record = {"kind": "figure", "figure": item.spec.figure, "stem": item.stem, "title": item.spec.title,
