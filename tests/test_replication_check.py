@@ -71,6 +71,18 @@ def test_data_vintage_change_is_said_first(tmp_path):
     assert any("data differ" in w for w in report.vintage_warnings)
 
 
+def test_spec_change_is_said_apart_from_data(tmp_path):
+    est = tmp_path / "estimates"
+    _write_estimates(est)
+    path = rrep.freeze(est, tmp_path / "reported.json", data_vintage={})
+    document = json.loads(path.read_text())
+    document["tables"]["t"]["spec_sha256"] = "0" * 64
+    path.write_text(json.dumps(document))
+    report = rcheck.check(rrep.load(path), est, {})
+    assert report.ok and not report.vintage_warnings and len(report.spec_warnings) == 1
+    assert not any("data differ" in line for line in console_lines(report))
+
+
 def test_missing_or_broken_reported_file_is_one_clear_error(tmp_path):
     with pytest.raises(DataError, match="report-freeze"):
         rrep.load(tmp_path / "none.json")

@@ -37,7 +37,8 @@ class TableCheck:
 @dataclass(frozen=True)
 class ReplicationReport:
     tables: tuple[TableCheck, ...]
-    vintage_warnings: tuple[str, ...] = ()
+    vintage_warnings: tuple[str, ...] = ()      # the data differ from the reported vintage
+    spec_warnings: tuple[str, ...] = ()         # a spec changed since the numbers were reported
     tolerances: Mapping[str, object] = field(default_factory=dict)
 
     @property
@@ -98,9 +99,10 @@ def compare_table(table: str, reported: Mapping, replicated: Mapping | None, tol
     return TableCheck(table=table, matched=matched, mismatches=tuple(mismatches))
 
 
-def vintage_warnings(reported: Reported, estimates_dir: Path, current_vintage: Mapping) -> list[str]:
-    """Differences between the data the reported numbers came from and the data now, said before any comparison."""
-    warnings = []
+def vintage_warnings(reported: Reported, estimates_dir: Path, current_vintage: Mapping) -> tuple[list[str], list[str]]:
+    """Differences between the data (first list) and the specs (second list) the reported numbers came from and
+    those now, said before any comparison."""
+    warnings, spec_warnings = [], []
     for table, entry in sorted(reported.tables.items()):
         path = Path(estimates_dir) / f"{table}.json"
         if not path.exists():
@@ -110,7 +112,7 @@ def vintage_warnings(reported: Reported, estimates_dir: Path, current_vintage: M
             warnings.append(f"{table}: data differ from the reported vintage (sha256 {entry.get('data_sha256', '?')[:12]}"
                             f" reported, {str(now.get('data_sha256'))[:12]} now)")
         if now.get("spec_sha256") != entry.get("spec_sha256"):
-            warnings.append(f"{table}: spec {entry.get('spec')} changed since the numbers were reported")
+            spec_warnings.append(f"{table}: spec {entry.get('spec')} changed since the numbers were reported")
     old_inputs = {i.get("path"): i.get("sha256") for i in reported.data_vintage.get("inputs", [])}
     new_inputs = {i.get("path"): i.get("sha256") for i in current_vintage.get("inputs", [])}
     for path in sorted(set(old_inputs) | set(new_inputs)):
@@ -123,7 +125,7 @@ def vintage_warnings(reported: Reported, estimates_dir: Path, current_vintage: M
     for key in sorted(set(old_wb) | set(new_wb)):
         if old_wb.get(key) != new_wb.get(key):
             warnings.append(f"World Bank {key}: last updated {old_wb.get(key)} reported, {new_wb.get(key)} now")
-    return warnings
+    return warnings, spec_warnings
 
 
 def check(reported: Reported, estimates_dir: Path, current_vintage: Mapping) -> ReplicationReport:
@@ -132,6 +134,6 @@ def check(reported: Reported, estimates_dir: Path, current_vintage: Mapping) -> 
         path = Path(estimates_dir) / f"{table}.json"
         replicated = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
         checks.append(compare_table(table, entry, replicated, reported.tolerances))
-    return ReplicationReport(tables=tuple(checks),
-                             vintage_warnings=tuple(vintage_warnings(reported, estimates_dir, current_vintage)),
-                             tolerances=reported.tolerances)
+    data_warnings, spec_warnings = vintage_warnings(reported, estimates_dir, current_vintage)
+    return ReplicationReport(tables=tuple(checks), vintage_warnings=tuple(data_warnings),
+                             spec_warnings=tuple(spec_warnings), tolerances=reported.tolerances)

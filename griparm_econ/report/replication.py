@@ -27,9 +27,11 @@ HEADER = ("table", "model", "term", "reported", "replicated", "difference")
 
 
 def console_lines(report: ReplicationReport) -> list[str]:
-    lines = [f"WARNING: {w}" for w in report.vintage_warnings]
+    lines = [f"WARNING: {w}" for w in report.vintage_warnings + report.spec_warnings]
     if report.vintage_warnings:
         lines.append("The data differ from the reported vintage: a mismatch below may come from the data, not the code.")
+    if report.spec_warnings:
+        lines.append("A spec changed since the numbers were reported: a mismatch below may come from the spec.")
     width = max((len(t.table) for t in report.tables), default=5)
     for t in report.tables:
         verdict = "ok" if not t.mismatches else "MISMATCH"
@@ -57,6 +59,9 @@ def to_markdown(report: ReplicationReport) -> str:
     if report.vintage_warnings:
         out += ["## Data vintage", "", "The data differ from the vintage the reported estimates came from:", ""]
         out += [f"- {w}" for w in report.vintage_warnings] + [""]
+    if report.spec_warnings:
+        out += ["## Specs", "", "Specs changed since the estimates were reported:", ""]
+        out += [f"- {w}" for w in report.spec_warnings] + [""]
     out += ["## Tables", "", "| table | matched | mismatched |", "|---|---:|---:|"]
     out += [f"| {t.table} | {t.matched} | {len(t.mismatches)} |" for t in report.tables]
     rows = [_mismatch_row(m) for t in report.tables for m in t.mismatches]
@@ -80,9 +85,9 @@ def to_html(report: ReplicationReport) -> str:
              "<h1>Replication report</h1>",
              f'<p><strong class="{verdict}">Verdict: {verdict}</strong> - {report.n_matched} numbers matched, '
              f"{report.n_mismatched} mismatched. Tolerances: {escape(_tolerance_text(report))}.</p>"]
-    if report.vintage_warnings:
-        parts.append("<h2>Data vintage</h2><ul>" + "".join(f"<li>{escape(w)}</li>" for w in report.vintage_warnings)
-                     + "</ul>")
+    for heading, items in (("Data vintage", report.vintage_warnings), ("Specs changed", report.spec_warnings)):
+        if items:
+            parts.append(f"<h2>{heading}</h2><ul>" + "".join(f"<li>{escape(w)}</li>" for w in items) + "</ul>")
     parts.append("<h2>Tables</h2>" + table(("table", "matched", "mismatched"),
                                            [(t.table, t.matched, len(t.mismatches)) for t in report.tables]))
     rows = [_mismatch_row(m) for t in report.tables for m in t.mismatches]
