@@ -178,9 +178,14 @@ class VariableEntry(BaseModel):
     inputs: tuple[str, ...] = ()
     params: dict[str, Any] = Field(default_factory=dict)
     description: str = Field(min_length=1)
+    # The values the unit allows (e.g. [0, 100] for a percentage share). Values outside are kept as published and
+    # listed in the coverage report, never changed.
+    valid_range: tuple[float, float] | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> "VariableEntry":
+        if self.valid_range is not None and self.valid_range[0] > self.valid_range[1]:
+            raise ValueError(f"valid_range {list(self.valid_range)} runs backwards")
         if self.transformation not in TRANSFORMATIONS:
             close = difflib.get_close_matches(self.transformation, list(TRANSFORMATIONS), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""

@@ -128,6 +128,21 @@ def test_coverage_report(built, settings):
     assert "gov_effectiveness" in summary and "economies" in summary
 
 
+def test_values_outside_the_unit_are_kept_and_listed(built, settings):
+    """WDI publishes manufactures exports of 372.9% of merchandise exports for Jordan in 2005 (PROVENANCE.md notes
+    it): the panel keeps the published value and the coverage report and provenance list it."""
+    frame, summary = built
+    jordan = frame.loc[(frame["iso3"] == "JOR") & (frame["year"] == 2005), "manuf_exports"].iloc[0]
+    assert jordan == pytest.approx(372.91698)
+    coverage = pd.read_csv(settings.output_dir / "coverage.csv").set_index("variable")
+    assert coverage.loc["manuf_exports", "outside_valid_range"] == 1
+    assert coverage.loc["gov_effectiveness", "outside_valid_range"] == 0
+    provenance = json.loads(panel_module.provenance_path(settings).read_text())
+    assert {"iso3": "JOR", "year": 2005, "value": pytest.approx(372.91698)} in [
+        dict(r) for r in provenance["outside_valid_range"]["manuf_exports"]]
+    assert "outside their catalog valid_range" in summary
+
+
 def test_provenance_accounts_for_every_row(built, settings):
     record = json.loads((settings.work_dir / "panel.provenance.json").read_text())
     for source, counts in record["merge"].items():
