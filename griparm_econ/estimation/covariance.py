@@ -71,6 +71,10 @@ class CovPlan:
     small_sample: str
     bandwidth: int | None = None
     rescale_min_g: bool = False      # multiply the raw sandwich by Gmin/(Gmin-1)*(N-1)/(N-K) afterwards
+    # panel_ols with absorbed effects, clustered: linearmodels is asked not to count the effects and the
+    # (N-1)/(N-K) factor is then corrected to Stata's K (see absorbed_k), because linearmodels counts every level
+    # of every effect once there are two effects, which xtreg/reghdfe/fixest do not.
+    stata_k_for_effects: bool = False
 
     def label(self, entity_label: str, time_label: str) -> str:
         if self.option.key == "robust" and self.clusters:
@@ -101,15 +105,25 @@ def plan_covariance(cov: str, estimator: str, small_sample: str, *, bandwidth: i
             # only the dimensions in use: FirstDifferenceOLS and BetweenOLS do not accept cluster_time at all
             kwargs.update({f"cluster_{dim}": True for dim in clusters})
             kwargs["group_debias"] = adjusted
-            if small_sample == "min_g" and estimator == "panel_ols":
-                # The raw sandwich, effects not counted; the single min-G factor is applied afterwards.
+            if estimator == "panel_ols":
+                # Effects not counted here; K is set afterwards as Stata counts it (absorbed_k).
                 kwargs.update(auto_df=False, count_effects=False)
     elif cov == "robust":
         kwargs["cov_type"] = "robust"
     else:
         kwargs["cov_type"] = "unadjusted"
     return CovPlan(option=option, fit_kwargs=kwargs, clusters=clusters, small_sample=small_sample, bandwidth=bw,
-                   rescale_min_g=bool(clusters) and small_sample == "min_g")
+                   rescale_min_g=bool(clusters) and small_sample == "min_g",
+                   stata_k_for_effects=bool(clusters) and not option.kernel and estimator == "panel_ols"
+                   and small_sample != "none")
+
+
+def absorbed_k(n_slopes: int, levels: dict[str, int], nested: dict[str, bool]) -> int:
+    """K in (N-1)/(N-K) for a clustered fixed-effects model, as ``xtreg, fe`` (with ``i.year`` for time effects),
+    ``reghdfe`` and fixest count it: the slopes, the constant that the within transformation absorbs, and the
+    levels of each absorbed effect that is not nested in a clustering dimension, less one each (the constant).
+    An effect nested in the clusters (entity effects clustered by entity) adds nothing."""
+    return n_slopes + 1 + sum(n - 1 for dim, n in levels.items() if not nested[dim])
 
 
 def min_g_factor(n_clusters: int, nobs: int, nparams: int) -> float:

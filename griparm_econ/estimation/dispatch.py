@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from griparm_econ.errors import SpecError
-from griparm_econ.estimation.covariance import CovPlan, min_g_factor, plan_covariance, pvalue_df
+from griparm_econ.estimation.covariance import CovPlan, absorbed_k, min_g_factor, plan_covariance, pvalue_df
 from griparm_econ.estimation.results import ModelResult
 
 if TYPE_CHECKING:
@@ -185,7 +185,18 @@ def fit_model(config: "ModelConfig", design: "Design", *, where: str, field: str
     nobs = int(res.nobs)
     clusters_by_dim = {dim: design.n_groups(dim) for dim in plan.clusters}
     n_clusters = min(clusters_by_dim.values()) if clusters_by_dim else None
-    if plan.rescale_min_g and n_clusters:
+    if plan.stata_k_for_effects and config.effects:
+        # linearmodels used K = the regressors it was given; Stata's K adds the absorbed constant and the levels of
+        # effects not nested in the clusters (absorbed_k).
+        k_given = len(names)
+        k_stata = absorbed_k(sum(1 for n in names if n != "Intercept"),
+                             {dim: design.n_groups(dim) for dim in config.effects},
+                             {dim: dim in plan.clusters for dim in config.effects})
+        if plan.rescale_min_g and n_clusters:
+            cov = cov * min_g_factor(n_clusters, nobs, k_stata)
+        else:
+            cov = cov * (nobs - k_given) / (nobs - k_stata)
+    elif plan.rescale_min_g and n_clusters:
         cov = cov * min_g_factor(n_clusters, nobs, len(names))
     se = np.sqrt(np.diag(cov))
     with np.errstate(divide="ignore", invalid="ignore"):
