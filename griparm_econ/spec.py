@@ -484,9 +484,6 @@ def _check_model(index: int, table: ModelTable, model: ModelConfig, spec: Regres
     if model.estimator == "between_ols" and model.cov not in ("unadjusted", "robust"):
         fail("cov", f"between_ols has one observation per entity; cov = \"{model.cov}\" is not defined for it.",
              "use unadjusted or robust (with one observation per entity, robust is clustering by entity).")
-    if model.estimator == "first_difference" and "time" in option.clusters:
-        fail("cov", f"first_difference cannot cluster by time (cov = \"{model.cov}\").",
-             "use unadjusted, robust, cluster:entity or driscoll_kraay.")
     if model.hausman and model.estimator != "random_effects":
         fail("hausman", "the Hausman test compares random with fixed effects; it applies to random_effects only.",
              "remove hausman, or set estimator = \"random_effects\".")

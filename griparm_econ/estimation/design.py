@@ -73,12 +73,18 @@ class Dataset:
             raise SpecError(f"'{factor.name}': only first differences (D.x) are supported.", where=where,
                             field=f"{field_name}: {factor.name}",
                             fix="write D.x, or compute longer differences in the data.")
-        entity = self.frame[self.entity]
-        lookup = pd.Series(base, index=pd.MultiIndex.from_arrays([entity, time]))
         # the value of the same entity `periods_back` periods earlier (negative = later), looked up, not shifted
         periods_back = -factor.lag if factor.op == "F" else factor.lag
-        earlier = lookup.reindex(pd.MultiIndex.from_arrays([entity, time - periods_back])).to_numpy()
+        earlier = self.earlier(base, periods_back)
         return base - earlier if factor.op == "D" else earlier
+
+    def earlier(self, values: np.ndarray, periods_back: int) -> np.ndarray:
+        """``values`` of the same entity ``periods_back`` periods earlier on the time index (a gap gives NaN; one
+        entity's value never becomes another's)."""
+        entity = self.frame[self.entity]
+        time = self.frame[self.time]
+        lookup = pd.Series(values, index=pd.MultiIndex.from_arrays([entity, time]))
+        return lookup.reindex(pd.MultiIndex.from_arrays([entity, time - periods_back])).to_numpy()
 
     def term(self, term: Term, where: Path, field_name: str) -> np.ndarray:
         values = self.column(term.factors[0], where, field_name)
@@ -313,6 +319,11 @@ def build_design(loaded: LoadedSpec, index: int, data: Dataset) -> Design:
     endog = {t.name: data.term(t, where, formula_field) for t in parsed.endog}
     instruments = {t.name: data.term(t, where, formula_field) for t in parsed.instruments}
     weights = data.column(Factor(model.weights), where, f"model[{index + 1}].weights") if model.weights else None
+    if model.estimator == "first_difference":
+        # Differences over one calendar period (Stata's D.): a year whose predecessor is missing drops out, rather
+        # than being differenced against an older year as differencing adjacent rows would do.
+        y = y - data.earlier(y, 1)
+        columns = {name: values - data.earlier(values, 1) for name, values in columns.items()}
 
     complete = mask & ~np.isnan(y)
     for values in (*columns.values(), *endog.values(), *instruments.values()):

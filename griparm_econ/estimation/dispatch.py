@@ -36,7 +36,8 @@ ESTIMATORS: dict[str, EstimatorInfo] = {
     "random_effects": EstimatorInfo("random_effects", panel=True, description="GLS random effects (xtreg, re)"),
     "between_ols": EstimatorInfo("between_ols", panel=True, description="between estimator (xtreg, be)"),
     "first_difference": EstimatorInfo("first_difference", panel=True, constant=False,
-                                      description="OLS on first differences within entity"),
+                                      description="OLS on calendar first differences within entity "
+                                                  "(regress D.y D.x, nocons)"),
     "pooled_ols": EstimatorInfo("pooled_ols", panel=True, description="pooled OLS on the panel (regress)"),
     "iv2sls": EstimatorInfo("iv2sls", panel=False, description="two-stage least squares (ivregress 2sls, small)"),
     "ols": EstimatorInfo("ols", panel=False, description="OLS, cross-section or pooled (regress)"),
@@ -45,13 +46,15 @@ ESTIMATOR_NAMES: tuple[str, ...] = tuple(ESTIMATORS)
 
 
 def _panel_model(config: "ModelConfig", design: "Design"):
-    from linearmodels import BetweenOLS, FirstDifferenceOLS, PanelOLS, PooledOLS, RandomEffects
+    from linearmodels import BetweenOLS, PanelOLS, PooledOLS, RandomEffects
 
     y, x, w = design.y, design.exog, design.weights
     if config.estimator == "panel_ols":
         return PanelOLS(y, x, weights=w, entity_effects="entity" in config.effects,
                         time_effects="time" in config.effects, check_rank=False)
-    cls = {"random_effects": RandomEffects, "between_ols": BetweenOLS, "first_difference": FirstDifferenceOLS,
+    # first_difference: the design holds calendar first differences already (design.build_design), so the model
+    # is pooled OLS on them without a constant, i.e. `regress D.y D.x, nocons`.
+    cls = {"random_effects": RandomEffects, "between_ols": BetweenOLS, "first_difference": PooledOLS,
            "pooled_ols": PooledOLS}[config.estimator]
     return cls(y, x, weights=w, check_rank=False)
 
