@@ -119,6 +119,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GriparmError as err:
         print(f"griparm: error: {err.message}", file=sys.stderr)
         return err.exit_code
+    except OSError as err:
+        # A folder that cannot be written (a file in the way, no permission, a full disk): nothing was renamed
+        # into place, because every output is written to a temporary file first.
+        where = err.filename or "the output folder"
+        print(f"griparm: error: {where}: {err.strerror or err}. Fix: choose an output folder (--out DIR) that is a "
+              "directory you can write to, with free space.", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("griparm: interrupted; no partial output was left behind.", file=sys.stderr)
         return 130

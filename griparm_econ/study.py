@@ -176,6 +176,25 @@ def _model_entry(estimates: dict, name: str, loaded: LoadedSpec, field: str) -> 
                     fix=f"use one of: {names}.")
 
 
+def _moderator_lag(interaction: str, moderator: str, loaded: LoadedSpec) -> int:
+    """Periods by which the moderator is lagged in the interaction term (negative for a lead)."""
+    from griparm_econ.estimation.formula import FormulaError, parse_formula
+
+    try:
+        factors = parse_formula(f"y ~ {interaction}").exog[0].factors
+    except FormulaError as err:
+        raise SpecError(f"the interaction '{interaction}' is not a formula term: {err.problem}", where=loaded.path,
+                        field="interaction", fix="write it as the formula does, e.g. \"L.x:L.z\".") from None
+    for factor in factors:
+        if factor.variable == moderator:
+            if factor.op == "D":
+                raise SpecError(f"the moderator enters '{interaction}' differenced; its range is not defined.",
+                                where=loaded.path, field="moderator", fix="use a level, lag or lead of it.")
+            return -factor.lag if factor.op == "F" else factor.lag if factor.op == "L" else 0
+    raise SpecError(f"the moderator '{moderator}' is not a factor of the interaction '{interaction}'.",
+                    where=loaded.path, field="moderator", fix="name the variable the interaction multiplies by.")
+
+
 def _draw_marginal_effect(loaded: LoadedSpec, ctx: _Context):
     from griparm_econ.estimation.postestimation import marginal_effect
     from griparm_econ.estimation.results import ModelResult
@@ -189,15 +208,16 @@ def _draw_marginal_effect(loaded: LoadedSpec, ctx: _Context):
         raise SpecError(f"'{spec.moderator}' is not a study-panel variable.", where=loaded.path, field="moderator",
                         fix="name the variable whose range the x axis spans, e.g. state_capacity.")
     first, last = result.years or (int(panel["year"].min()), int(panel["year"].max()))
-    # The lagged moderator of years first..last is the moderator of first-1..last-1.
-    lag = 1 if spec.treatment.startswith("L.") else 2 if spec.treatment.startswith("L2.") else 0
+    # The moderator enters the interaction with its own lag (L2.x of years first..last is x of first-2..last-2).
+    lag = _moderator_lag(spec.interaction, spec.moderator, loaded)
     observed = panel.loc[panel["year"].between(first - lag, last - lag), spec.moderator].dropna().to_numpy()
     grid = np.linspace(observed.min(), observed.max(), spec.points)
     effect = marginal_effect(result, spec.treatment, spec.interaction, grid, moderator=spec.moderator,
                              level=spec.level)
     dependent = ctx.label(result.dependent)
     fig = plot_marginal_effect(effect, title=spec.title,
-                               xlabel=f"{ctx.label(spec.moderator)}" + (f" (t-{lag})" if lag else ""),
+                               xlabel=f"{ctx.label(spec.moderator)}" + (f" (t-{lag})" if lag > 0 else
+                                                                         f" (t+{-lag})" if lag < 0 else ""),
                                ylabel=f"Effect on {dependent[0].lower() + dependent[1:]}",
                                observed=np.quantile(observed, np.linspace(0, 1, 41)))
     notes = [f"From table {spec.table}, model {spec.model!r} ({result.cov_label.lower()}; N = {result.nobs}).",

@@ -18,3 +18,17 @@ def test_missing_data_dir_is_one_message(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "--data" in err and str(missing) in err and "Fix:" in err
+
+
+def test_output_folder_that_is_a_file_is_one_message(tmp_path, capsys):
+    spec = tmp_path / "s.toml"
+    data = tmp_path / "d.csv"
+    data.write_text("i,t,y,x\n1,1,1.0,2.0\n1,2,2.0,1.0\n2,1,3.0,5.0\n2,2,1.0,0.5\n")
+    spec.write_text(f'title = "t"\n[data]\npath = "{data}"\nentity = "i"\ntime = "t"\n'
+                    '[[model]]\nname = "OLS"\nformula = "y ~ 1 + x"\nestimator = "pooled_ols"\n')
+    blocker = tmp_path / "out"
+    blocker.write_text("a file where the output folder should be")
+    assert main(["run", str(spec), "--out", str(blocker)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(blocker) in err and "Fix:" in err
+    assert blocker.read_text().startswith("a file")

@@ -21,7 +21,7 @@ def _result(df_resid=40):
         std_errors=dict(zip(names, np.sqrt(np.diag(cov)))), pvalues={n: 0.1 for n in names},
         tstats={n: 1.0 for n in names},
         cov_matrix={r: {c: float(cov[i, j]) for j, c in enumerate(names)} for i, r in enumerate(names)},
-        df_resid=df_resid)
+        df_resid=1000, df_pvalues=df_resid)
 
 
 def test_marginal_effect_matches_hand_delta_method():

@@ -259,6 +259,7 @@ def fit_model(config: "ModelConfig", design: "Design", *, where: str, field: str
         tstats=_named(tstats, names),
         cov_matrix={r: {c: float(cov[i, j]) for j, c in enumerate(names)} for i, r in enumerate(names)},
         df_resid=df_resid,
+        df_pvalues=df,
         rsquared=r2,
         rsquared_within=_maybe(res, "rsquared_within") if panel_fit else None,
         rsquared_between=_maybe(res, "rsquared_between") if panel_fit else None,

@@ -37,8 +37,9 @@ def marginal_effect(result: ModelResult, treatment: str, interaction: str, moder
     """Effect of ``treatment`` at each moderator value m: b_t + b_int * m, with the delta-method variance
     V_tt + m^2 V_ii + 2 m V_ti from the model's own covariance (so clustered errors carry through).
 
-    Critical values use the t distribution with the model's residual degrees of freedom where it has them (as Stata's
-    ``margins`` does after ``xtreg``/``regress``), else the normal.
+    Critical values come from the distribution behind the model's own p-values (t with G-1 degrees of freedom when
+    clustered, as Stata's ``margins`` after ``vce(cluster)``; the normal for random effects), so the band and the
+    table's stars agree.
     """
     _term(result, treatment, "treatment")
     _term(result, interaction, "interaction")
@@ -49,7 +50,7 @@ def marginal_effect(result: ModelResult, treatment: str, interaction: str, moder
     effect = b_t + b_i * m
     se = np.sqrt(np.maximum(v_tt + m**2 * v_ii + 2 * m * v_ti, 0.0))
     tail = (1 + level) / 2
-    crit = stats.t.ppf(tail, result.df_resid) if result.df_resid else stats.norm.ppf(tail)
+    crit = stats.t.ppf(tail, result.df_pvalues) if result.df_pvalues else stats.norm.ppf(tail)
     grid = pd.DataFrame({"moderator": m, "effect": effect, "se": se,
                          "lower": effect - crit * se, "upper": effect + crit * se})
     return MarginalEffect(treatment=treatment, moderator=moderator, interaction=interaction, grid=grid, level=level)

@@ -32,6 +32,7 @@ class ModelResult:
     tstats: Mapping[str, float]
     cov_matrix: Mapping[str, Mapping[str, float]]
     df_resid: int | None = None
+    df_pvalues: int | None = None               # t degrees of freedom behind the p-values (G-1 clustered); None = z
     rsquared: float | None = None
     rsquared_within: float | None = None
     rsquared_between: float | None = None
@@ -73,6 +74,7 @@ class ModelResult:
             "cov_label": self.cov_label,
             "effects": list(self.effects),
             "df_resid": self.df_resid,
+            "df_pvalues": self.df_pvalues,
             "n_singletons_dropped": self.n_singletons_dropped,
             "years": list(self.years) if self.years else None,
             "instruments": list(self.instruments),

@@ -751,6 +751,7 @@ def to_model_result(fit: WithinFit, *, entity_label: str = "Entity", time_label:
         tstats=dict(zip(names, map(float, fit.tstats))),
         cov_matrix={a: {b: float(fit.cov_matrix[i, j]) for j, b in enumerate(names)} for i, a in enumerate(names)},
         df_resid=int(fit.nobs - fit.df_k),      # as dispatch reports it; p-values used fit.df_t (G-1 if clustered)
+        df_pvalues=int(fit.df_t),
         rsquared=float(fit.rsquared),
         rsquared_within=None if fit.rsquared_within is None else float(fit.rsquared_within),
         n_entities=int(fit.n_entities),
