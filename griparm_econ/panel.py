@@ -27,8 +27,8 @@ from griparm_econ.sources import SourceFrame
 from griparm_econ.sources.country_names import EU27
 from griparm_econ.sources.gvc import load_gvc
 from griparm_econ.sources.production import load_production
-from griparm_econ.sources.restrictions import (gta_counts, iea_policy_counts, read_china_quotas, read_events,
-                                               read_gta, read_iea, restriction_measures)
+from griparm_econ.sources.restrictions import (country_year_measures, read_china_quotas, read_events, read_gta,
+                                               read_iea)
 from griparm_econ.sources.trade import load_trade
 
 Echo = Callable[[str], None] | None
@@ -188,9 +188,8 @@ def assemble_panel(catalog: Catalog, sources: Sources,
         kept_rows.append(kept)
         aggregate_rows.append(agg)
 
-    restriction_rows = pd.concat([restriction_measures(sources.events.rows, FIRST_YEAR, last_year),
-                                  iea_policy_counts(sources.iea.rows, FIRST_YEAR, last_year),
-                                  gta_counts(sources.gta.rows, FIRST_YEAR, last_year)], ignore_index=True)
+    restriction_rows = country_year_measures(sources.events.rows, sources.iea.rows, sources.gta.rows, FIRST_YEAR,
+                                             last_year)
     kept, agg, merge["restrictions"] = _account("restrictions", restriction_rows,
                                                 codes_by_source.get("restrictions", set()), economy_codes,
                                                 aggregate_codes, FIRST_YEAR, last_year)

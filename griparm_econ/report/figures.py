@@ -60,13 +60,6 @@ def save_figure(fig: plt.Figure, out_dir: Path, stem: str) -> list[Path]:
     return paths
 
 
-def _style_lines(ax: plt.Axes) -> None:
-    for i, line in enumerate(ax.get_lines()):
-        line.set_marker(MARKERS[i % len(MARKERS)])
-        line.set_linestyle(LINESTYLES[i % len(LINESTYLES)])
-        line.set_markersize(4)
-
-
 def plot_trajectories(frame: pd.DataFrame, *, title: str, variable_labels: dict[str, str],
                       order: Sequence[str] | None = None, ncols: int = 2) -> plt.Figure:
     """Small multiples, one per variable; a line per country. ``frame`` columns: country, year, variable, value."""

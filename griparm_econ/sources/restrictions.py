@@ -69,6 +69,9 @@ IEA_FAMILIES = {
 }
 IEA_EXPORT_RESTRICTION_TYPES = ("Export controls and restrictions", "Export and import ban")
 
+CONFLICT_RULE = ("Conflict rule: the events file governs export restrictions (its source_note records how each "
+                 "conflict between pages, the IEA tracker and GTA was resolved); IEA and GTA never add, date or end an "
+                 "event, they only feed their own counts.")
 EVENT_COLUMNS = ["iso3", "country", "material", "measure", "start_year", "end_year", "source_note"]
 
 
@@ -90,7 +93,8 @@ def read_events(settings: Settings) -> SourceFrame:
                         fix=f"use one of {sorted(MEASURE_TYPES)}.")
     events, notes = prepare_events(raw)
     return SourceFrame("restrictions.events", events,
-                       (describe_file(settings, path, vintage="hand-compiled 2026-11-28", rows=len(raw)),), notes)
+                       (describe_file(settings, path, vintage="hand-compiled 2026-11-28", rows=len(raw)),),
+                       (CONFLICT_RULE, *notes))
 
 
 def prepare_events(raw: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
@@ -328,17 +332,19 @@ def read_china_quotas(settings: Settings) -> SourceFrame:
                         "(coverage of exporters differs), no figures 1999-2004.",))
 
 
+def country_year_measures(events: pd.DataFrame, iea: pd.DataFrame, gta: pd.DataFrame, first_year: int,
+                          last_year: int) -> pd.DataFrame:
+    """Restriction measures (events file), IEA policy counts and GTA counts as long country-year rows."""
+    return pd.concat([restriction_measures(events, first_year, last_year),
+                      iea_policy_counts(iea, first_year, last_year),
+                      gta_counts(gta, first_year, last_year)], ignore_index=True)
+
+
 def load_restrictions(settings: Settings, first_year: int, last_year: int) -> SourceFrame:
     """Every restriction and policy measure as long country-year rows for ``first_year..last_year``."""
-    events = read_events(settings)
-    iea = read_iea(settings)
-    gta = read_gta(settings)
-    quotas = read_china_quotas(settings)
-    rows = pd.concat([restriction_measures(events.rows, first_year, last_year),
-                      iea_policy_counts(iea.rows, first_year, last_year),
-                      gta_counts(gta.rows, first_year, last_year)], ignore_index=True)
-    parts: Sequence[SourceFrame] = (events, iea, gta, quotas)
-    notes = ("Conflict rule: the events file governs export restrictions (its source_note records how each conflict "
-             "between pages, the IEA tracker and GTA was resolved); IEA and GTA never add, date or end an event.",
-             *(n for p in parts for n in p.notes))
-    return SourceFrame("restrictions", tidy_long(rows), tuple(e for p in parts for e in p.provenance), notes)
+    parts: Sequence[SourceFrame] = (read_events(settings), read_iea(settings), read_gta(settings),
+                                    read_china_quotas(settings))
+    events, iea, gta, _ = parts
+    rows = country_year_measures(events.rows, iea.rows, gta.rows, first_year, last_year)
+    return SourceFrame("restrictions", tidy_long(rows), tuple(e for p in parts for e in p.provenance),
+                       tuple(n for p in parts for n in p.notes))
