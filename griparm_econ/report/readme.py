@@ -35,8 +35,8 @@ PACKAGE_ROLES: dict[str, str] = {
     "pyarrow": "`data/panel.parquet` and `data/aggregates.parquet`",
     "linearmodels": "every estimator a spec can name (panel, pooled, OLS and IV; `docs/specs.md`) and their "
                     "covariances",
-    "statsmodels": "estimation library under linearmodels (not called directly); its version is recorded in "
-                   "`output/manifest.json`",
+    "statsmodels": "estimation library under linearmodels (not called by the package); a reference in the "
+                   "first-difference tests",
     "formulaic": "formula engine under linearmodels (not called directly; spec formulas are parsed by "
                  "`griparm_econ/estimation/formula.py`)",
     "wbgapi": "the World Bank API (live pulls of WDI and WGI series when no data directory holds them)",
