@@ -362,7 +362,7 @@ def _span(text: str, name: str, where: Path) -> tuple[int, int]:
     if text.count(begin) != 1 or text.count(end) != 1:
         raise GriparmError(f"the generated section '{name}' needs exactly one {begin} and one {end} "
                            f"(found {text.count(begin)} and {text.count(end)}).", where=where, field=name,
-                           fix=f"put the two marker lines around where the section belongs, then run "
+                           fix="put the two marker lines around where the section belongs, then run "
                                "`griparm readme`.")
     start = text.index(begin) + len(begin)
     stop = text.index(end)
