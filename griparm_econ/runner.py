@@ -63,31 +63,24 @@ def check_specs(specs: Sequence[Path] | None, settings: Settings, *, echo: Echo 
 
 
 def _check_catalog(item: LoadedSpec, settings: Settings) -> None:
-    try:
-        from griparm_econ.catalog import load_catalog
-    except ModuleNotFoundError:
-        return
+    from griparm_econ.catalog import load_catalog
+
     catalog = load_catalog(settings.catalog_path)
     names = set(catalog.names)
     if item.kind == "multiverse":
         from griparm_econ.spec import multiverse_variables
 
-        for variable in multiverse_variables(item.spec):
-            if variable not in names:
-                close = catalog.nearest(variable, n=3)
-                raise SpecError(f"'{variable}' is not a variable of the study panel's catalog"
-                                f"{' (nearest: ' + ', '.join(close) + ')' if close else ''}.", where=item.path,
-                                field=f"(grid): {variable}",
-                                fix="use a name from specs/variables.toml, or add the variable to the catalog.")
-        return
-    for index, model in enumerate(item.models):
-        for variable in model.variables:
-            if variable not in names:
-                close = catalog.nearest(variable, n=3)
-                raise SpecError(f"'{variable}' is not a variable of the study panel's catalog"
-                                f"{' (nearest: ' + ', '.join(close) + ')' if close else ''}.", where=item.path,
-                                field=f"model[{index + 1}] (name = {model.name!r}).formula: {variable}",
-                                fix="use a name from specs/variables.toml, or add the variable to the catalog.")
+        wanted = [(variable, f"(grid): {variable}") for variable in multiverse_variables(item.spec)]
+    else:
+        wanted = [(variable, f"model[{index + 1}] (name = {model.name!r}).formula: {variable}")
+                  for index, model in enumerate(item.models) for variable in model.variables]
+    for variable, field in wanted:
+        if variable not in names:
+            close = catalog.nearest(variable, n=3)
+            raise SpecError(f"'{variable}' is not a variable of the study panel's catalog"
+                            f"{' (nearest: ' + ', '.join(close) + ')' if close else ''}.", where=item.path,
+                            field=field,
+                            fix="use a name from specs/variables.toml, or add the variable to the catalog.")
 
 
 def _display_path(path: Path, settings: Settings) -> str:
@@ -231,17 +224,11 @@ def _up_to_date(loaded: LoadedSpec, settings: Settings, out_dir: Path, cache: di
 
 
 def write_outputs(table: TableResult, out_dir: Path) -> list[Path]:
-    """The estimates file and, when the table writers are installed, the tables."""
+    """The tables in every format, then the estimates file."""
     from griparm_econ.report.estimates import write_estimates
+    from griparm_econ.report.tables import write_table
 
-    written: list[Path] = []
-    try:
-        from griparm_econ.report.tables import write_table
-    except ModuleNotFoundError as err:
-        if err.name != "griparm_econ.report.tables":
-            raise
-    else:
-        written.extend(write_table(table, out_dir))
+    written: list[Path] = list(write_table(table, out_dir))
     # The estimates file goes last: its presence (with matching hashes) is what marks a spec as up to date.
     written.append(write_estimates(table, out_dir))
     return written
