@@ -268,6 +268,7 @@ def _parquet_bytes(frame) -> bytes:
 def write_multiverse_outputs(result, out_dir: Path) -> list[Path]:
     """Parquet of every estimate, the summary table (five formats), the specification curve and the record."""
     from griparm_econ.io import atomic_write_bytes
+    from griparm_econ.report.estimates import write_multiverse_record
     from griparm_econ.report.figures import plot_specification_curve, save_figure
     from griparm_econ.report.tables import write_frame_table
 
@@ -282,41 +283,8 @@ def write_multiverse_outputs(result, out_dir: Path) -> list[Path]:
                                  notes=result.notes, digits=digits)
     written += save_figure(fig, out_dir, result.stem)
     # The record goes last: its presence (with matching hashes) is what marks the spec as up to date.
-    written.append(_write_multiverse_record(result, out_dir, [p.relative_to(out_dir).as_posix() for p in written]))
+    written.append(write_multiverse_record(result, out_dir, [p.relative_to(out_dir).as_posix() for p in written]))
     return written
-
-
-def _finite(value):
-    import math
-
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
-
-
-def _write_multiverse_record(result, out_dir: Path, files: list[str]) -> Path:
-    """``DIR/estimates/<stem>.json``: the header keys every table's estimates file has (so reruns, the index and the
-    manifest treat the multiverse like any table), ``models`` empty, the summary numbers and the files written."""
-    from griparm_econ.io import atomic_write_text
-    from griparm_econ.report.estimates import SCHEMA_VERSION, estimates_path
-
-    summary = result.summary_table
-    record = _finite({
-        "schema_version": SCHEMA_VERSION, "griparm_version": __version__, "code_sha256": code_sha256(),
-        "kind": "multiverse", "spec": result.spec_path, "spec_sha256": result.spec_sha256, "stem": result.stem,
-        "title": result.title, "data": result.data_path, "data_sha256": result.data_sha256, "models": [],
-        "summary": dict(result.summary),
-        "columns": [str(c) for c in summary.columns],
-        "values": {str(row): {str(k): float(v) for k, v in values.items()}
-                   for row, values in summary.to_dict(orient="index").items()},
-        "notes": list(result.notes), "files": sorted(files),
-    })
-    text = json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
-    return atomic_write_text(estimates_path(out_dir, result.stem), text)
 
 
 def run_specs(specs: Sequence[Path] | None, settings: Settings, *, force: bool = False, echo: Echo = print,

@@ -35,61 +35,75 @@ def _model_dict(model) -> dict:
     return out
 
 
-def estimates_dict(table: TableResult) -> dict:
-    """The JSON document of one table (the shape of issue 3, plus labels, order and notes)."""
-    return _clean({
+def _header(result, kind: str) -> dict:
+    """The keys every estimates file shares (regression, descriptive, shares, multiverse): what made it, from what.
+    Reruns, the index page and the manifest read these."""
+    return {
         "schema_version": SCHEMA_VERSION,
         "griparm_version": __version__,
         "code_sha256": code_sha256(),
-        "spec": table.spec_path,
-        "spec_sha256": table.spec_sha256,
-        "stem": table.stem,
-        "title": table.title,
-        "data": table.data_path,
-        "data_sha256": table.data_sha256,
-        "models": [_model_dict(model) for model in table.models],
-        "labels": dict(table.labels),
-        "order": list(table.order) if table.order is not None else None,
-        "notes": list(table.notes),
-        "star_levels": list(table.star_levels),
-        "digits": table.digits,
-    })
-
-
-def estimates_path(out_dir: Path, stem: str) -> Path:
-    return Path(out_dir) / "estimates" / f"{stem}.json"
-
-
-def write_estimates(table: TableResult, out_dir: Path) -> Path:
-    """Write ``out_dir/estimates/<stem>.json`` atomically and return its path."""
-    text = json.dumps(estimates_dict(table), indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
-    return atomic_write_text(estimates_path(out_dir, table.stem), text)
-
-
-def frame_dict(result) -> dict:
-    """The machine-readable twin of a descriptive or shares table (``FrameResult``): same header keys as a
-    regression table's estimates file, ``models`` empty, the numbers under ``values`` (row -> column -> value)."""
-    frame = result.frame
-    rows = {" / ".join(map(str, key)) if isinstance(key, tuple) else str(key): row
-            for key, row in zip(frame.index, frame.to_dict(orient="records"))}
-    return _clean({
-        "schema_version": SCHEMA_VERSION,
-        "griparm_version": __version__,
-        "code_sha256": code_sha256(),
-        "kind": result.kind,
+        "kind": kind,
         "spec": result.spec_path,
         "spec_sha256": result.spec_sha256,
         "stem": result.stem,
         "title": result.title,
         "data": result.data_path,
         "data_sha256": result.data_sha256,
-        "models": [],
-        "columns": [str(c) for c in frame.columns],
-        "values": {row: {str(k): v for k, v in values.items()} for row, values in rows.items()},
         "notes": list(result.notes),
+    }
+
+
+def _values(frame) -> dict:
+    """row -> column -> value; a two-level row index is joined with " / "."""
+    return {(" / ".join(map(str, key)) if isinstance(key, tuple) else str(key)): {str(k): v for k, v in row.items()}
+            for key, row in zip(frame.index, frame.to_dict(orient="records"))}
+
+
+def estimates_dict(table: TableResult) -> dict:
+    """The JSON document of one table (the shape of issue 3, plus labels, order and notes)."""
+    return _clean(_header(table, "regression") | {
+        "models": [_model_dict(model) for model in table.models],
+        "labels": dict(table.labels),
+        "order": list(table.order) if table.order is not None else None,
+        "star_levels": list(table.star_levels),
+        "digits": table.digits,
     })
 
 
+def frame_dict(result) -> dict:
+    """The machine-readable twin of a descriptive or shares table (``FrameResult``): ``models`` empty, the numbers
+    under ``values``."""
+    return _clean(_header(result, result.kind) | {
+        "models": [], "columns": [str(c) for c in result.frame.columns], "values": _values(result.frame)})
+
+
+def multiverse_dict(result, files: list[str]) -> dict:
+    """The record of a multiverse: ``models`` empty, the summary numbers and table, and the files written."""
+    summary = result.summary_table
+    return _clean(_header(result, "multiverse") | {
+        "models": [], "summary": dict(result.summary), "columns": [str(c) for c in summary.columns],
+        "values": {str(row): {str(k): float(v) for k, v in values.items()}
+                   for row, values in summary.to_dict(orient="index").items()},
+        "files": sorted(files)})
+
+
+def estimates_path(out_dir: Path, stem: str) -> Path:
+    return Path(out_dir) / "estimates" / f"{stem}.json"
+
+
+def _write(document: dict, out_dir: Path) -> Path:
+    text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+    return atomic_write_text(estimates_path(out_dir, document["stem"]), text)
+
+
+def write_estimates(table: TableResult, out_dir: Path) -> Path:
+    """Write ``out_dir/estimates/<stem>.json`` atomically and return its path."""
+    return _write(estimates_dict(table), out_dir)
+
+
 def write_frame_record(result, out_dir: Path) -> Path:
-    text = json.dumps(frame_dict(result), indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
-    return atomic_write_text(estimates_path(out_dir, result.stem), text)
+    return _write(frame_dict(result), out_dir)
+
+
+def write_multiverse_record(result, out_dir: Path, files: list[str]) -> Path:
+    return _write(multiverse_dict(result, files), out_dir)
