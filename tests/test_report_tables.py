@@ -206,7 +206,7 @@ def test_notes_legend_table_model_notes_and_provenance():
     assert grid.notes[0] == "* p<0.10, ** p<0.05, *** p<0.01"
     assert grid.notes[1] == "Standard errors in parentheses."
     assert "Sample: 2000-2022." in grid.notes
-    assert "(1) 3 singleton observations dropped." in grid.notes
+    assert "(1) 3 singleton countries (one observation each) dropped." in grid.notes
     assert "(2) Swamy-Arora variance components." in grid.notes
     assert "specs/baseline.toml" in grid.provenance
     assert "0123456789ab" in grid.provenance and "fedcba987654" in grid.provenance
