@@ -98,3 +98,24 @@ def exhibit_name(stem: str) -> str:
         return stem
     return f"{'Table' if match['kind'].lower() == 'table' else 'Figure'} {int(match['number'])}"
 
+
+
+def change_unit(unit: str) -> str:
+    """The unit of a change in a variable measured in ``unit`` (what an effect on it is in): a share in percent
+    changes in percentage points ("% of GDP" -> "percentage points of GDP"), a log in log points; any other unit is
+    its own."""
+    text = unit.strip()
+    if text.startswith("%"):
+        return "percentage points" + text[1:]
+    if text.lower().startswith("log"):
+        return "log points"
+    return text
+
+
+def effect_axis_label(label: str, unit: str) -> str:
+    """An axis label for an effect on a variable: "Effect on manufactures exports (percentage points of merchandise
+    exports)" from the catalog's label and unit (the label's own unit in parentheses is replaced, not repeated)."""
+    suffix = f" ({unit})"
+    name = label[: -len(suffix)] if unit and label.endswith(suffix) else label
+    name = name[:1].lower() + name[1:] if name[:2] != name[:2].upper() else name
+    return f"Effect on {name} ({change_unit(unit)})" if unit else f"Effect on {name}"

@@ -86,12 +86,14 @@ def coverage_notes(models: Sequence[ModelResult]) -> list[str]:
 
 
 def singleton_note(model: ModelResult, prefix: str | None = None) -> str:
-    """'<name>: 3 singleton countries (one observation each) dropped.' ('' when none were)."""
+    """'<name>: 3 singleton countries (one observation each) dropped.' ('' when none were; no lead when
+    ``prefix`` is "")."""
     count = model.n_singletons_dropped
     if not count:
         return ""
     lead = model.name if prefix is None else prefix
-    text = f"{counted(count, 'singleton ' + model.entity_label.lower())} (one observation each) dropped."
+    each = "one observation" if count == 1 else "one observation each"
+    text = f"{counted(count, 'singleton ' + model.entity_label.lower())} ({each}) dropped."
     return f"{lead}: {text}" if lead else text[:1].upper() + text[1:]
 
 
@@ -123,7 +125,7 @@ def f_statistic_note(models: Sequence[ModelResult]) -> str:
             continue
         q = sum(1 for term in model.params if term != INTERCEPT)
         dist = (f"F({q}, {model.df_pvalues:,})" if model.df_pvalues is not None
-                else f"chi2({q})/{q}, large-sample")
+                else f"chi2({q})/{q} (large-sample)")
         groups.setdefault(dist, []).append(number)
     if not groups:
         return ""
