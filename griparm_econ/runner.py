@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 from griparm_econ import __version__
 from griparm_econ.config import Settings, code_sha256
 from griparm_econ.errors import SpecError
-from griparm_econ.estimation.results import ModelResult, TableResult
+from griparm_econ.estimation.results import TableResult
 from griparm_econ.spec import LoadedSpec, load_spec
 
 Echo = Callable[[str], None]
@@ -98,77 +98,23 @@ def _display_path(path: Path, settings: Settings) -> str:
         return resolved.as_posix()
 
 
-def _term_label(term: str, catalog) -> str | None:
-    from griparm_econ.estimation.formula import FormulaError, parse_formula
+class _CatalogLabels(Mapping):
+    """A catalog's variable labels as the mapping the labeller reads; a name without a label is simply absent."""
 
-    if catalog is None:
-        return None
-    if term == "Intercept":
-        return "Constant"
-    try:
-        parsed = parse_formula(f"y ~ {term}")
-    except FormulaError:
-        return None
-    pieces = []
-    for factor in parsed.exog[0].factors:
+    def __init__(self, catalog) -> None:
+        self._catalog = catalog
+
+    def __getitem__(self, name: str) -> str:
         try:
-            base = catalog.label(factor.variable)
-        except Exception:  # a catalog without a label for this name: fall back to the name
-            base = factor.variable
-        if factor.op == "L":
-            base = f"{base} (t-{factor.lag})"
-        elif factor.op == "F":
-            base = f"{base} (t+{factor.lag})"
-        elif factor.op == "D":
-            base = f"Δ {base}"
-        pieces.append(base)
-    return " × ".join(pieces)
+            return self._catalog.label(name)
+        except Exception:  # not a catalog name (or no label): the labeller keeps the name as written
+            raise KeyError(name) from None
 
+    def __iter__(self):
+        return iter(self._catalog.names)
 
-def _plural(label: str, n: int) -> str:
-    word = label.lower()
-    if n == 1:
-        return word
-    return word[:-1] + "ies" if word.endswith("y") and word[-2:-1] not in "aeiou" else word + "s"
-
-
-def _sample_notes(models: Sequence[ModelResult]) -> list[str]:
-    def describe(m: ModelResult) -> str:
-        parts = []
-        if m.years:
-            parts.append(f"{m.time_label.lower()}s {m.years[0]}-{m.years[1]}" if m.years[0] != m.years[1]
-                         else f"{m.time_label.lower()} {m.years[0]}")
-        if m.n_entities is not None:
-            parts.append(f"{m.n_entities} {_plural(m.entity_label, m.n_entities)}")
-        if not parts:
-            parts.append(f"{m.nobs} observations")
-        return ", ".join(parts)
-
-    described = [describe(m) for m in models]
-    if not any(described):
-        return []
-    if len(set(described)) == 1:
-        return [f"Sample: {described[0]}."]
-    return [f"Sample of {m.name}: {d}." for m, d in zip(models, described) if d]
-
-
-def _restriction_notes(spec) -> list[str]:
-    """The file-level [sample] filters, stated in the notes so that a reader knows the sample was restricted."""
-    sample = spec.sample
-    if sample is None:
-        return []
-    parts = []
-    if sample.description:
-        parts.append(sample.description)
-    if sample.query:
-        parts.append(f"rows where {sample.query}")
-    if sample.years:
-        parts.append(f"periods {sample.years[0]}-{sample.years[1]}")
-    if sample.entities:
-        parts.append(f"only {', '.join(sample.entities)}")
-    if sample.exclude_entities:
-        parts.append(f"excluding {', '.join(sample.exclude_entities)}")
-    return [f"Sample restriction: {'; '.join(parts)}."] if parts else []
+    def __len__(self) -> int:
+        return len(self._catalog.names)
 
 
 def estimate_spec(loaded: LoadedSpec, settings: Settings, cache: dict | None = None) -> TableResult:
@@ -182,21 +128,20 @@ def estimate_spec(loaded: LoadedSpec, settings: Settings, cache: dict | None = N
     results = tuple(fit_model(model, build_design(loaded, i, data), where=str(loaded.path),
                               field=f"model[{i + 1}] (name = {model.name!r})")
                     for i, model in enumerate(loaded.models))
+    from griparm_econ.report.labels import term_label
+    from griparm_econ.report.notes import regression_notes
+
     spec = loaded.spec
     labels: dict[str, str] = {}
     catalog = data.catalog if data.study_panel else None
-    for result in results:
-        for term in (result.dependent, *result.params):
-            label = _term_label(term, catalog)
-            if label is not None:
-                labels.setdefault(term, label)
+    if catalog is not None:
+        # Every term's label is built by the one labeller from the catalog's variable labels.
+        variables = _CatalogLabels(catalog)
+        for result in results:
+            for term in (result.dependent, *result.params):
+                labels.setdefault(term, term_label(term, variables))
     labels.update(spec.labels)
-    notes: list[str] = _restriction_notes(spec) + _sample_notes(results)
-    for result in results:
-        for note in result.notes:
-            if note not in notes:
-                notes.append(note)
-    notes.extend(spec.notes)
+    notes = regression_notes(results, restriction=spec.sample, spec_notes=spec.notes)
     return TableResult(stem=loaded.stem, title=spec.title, spec_path=_display_path(loaded.path, settings),
                        spec_sha256=loaded.sha256, data_path=_display_path(Path(data.path), settings),
                        data_sha256=data.sha256, models=results, labels=labels,
@@ -269,9 +214,13 @@ def write_multiverse_outputs(result, out_dir: Path) -> list[Path]:
     """Parquet of every estimate, the summary table (five formats), the specification curve and the record."""
     from griparm_econ.io import atomic_write_bytes
     from griparm_econ.report.estimates import write_multiverse_record
+    from dataclasses import replace
+
     from griparm_econ.report.figures import plot_specification_curve, save_figure
+    from griparm_econ.report.notes import multiverse_notes
     from griparm_econ.report.tables import write_frame_table
 
+    result = replace(result, notes=tuple(multiverse_notes(result)))
     # The figure is drawn before any file is written, so a drawing failure leaves nothing behind.
     fig = plot_specification_curve(result.curve, result.indicators, title=result.title,
                                    expected_sign=result.expected_sign, level=result.level,

@@ -20,6 +20,7 @@ import pandas as pd
 from griparm_econ.config import Settings, code_sha256
 from griparm_econ.errors import DataError, SpecError
 from griparm_econ.io import atomic_write_text, sha256_file
+from griparm_econ.report.labels import effect_axis_label, exhibit_name, term_label
 from griparm_econ.spec import LoadedSpec, load_spec
 
 Echo = Callable[[str], None]
@@ -72,6 +73,12 @@ class _Context:
             return self.catalog.label(name)
         except Exception:  # not a catalog name: keep it as written
             return name
+
+    def unit(self, name: str) -> str:
+        try:
+            return self.catalog[name].unit
+        except Exception:  # not a catalog name: no unit to state
+            return ""
 
     def estimates(self, stem: str, loaded: LoadedSpec, field: str) -> dict:
         path = self.out_dir / "estimates" / f"{stem}.json"
@@ -214,23 +221,54 @@ def _draw_marginal_effect(loaded: LoadedSpec, ctx: _Context):
     grid = np.linspace(observed.min(), observed.max(), spec.points)
     effect = marginal_effect(result, spec.treatment, spec.interaction, grid, moderator=spec.moderator,
                              level=spec.level)
-    dependent = ctx.label(result.dependent)
+    term_labels = estimates.get("labels", {})
+    moderator = ctx.label(spec.moderator)
     fig = plot_marginal_effect(effect, title=spec.title,
-                               xlabel=f"{ctx.label(spec.moderator)}" + (f" (t-{lag})" if lag > 0 else
-                                                                         f" (t+{-lag})" if lag < 0 else ""),
-                               ylabel=f"Effect on {dependent[0].lower() + dependent[1:]}",
+                               xlabel=moderator + (f" (t-{lag})" if lag > 0 else f" (t+{-lag})" if lag < 0 else ""),
+                               ylabel=effect_axis_label(ctx.label(result.dependent), ctx.unit(result.dependent)),
                                observed=np.quantile(observed, np.linspace(0, 1, 41)))
-    notes = [f"From table {spec.table}, model {spec.model!r} ({result.cov_label.lower()}; N = {result.nobs}).",
-             f"Effect = b({spec.treatment}) + b({spec.interaction}) x {spec.moderator}; {spec.level:.0%} band by the "
-             "delta method on the model's covariance.",
-             f"The x axis spans the observed range of {spec.moderator} in {first - lag}-{last - lag}; the ticks at "
+    column = [m["name"] for m in estimates["models"]].index(spec.model) + 1
+    notes = [f"From {exhibit_name(spec.table)}, column ({column}) {spec.model} ({result.cov_label.lower()}; "
+             f"N = {result.nobs:,}).",
+             f"Effect = b({term_label(spec.treatment, term_labels)}) + b({term_label(spec.interaction, term_labels)})"
+             f" x {moderator}; {spec.level:.0%} band by the delta method on the model's covariance.",
+             f"The x axis spans the observed range of {moderator} in {first - lag}-{last - lag}; the ticks at "
              "the bottom mark its 2.5-percentile steps."]
     return fig, notes
 
 
-def _table_label(stem: str) -> str:
-    match = re.match(r"table(\d+)", stem)
-    return f"Table {match.group(1)}" if match else stem
+def _without_lags(term: str) -> str:
+    """A term with its time-series operators removed (``L2.x:L2.z`` -> ``x:z``), to spot the same term at another lag."""
+    return ":".join(re.sub(r"^[LFD]\d*\.", "", part) for part in term.split(":"))
+
+
+def coefficient_rows(tables: Sequence[tuple[str, dict]], terms: Sequence[str], crit: float,
+                     scale_of: Callable[[dict], float | None]) -> tuple[list[dict], list[str]]:
+    """The rows of the coefficient figure (one per table, model and plotted term), and one phrase for each model
+    that has none of the terms, saying why it is not shown (``scale_of(model)`` is None when a model cannot be
+    rescaled; it is then plotted unscaled)."""
+    rows, omitted = [], []
+    wanted = {_without_lags(term) for term in terms}
+    for table, estimates in tables:
+        labels = estimates.get("labels", {})
+        group = exhibit_name(table)
+        for position, model in enumerate(estimates["models"], start=1):
+            scale = scale_of(model) or 1.0
+            shown = False
+            for term in terms:
+                if term not in model["params"] or model["std_errors"].get(term) is None:
+                    continue
+                b, se = model["params"][term] / scale, model["std_errors"][term] / scale
+                rows.append({"term": labels.get(term, term), "model": f"{group} ({position}) {model['name']}",
+                             "group": group, "estimate": b, "lower": b - crit * se, "upper": b + crit * se})
+                shown = True
+            if shown:
+                continue
+            relagged = [term_label(p, labels) for p in model["params"] if _without_lags(p) in wanted]
+            why = (f"its terms enter at another lag than the panels show (e.g. {relagged[0]})" if relagged
+                   else "it has none of the plotted terms")
+            omitted.append(f"{group} ({position}) {model['name']}: {why}")
+    return rows, omitted
 
 
 def _draw_coefficients(loaded: LoadedSpec, ctx: _Context):
@@ -241,25 +279,19 @@ def _draw_coefficients(loaded: LoadedSpec, ctx: _Context):
     spec = loaded.spec
     crit = float(stats.norm.ppf((1 + spec.level) / 2))
     panel = ctx.panel
-    rows, unscaled = [], []
-    for table in spec.tables:
-        estimates = ctx.estimates(table, loaded, "tables")
-        labels = estimates.get("labels", {})
-        group = _table_label(table)
-        for position, model in enumerate(estimates["models"], start=1):
-            scale = 1.0
-            if spec.scale == "outcome_sd":
-                dependent, years = model["dependent"], model.get("years")
-                if dependent in panel.columns and years:
-                    scale = float(panel.loc[panel["year"].between(*years), dependent].std())
-                else:
-                    unscaled.append(model["name"])
-            for term in spec.terms:
-                if term not in model["params"] or model["std_errors"].get(term) is None:
-                    continue
-                b, se = model["params"][term] / scale, model["std_errors"][term] / scale
-                rows.append({"term": labels.get(term, term), "model": f"{group} ({position}) {model['name']}",
-                             "group": group, "estimate": b, "lower": b - crit * se, "upper": b + crit * se})
+    unscaled: list[str] = []
+
+    def scale_of(model: dict) -> float | None:
+        if spec.scale != "outcome_sd":
+            return None
+        dependent, years = model["dependent"], model.get("years")
+        if dependent in panel.columns and years:
+            return float(panel.loc[panel["year"].between(*years), dependent].std())
+        unscaled.append(model["name"])
+        return None
+
+    tables = [(table, ctx.estimates(table, loaded, "tables")) for table in spec.tables]
+    rows, omitted = coefficient_rows(tables, spec.terms, crit, scale_of)
     if not rows:
         raise SpecError("none of the terms appears in any model of the tables named.", where=loaded.path,
                         field="terms", fix="list terms exactly as the formulas write them, e.g. "
@@ -267,7 +299,9 @@ def _draw_coefficients(loaded: LoadedSpec, ctx: _Context):
     xlabel = "Estimate (in standard deviations of the outcome)" if spec.scale == "outcome_sd" else "Estimate"
     fig = plot_coefficients(pd.DataFrame(rows), title=spec.title, xlabel=xlabel)
     notes = [f"Point estimates with {spec.level:.0%} intervals (estimate ± {crit:.2f} standard errors, each model's "
-             f"own standard errors), from {', '.join(spec.tables)}."]
+             f"own standard errors), from {', '.join(exhibit_name(table) for table in spec.tables)}."]
+    if omitted:
+        notes.append("Not shown: " + "; ".join(omitted) + ".")
     if spec.scale == "outcome_sd":
         notes.append("Each model's estimates and intervals are divided by the standard deviation of its dependent "
                      "variable in the study panel over the model's years, so outcomes in different units share "

@@ -83,6 +83,17 @@ def test_regression_tables_have_estimates_and_honest_notes(project):
     assert any(key.startswith("Resource-rich") for key in table1["values"])
 
 
+def test_figure_notes_name_exhibits_and_labels_not_file_stems_or_terms(project):
+    """Issue 9: "From table table2_forward", `L.export_restriction_any` and "N = 3365" were printed under Figure 2."""
+    _, files, _ = project
+    fig2 = json.loads(files["figures/fig2_marginal_effect.json"])["notes"]
+    assert fig2[0].startswith("From Table 2, column (1) Manufactures exports") and "N = 3,365" in fig2[0]
+    fig3 = json.loads(files["figures/fig3_coefficients.json"])["notes"]
+    assert any(note.startswith("Not shown: Table 4 (6) Two-year lags") for note in fig3)
+    for note in fig2 + fig3:
+        assert "table2_forward" not in note and "L.export" not in note and note.endswith("."), note
+
+
 def test_unchanged_rerun_skips_everything_and_changes_no_byte(project):
     settings, files, _ = project
     lines: list[str] = []

@@ -109,6 +109,7 @@ class Design:
     n_singletons: int
     years: tuple[int, int] | None
     notes: tuple[str, ...] = ()
+    sample_description: str = ""     # the named sample's description (the report writes it into the notes)
 
     @property
     def nobs(self) -> int:
@@ -296,14 +297,13 @@ def build_design(loaded: LoadedSpec, index: int, data: Dataset) -> Design:
     needs_panel_index = model.estimator not in ("ols", "iv2sls")
 
     mask = np.ones(len(frame), dtype=bool)
-    sample_notes: list[str] = []
+    sample_description = ""
     if spec.sample is not None:
         mask &= sample_mask(spec.sample, data, where, "sample")
     if model.sample is not None:
         named = spec.samples[model.sample]
         mask &= sample_mask(named, data, where, f"samples.{model.sample}")
-        if named.description:
-            sample_notes.append(f"{model.name}: {named.description}")
+        sample_description = named.description or ""
     if not mask.any():
         raise SpecError("the sample is empty after the filters (no row passes [sample] and the model's named "
                         "sample).", where=where,
@@ -347,7 +347,7 @@ def build_design(loaded: LoadedSpec, index: int, data: Dataset) -> Design:
                         fix="use strictly positive weights, or filter those rows out in [sample].")
 
     n_singletons = 0
-    notes: list[str] = list(sample_notes)
+    notes: list[str] = []
     if panel and model.drop_singletons and "entity" in model.effects:
         entity_values = frame[data.entity].to_numpy()[complete]
         _, inverse, counts = np.unique(entity_values, return_inverse=True, return_counts=True)
@@ -356,8 +356,6 @@ def build_design(loaded: LoadedSpec, index: int, data: Dataset) -> Design:
         if n_singletons:
             positions = np.flatnonzero(complete)
             complete[positions[singleton_rows]] = False
-            notes.append(f"{model.name}: {n_singletons} singleton {data.entity_label.lower()}"
-                         f"{'s' if n_singletons != 1 else ''} (one observation) dropped.")
             if not complete.any():
                 raise SpecError("the sample is empty after dropping singleton entities.", where=where,
                                 field=f"model[{index + 1}] (name = {model.name!r}).drop_singletons",
@@ -383,6 +381,7 @@ def build_design(loaded: LoadedSpec, index: int, data: Dataset) -> Design:
         n_singletons=n_singletons,
         years=_years(frame, data.time, rows),
         notes=tuple(notes),
+        sample_description=sample_description,
     )
     return design
 

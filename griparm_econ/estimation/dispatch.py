@@ -236,15 +236,16 @@ def fit_model(config: "ModelConfig", design: "Design", *, where: str, field: str
     notes = list(design.notes)
     if config.hausman:
         test = _hausman(design, config)
+        # The report states the test in the notes (griparm_econ.report.notes.hausman_note).
         result_stats.update({"hausman_chi2": test.chi2, "hausman_df": float(test.df), "hausman_pvalue": test.pvalue})
-        notes.append(f"{config.name}: Hausman test of random against fixed (entity) effects on "
-                     f"{len(test.terms)} common coefficients, conventional covariances (Stata's `hausman fe re`): "
-                     f"chi2({test.df}) = {test.chi2:.2f}, p = {test.pvalue:.3f}.")
     bootstrap: dict[str, dict] = {}
+    bootstrap_settings: dict[str, object] = {}
     if config.bootstrap is not None:
         bootstrap = wild_bootstrap(config, design, params=_named(params, names), where=where,
                                    field=field or f"model (name = {config.name!r})")
-        notes.append(bootstrap_note(config.bootstrap))
+        options = config.bootstrap
+        bootstrap_settings = {"impose_null": bool(options.impose_null), "weights": options.weights,
+                              "B": int(options.B), "seed": options.seed, "level": float(options.level)}
     return ModelResult(
         name=config.name,
         estimator=config.estimator,
@@ -271,11 +272,13 @@ def fit_model(config: "ModelConfig", design: "Design", *, where: str, field: str
         entity_label=design.entity_label,
         time_label=design.time_label,
         n_singletons_dropped=design.n_singletons,
+        sample_description=design.sample_description,
         years=design.years,
         instruments=tuple(t.name for t in config.parsed.instruments),
         endogenous=tuple(t.name for t in config.parsed.endog),
         stats=result_stats,
         bootstrap=bootstrap,
+        bootstrap_settings=bootstrap_settings,
         notes=tuple(notes),
     )
 
@@ -323,9 +326,3 @@ def wild_bootstrap(config: "ModelConfig", design: "Design", *, params: dict[str,
         out[term] = {**result.as_dict(), "weights": result.weights}
     return out
 
-
-def bootstrap_note(options) -> str:
-    kind = "WCR, null imposed" if options.impose_null else "WCU, null not imposed"
-    return (f"Bootstrap p-values and {options.level:.0%} intervals: wild cluster bootstrap ({kind}), "
-            f"{options.weights.capitalize()} weights, B = {options.B:,} (all 2^G sign vectors when fewer), seed "
-            f"{options.seed}; intervals by test inversion; symmetric p-values.")

@@ -44,11 +44,14 @@ class ModelResult:
     entity_label: str = "Entity"                # "Country" for the study panel
     time_label: str = "Time"
     n_singletons_dropped: int = 0
+    sample_description: str = ""               # the model's named sample, as its spec describes it
     years: tuple[int, int] | None = None        # first and last time period actually used
     instruments: tuple[str, ...] = ()
     endogenous: tuple[str, ...] = ()
     stats: Mapping[str, float] = field(default_factory=dict)        # extra statistics: F, Hausman chi2, first-stage F...
     bootstrap: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # term -> {"pvalue","ci_low","ci_high","B"}
+    # How the bootstrap ran (impose_null, weights, B, seed, level), for the report to describe it.
+    bootstrap_settings: Mapping[str, object] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
     def to_json_dict(self) -> dict:
@@ -76,11 +79,13 @@ class ModelResult:
             "df_resid": self.df_resid,
             "df_pvalues": self.df_pvalues,
             "n_singletons_dropped": self.n_singletons_dropped,
+            "sample_description": self.sample_description,
             "years": list(self.years) if self.years else None,
             "instruments": list(self.instruments),
             "endogenous": list(self.endogenous),
             "stats": dict(self.stats),
             "bootstrap": {k: dict(v) for k, v in self.bootstrap.items()},
+            "bootstrap_settings": dict(self.bootstrap_settings),
             "cov_matrix": {k: dict(v) for k, v in self.cov_matrix.items()},
             "notes": list(self.notes),
         }

@@ -15,6 +15,7 @@ import pandas as pd
 
 from griparm_econ.estimation.results import ModelResult, TableResult
 from griparm_econ.report.labels import INTERCEPT, plural, term_label
+from griparm_econ.report.notes import sentence, singleton_note
 
 
 @dataclass(frozen=True)
@@ -219,15 +220,14 @@ def _model_notes(table: TableResult) -> list[str]:
 
     Notes the table already carries (the runner copies model notes into the table notes) are not repeated.
     """
-    already = set(table.notes)
+    already = {sentence(text) for text in table.notes}
     mentions_singletons = any("singleton" in text.lower() for text in table.notes)
     by_text: dict[str, list[int]] = {}
     for number, model in enumerate(table.models, start=1):
-        texts = [text for text in model.notes if text not in already]
+        texts = [sentence(text) for text in model.notes if sentence(text) not in already]
         singleton_noted = mentions_singletons or any("singleton" in text.lower() for text in model.notes)
         if model.n_singletons_dropped and not singleton_noted:
-            count = model.n_singletons_dropped
-            texts.append(f"{count:,} singleton observation{'s' if count != 1 else ''} dropped.")
+            texts.append(singleton_note(model, prefix=""))
         if model.endogenous or model.instruments:
             endogenous = ", ".join(term_label(t, table.labels) for t in model.endogenous)
             instruments = ", ".join(term_label(t, table.labels) for t in model.instruments)
@@ -327,7 +327,7 @@ def build_regression_grid(table: TableResult) -> Grid:
             [(format_count if count else (lambda v: format_number(v, digits)))(m.stats.get(key)) for m in models])
 
     notes = [star_legend(table.star_levels), "Standard errors in parentheses."]
-    notes.extend(table.notes)
+    notes.extend(sentence(note) for note in table.notes)
     notes.extend(_model_notes(table))
     provenance = (f"Spec {table.spec_path} (sha256 {table.spec_sha256[:12]}); "
                   f"data sha256 {table.data_sha256[:12]}.")
@@ -416,4 +416,4 @@ def build_frame_grid(frame: pd.DataFrame, *, stem: str, title: str, notes: Seque
             panels[group] = [Row(group, (), kind="group")] if grouped else []
         panels[group].append(Row(stub, cells, kind="data"))
     return Grid(stem=stem, title=title, n_columns=n, header=tuple(header),
-                panels=tuple(tuple(rows) for rows in panels.values()), notes=tuple(notes))
+                panels=tuple(tuple(rows) for rows in panels.values()), notes=tuple(sentence(n) for n in notes))
