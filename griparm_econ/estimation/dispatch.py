@@ -138,6 +138,15 @@ def _maybe(res, attr: str) -> float | None:
     return None if not np.isfinite(value) else value
 
 
+def _rsquared_within(res, config: "ModelConfig") -> float | None:
+    """The within R-squared as fixest defines it: the R-squared of the model on data demeaned by every absorbed
+    effect. linearmodels' ``rsquared_within`` removes only the entity effects; with absorbed effects its
+    ``rsquared`` is the R-squared of the fully demeaned (weighted) model, i.e. fixest's within R-squared."""
+    if config.estimator == "panel_ols" and config.effects:
+        return _maybe(res, "rsquared")
+    return _maybe(res, "rsquared_within")
+
+
 def _wald_f(params: np.ndarray, cov: np.ndarray, names: list[str]) -> float | None:
     """F test that every slope is zero, from the reported covariance (so it follows the model's cov and small-sample
     convention, as Stata's model F does)."""
@@ -261,7 +270,7 @@ def fit_model(config: "ModelConfig", design: "Design", *, where: str, field: str
         df_resid=df_resid,
         df_pvalues=df,
         rsquared=r2,
-        rsquared_within=_maybe(res, "rsquared_within") if panel_fit else None,
+        rsquared_within=_rsquared_within(res, config) if panel_fit else None,
         rsquared_between=_maybe(res, "rsquared_between") if panel_fit else None,
         rsquared_overall=_maybe(res, "rsquared_overall") if panel_fit else None,
         n_entities=design.n_entities,

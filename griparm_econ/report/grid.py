@@ -293,8 +293,8 @@ def build_regression_grid(table: TableResult) -> Grid:
 
     add("Estimator", [_ESTIMATOR_LABELS.get(m.estimator, m.estimator) for m in models])
     add("Observations", [format_count(m.nobs) for m in models])
-    # Models that absorb entity effects report the within R-squared, the one that means something after demeaning.
-    within = ["entity" in m.effects and m.rsquared_within is not None for m in models]
+    # Models that absorb effects report the within R-squared, the one that means something after demeaning.
+    within = [bool(m.effects) and m.rsquared_within is not None for m in models]
     add("R-squared", [format_number(m.rsquared, digits) if not w else "" for m, w in zip(models, within)])
     add("Within R-squared", [format_number(m.rsquared_within, digits) if w else "" for m, w in zip(models, within)])
     add(plural(models[0].entity_label) if models else "Entities", [format_count(m.n_entities) for m in models])
@@ -327,6 +327,9 @@ def build_regression_grid(table: TableResult) -> Grid:
             [(format_count if count else (lambda v: format_number(v, digits)))(m.stats.get(key)) for m in models])
 
     notes = [star_legend(table.star_levels), "Standard errors in parentheses."]
+    if any(within):
+        notes.append("Within R-squared: R-squared of the model on the data demeaned by every absorbed fixed effect "
+                     "(as fixest's within R-squared).")
     notes.extend(table.notes)
     notes.extend(_model_notes(table))
     provenance = (f"Spec {table.spec_path} (sha256 {table.spec_sha256[:12]}); "
