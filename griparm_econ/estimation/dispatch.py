@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from griparm_econ.errors import SpecError
+from griparm_econ.estimation.degenerate import refuse_collinear, refuse_outcome_problems
 from griparm_econ.estimation.covariance import CovPlan, absorbed_k, min_g_factor, plan_covariance, pvalue_df
 from griparm_econ.estimation.results import ModelResult
 
@@ -95,10 +96,19 @@ def _fit(config: "ModelConfig", design: "Design", plan: CovPlan, where: str, fie
     from linearmodels.panel.utility import AbsorbingEffectError
 
     kwargs = dict(plan.fit_kwargs)
+    refuse_outcome_problems(config, design, where=where, field=field)
     if config.effects:
         absorbed = _absorbed_by_effects(config, design)
         if absorbed:
             raise _absorbed_error(absorbed, config, where, field)
+    refuse_collinear(config, design, where=where, field=field)
+    for dim in plan.clusters:
+        if design.n_groups(dim) < 2:
+            label = design.entity_label if dim == "entity" else design.time_label
+            raise SpecError(f"the estimation sample has a single {label.lower()}, so standard errors clustered by "
+                            f"{label.lower()} cannot be computed.", where=where, field=f"{field}.cov",
+                            fix="cluster by a dimension with several levels in this sample, use cov = \"robust\", "
+                                "or widen the sample.")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
