@@ -232,7 +232,7 @@ def fit_model(config: "ModelConfig", design: "Design", *, where: str, field: str
     r2 = _maybe(res, "rsquared")
     result_stats: dict[str, float] = {}
     fstat = _wald_f(params, cov, names)
-    if fstat is not None:
+    if fstat is not None and config.estimator != "random_effects":
         result_stats["f_stat"] = fstat
     if info.panel is False and design.endog is not None:
         try:
@@ -242,7 +242,7 @@ def fit_model(config: "ModelConfig", design: "Design", *, where: str, field: str
         except Exception:   # first-stage diagnostics are a courtesy, never a reason to fail
             pass
     if config.estimator == "random_effects" and fstat is not None:
-        # xtreg, re reports the Wald chi2 of the slopes rather than an F
+        # xtreg, re reports the Wald chi2 of the slopes instead of an F (its p-values are z, not t)
         result_stats["wald_chi2"] = fstat * sum(1 for n in names if n != "Intercept")
     if config.estimator == "random_effects":
         theta = np.asarray(res.theta, dtype=float).ravel()
@@ -295,8 +295,25 @@ def fit_model(config: "ModelConfig", design: "Design", *, where: str, field: str
         endogenous=tuple(t.name for t in config.parsed.endog),
         stats=result_stats,
         bootstrap=bootstrap,
+        ever_treated_clusters=_ever_treated_clusters(config, design, plan.clusters),
         notes=tuple(notes),
     )
+
+
+def _ever_treated_clusters(config: "ModelConfig", design: "Design", clusters: tuple[str, ...]) -> dict:
+    """For each binary (0/1) regressor of a clustered model: how many clusters have it at 1 somewhere in the sample.
+    Interactions are not treatments of their own and are skipped."""
+    if not clusters:
+        return {}
+    out: dict[str, dict[str, int]] = {}
+    for term in config.parsed.exog:
+        if len(term.factors) != 1 or term.name not in design.exog.columns:
+            continue
+        values = design.exog[term.name].to_numpy(dtype=float)
+        if not np.isin(values, (0.0, 1.0)).all() or values.min() == values.max():
+            continue
+        out[term.name] = {dim: int(np.unique(design.cluster_codes(dim)[values == 1.0]).size) for dim in clusters}
+    return out
 
 
 def _bootstrap_frame(config: "ModelConfig", design: "Design"):

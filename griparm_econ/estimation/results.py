@@ -49,6 +49,9 @@ class ModelResult:
     endogenous: tuple[str, ...] = ()
     stats: Mapping[str, float] = field(default_factory=dict)        # extra statistics: F, Hausman chi2, first-stage F...
     bootstrap: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # term -> {"pvalue","ci_low","ci_high","B"}
+    # binary (0/1) regressor -> clustering dimension -> clusters with the regressor at 1 in some observation: the
+    # clusters that carry a treatment's identifying variation, for reading clustered and bootstrap inference
+    ever_treated_clusters: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
     def to_json_dict(self) -> dict:
@@ -81,6 +84,7 @@ class ModelResult:
             "endogenous": list(self.endogenous),
             "stats": dict(self.stats),
             "bootstrap": {k: dict(v) for k, v in self.bootstrap.items()},
+            "ever_treated_clusters": {k: dict(v) for k, v in self.ever_treated_clusters.items()},
             "cov_matrix": {k: dict(v) for k, v in self.cov_matrix.items()},
             "notes": list(self.notes),
         }

@@ -121,6 +121,7 @@ _ESTIMATOR_LABELS = {
 # term after a colon ("first_stage_f:restriction"), printed as "First-stage F: <label of the term>".
 _KNOWN_STATS: tuple[tuple[str, str], ...] = (
     ("f_stat", "F statistic"),
+    ("wald_chi2", "Wald χ²"),
     ("F", "F statistic"),
     ("f_pvalue", "F p-value"),
     ("f_robust", "Robust F statistic"),
@@ -195,6 +196,14 @@ def _effect_label(effect: str, models: Sequence[ModelResult]) -> str:
         if effect == "time":
             return f"{model.time_label} FE"
     return f"{effect.replace('_', ' ').capitalize()} FE"
+
+
+def _effect_cell(effect: str, model: ModelResult) -> str:
+    if effect in model.effects:
+        return "Yes"
+    if effect == "entity" and model.estimator == "first_difference":
+        return "Differenced out"     # first differences remove the entity effects rather than estimate them
+    return "No"
 
 
 def _cluster_dims(model: ModelResult) -> dict[str, int]:
@@ -282,7 +291,7 @@ def build_regression_grid(table: TableResult) -> Grid:
         effects.extend(e for e in model.effects if e not in effects)
     effects.sort(key=lambda e: ({"entity": 0, "time": 1}.get(e, 2), e))
     effect_rows = [Row(_effect_label(effect, models),
-                       tuple(Cell("Yes" if effect in model.effects else "No") for model in models), kind="stat")
+                       tuple(Cell(_effect_cell(effect, model)) for model in models), kind="stat")
                    for effect in effects]
 
     stat_rows: list[Row] = []
@@ -306,6 +315,14 @@ def build_regression_grid(table: TableResult) -> Grid:
     for dim in dims:
         add("Clusters" if not dim else f"Clusters ({_dim_label(dim, models)})",
             [format_count(_cluster_dims(m).get(dim)) for m in models])
+    treated: list[tuple[str, str]] = []
+    for model in models:
+        treated.extend(k for k in ((term, dim) for term, by_dim in model.ever_treated_clusters.items()
+                                   for dim in by_dim) if k not in treated)
+    for term, dim in treated:
+        where = f" ({_dim_label(dim, models).lower()})" if len(dims) > 1 or dim != "entity" else ""
+        add(f"Clusters ever treated{where}: {term_label(term, labels)}",
+            [format_count(m.ever_treated_clusters.get(term, {}).get(dim)) for m in models])
     add("Standard errors", [m.cov_label for m in models])
 
     boot_terms: list[str] = []
