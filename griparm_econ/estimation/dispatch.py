@@ -296,6 +296,8 @@ def fit_model(config: "ModelConfig", design: "Design", *, where: str, field: str
         stats=result_stats,
         bootstrap=bootstrap,
         ever_treated_clusters=_ever_treated_clusters(config, design, plan.clusters),
+        n_outside_valid_range=design.n_outside_valid_range,
+        outside_valid_range=tuple(value.as_dict() for value in design.outside_valid_range),
         notes=tuple(notes),
     )
 

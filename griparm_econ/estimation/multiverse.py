@@ -22,7 +22,7 @@ from scipy import stats
 
 from griparm_econ.errors import SpecError
 from griparm_econ.estimation.formula import parse_formula
-from griparm_econ.spec import LoadedSpec, MultiverseSpec, control_sets, lag_term
+from griparm_econ.spec import LoadedSpec, MultiverseSpec, control_sets, lag_term, multiverse_variables
 
 # Choice columns of the estimates file, in grid order.
 CHOICES = ("outcome", "treatment", "controls", "lag", "sample", "effects", "cov")
@@ -310,6 +310,17 @@ def estimate_multiverse(loaded: LoadedSpec, settings, cache: dict | None = None,
     if spec.scale == "outcome_sd":
         notes.append("Scaled estimates (and the curve) are divided by the standard deviation of the outcome over "
                      "the rows of [sample], so outcomes in different units share one axis.")
+    if data.outside:
+        from griparm_econ.estimation.valid_range import frame_values, left_out_note
+
+        # the years the grid can read: [sample] years, and as many before them as the longest lag
+        read = np.ones(len(data.frame), dtype=bool)
+        if spec.sample is not None and spec.sample.years is not None:
+            time = data.frame[data.time].to_numpy()
+            read = (time >= spec.sample.years[0] - max(spec.lags)) & (time <= spec.sample.years[1])
+        left_out = frame_values(data, multiverse_variables(spec), read)
+        if left_out:
+            notes.append(left_out_note(left_out, "Variables of the grid"))
     if missing:
         notes.append(f"{len(missing)} model(s) lost the focus coefficient as collinear: {', '.join(missing[:10])}"
                      + (" ..." if len(missing) > 10 else "") + ".")

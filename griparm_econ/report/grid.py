@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from griparm_econ.estimation.results import ModelResult, TableResult
+from griparm_econ.estimation.valid_range import lost_note
 from griparm_econ.report.labels import INTERCEPT, plural, term_label
 
 
@@ -237,6 +238,8 @@ def _model_notes(table: TableResult) -> list[str]:
         if model.n_singletons_dropped and not singleton_noted:
             count = model.n_singletons_dropped
             texts.append(f"{count:,} singleton observation{'s' if count != 1 else ''} dropped.")
+        if model.n_outside_valid_range:
+            texts.append(lost_note(model.n_outside_valid_range, model.outside_valid_range))
         if model.endogenous or model.instruments:
             endogenous = ", ".join(term_label(t, table.labels) for t in model.endogenous)
             instruments = ", ".join(term_label(t, table.labels) for t in model.instruments)
