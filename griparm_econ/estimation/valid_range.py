@@ -59,7 +59,8 @@ def exclude_outside(data: "Dataset", loaded: "LoadedSpec", kept: Sequence[str]) 
     from griparm_econ.estimation.design import Dataset
 
     catalog = data.catalog
-    ranges = {entry.name: entry.valid_range for entry in catalog if entry.valid_range is not None}
+    ranges = {entry.name: entry.valid_range for entry in getattr(catalog, "entries", ())
+              if entry.valid_range is not None}
     for name in kept:
         if name not in ranges:
             close = [n for n in catalog.nearest(name, n=3) if n in ranges]
