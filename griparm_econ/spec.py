@@ -55,6 +55,8 @@ class SampleTable(_Strict):
     entities: list[str] | None = None          # keep only these entities (e.g. ISO3 codes)
     exclude_entities: list[str] | None = None
     description: str | None = None             # printed in the table notes
+    # [sample] only: variables whose values outside their catalog valid_range still enter (default: none do)
+    keep_outside_valid_range: list[str] | None = None
 
 
 BOOTSTRAP_WEIGHTS = ("rademacher", "webb")

@@ -130,3 +130,65 @@ def test_unset_environment_variable_in_data_path(workdir, capsys, monkeypatch):
     monkeypatch.delenv("GRIPARM_DATA", raising=False)
     spec = _spec(workdir, GOOD_MODEL, data='path = "$GRIPARM_DATA/panel.csv"\nentity = "firm"\ntime = "year"')
     _run_fails(workdir, capsys, spec, "data.path", "GRIPARM_DATA")
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Wrong numbers and tracebacks (issue 9, "Silent wrong results", "Tracebacks instead of messages", "Misleading
+# messages"): degenerate designs are refused before fitting. The panel gains x2 = 2x + 1 (collinear with x and the
+# constant), x3 = 2x + entity effect (collinear with x once entity effects are removed) and a constant column c.
+
+def _model(formula: str, estimator: str, *, effects: str = "", cov: str = "unadjusted", extra: str = "") -> str:
+    return (f'[[model]]\nname = "M"\nformula = "{formula}"\nestimator = "{estimator}"\ncov = "{cov}"\n'
+            + (f"effects = {effects}\n" if effects else "") + extra)
+
+
+DEGENERATE_CASES = [
+    # (id, spec body, needles in the one message)
+    ("constant_outcome", _model("c ~ 1 + x", "pooled_ols"), "formula: c", "single value"),
+    ("constant_outcome_fe", _model("c ~ x", "panel_ols", effects='["entity"]'), "formula: c", "single value"),
+    ("outcome_as_regressor", _model("y ~ 1 + y + x", "pooled_ols"), "formula: y", "also a regressor"),
+    ("outcome_as_regressor_fe", _model("y ~ y + x", "panel_ols", effects='["entity"]'), "formula: y",
+     "also a regressor"),
+    ("collinear_pooled_ols", _model("y ~ 1 + x + x2", "pooled_ols"), "formula: x2", "perfectly collinear",
+     "the constant and x"),
+    ("collinear_first_difference", _model("y ~ x + x2", "first_difference"), "formula: x2", "perfectly collinear"),
+    ("collinear_random_effects", _model("y ~ 1 + x + x2", "random_effects"), "formula: x2", "perfectly collinear"),
+    ("collinear_ols", _model("y ~ 1 + x + x2", "ols"), "formula: x2", "perfectly collinear"),
+    ("collinear_between", _model("y ~ 1 + x + x2", "between_ols"), "formula: x2", "perfectly collinear"),
+    ("collinear_panel_ols_not_absorbed", _model("y ~ x + x3", "panel_ols", effects='["entity"]'), "formula: x3",
+     "combination of x once the entity fixed effects are removed"),
+    ("collinear_panel_ols_two_way", _model("y ~ x + x2", "panel_ols", effects='["entity", "time"]'), "formula: x2",
+     "combination of x once the entity and time fixed effects are removed"),
+    ("single_cluster", '[sample]\nentities = ["e01"]\n' + _model("y ~ 1 + x", "pooled_ols", cov="cluster:entity"),
+     "cov", "single firm"),
+    ("single_cluster_time", '[sample]\nyears = [2003, 2003]\n'
+     + _model("y ~ 1 + x", "pooled_ols", cov="cluster:time"), "cov", "single year"),
+    ("single_cluster_min_g", '[sample]\nentities = ["e01"]\n'
+     + _model("y ~ 1 + x", "pooled_ols", cov="cluster:entity", extra='small_sample = "min_g"\n'), "cov",
+     "single firm"),
+]
+
+
+@pytest.fixture()
+def degenerate_workdir(workdir):
+    frame = pd.read_csv(workdir / "panel.csv")
+    frame["x2"] = 2 * frame["x"] + 1
+    frame["x3"] = 2 * frame["x"] + frame["z"]
+    frame["c"] = 3.0
+    frame.to_csv(workdir / "panel.csv", index=False)
+    return workdir
+
+
+@pytest.mark.parametrize("case", DEGENERATE_CASES, ids=[c[0] for c in DEGENERATE_CASES])
+def test_degenerate_design(degenerate_workdir, capsys, case):
+    name, body, *needles = case
+    err = _run_fails(degenerate_workdir, capsys, _spec(degenerate_workdir, body), *needles)
+    assert "fully absorbed" not in err or name.startswith("absorbed")
+
+
+def test_absorbed_regressor_keeps_the_absorbed_message(degenerate_workdir, capsys):
+    err = _run_fails(degenerate_workdir, capsys, _spec(degenerate_workdir, GOOD_MODEL.replace("y ~ 1 + x",
+                                                                                              "y ~ 1 + x + z")),
+                     "z is fully absorbed", "formula: z")
+    assert "collinear" not in err
+# ------------------------------------------------------------------------------------------------ end of issue 9 wrong numbers

@@ -600,7 +600,8 @@ def test_multiverse_notes_use_labels_and_say_what_the_sample_is():
         focus_variables=("export_restriction_any", "export_restrictions_count"),
         labels={"export_restriction_any": "Any restriction", "export_restrictions_count": "Number of restrictions"},
         expected_sign="positive", scale="outcome_sd", restriction=SampleTable(years=(1996, 2025)),
-        entity_label="Country", time_label="Year", collinear=("m0007",), spec_notes=("From the spec",))
+        entity_label="Country", time_label="Year", collinear=("m0007",), spec_notes=("From the spec",),
+        outside_valid_range=())
     notes = multiverse_notes(result)
     text = " ".join(notes)
     assert notes[0] == "4,096 models: 4 outcomes x 32 control sets x 1 covariance type."

@@ -39,6 +39,9 @@ class Dataset:
     study_panel: bool = False
     catalog: object | None = None
     _columns: dict = field(default_factory=dict)    # factor name -> float array, computed once
+    # values outside their catalog valid_range, blanked (variable -> row mask) and the data before (valid_range.py)
+    outside: dict = field(default_factory=dict)
+    raw: "Dataset | None" = None
 
     def column(self, factor: Factor, where: Path, field_name: str) -> np.ndarray:
         key = factor.name
@@ -110,6 +113,8 @@ class Design:
     years: tuple[int, int] | None
     notes: tuple[str, ...] = ()
     sample_description: str = ""     # the named sample's description (the report writes it into the notes)
+    outside_valid_range: tuple = ()     # OutsideValue: out-of-range values whose observations the sample lost
+    n_outside_valid_range: int = 0      # observations lost to them
 
     @property
     def nobs(self) -> int:
@@ -186,7 +191,12 @@ def load_dataset(loaded: LoadedSpec, settings: Settings, cache: dict | None = No
             cache["study_panel"] = Dataset(frame=frame, path=str(settings.panel_path), sha256=digest, entity="iso3",
                                            time="year", entity_label="Country", time_label="Year", study_panel=True,
                                            catalog=catalog)
-        return cache["study_panel"]
+        from griparm_econ.estimation.valid_range import exclude_outside, kept_variables
+
+        kept = kept_variables(loaded)
+        if ("study_panel", kept) not in cache:
+            cache[("study_panel", kept)] = exclude_outside(cache["study_panel"], loaded, kept)
+        return cache[("study_panel", kept)]
     table = spec.data
     path = expand_data_path(table.path, loaded.path, settings).resolve()
     key = ("file", str(path), table.entity, table.time)
@@ -348,6 +358,14 @@ def build_design(loaded: LoadedSpec, index: int, data: Dataset) -> Design:
 
     n_singletons = 0
     notes: list[str] = []
+    lost_values, n_lost = (), 0
+    if data.outside:
+        from griparm_econ.estimation import valid_range
+
+        lost = valid_range.raw_complete(data, model, mask, where, formula_field) & ~complete
+        n_lost = int(lost.sum())
+        lost_values = tuple(valid_range.lost_values(data, valid_range.model_factors(model), lost,
+                                                    model.estimator == "first_difference"))
     if panel and model.drop_singletons and "entity" in model.effects:
         entity_values = frame[data.entity].to_numpy()[complete]
         _, inverse, counts = np.unique(entity_values, return_inverse=True, return_counts=True)
@@ -382,6 +400,8 @@ def build_design(loaded: LoadedSpec, index: int, data: Dataset) -> Design:
         years=_years(frame, data.time, rows),
         notes=tuple(notes),
         sample_description=sample_description,
+        outside_valid_range=lost_values,
+        n_outside_valid_range=n_lost,
     )
     return design
 

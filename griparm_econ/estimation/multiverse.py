@@ -23,7 +23,7 @@ from scipy import stats
 from griparm_econ.errors import SpecError
 from griparm_econ.estimation.formula import parse_formula
 from griparm_econ.report.labels import term_label
-from griparm_econ.spec import LoadedSpec, MultiverseSpec, SampleTable, control_sets, lag_term
+from griparm_econ.spec import LoadedSpec, MultiverseSpec, SampleTable, control_sets, lag_term, multiverse_variables
 
 # Choice columns of the estimates file, in grid order.
 CHOICES = ("outcome", "treatment", "controls", "lag", "sample", "effects", "cov")
@@ -101,6 +101,7 @@ class MultiverseResult:
     time_label: str = "Time"
     collinear: tuple[str, ...] = ()                  # model ids that lost the focus coefficient
     spec_notes: tuple[str, ...] = ()
+    outside_valid_range: tuple = ()                  # OutsideValue: values the grid's variables left out
 
     @property
     def n_models(self) -> int:
@@ -304,6 +305,16 @@ def estimate_multiverse(loaded: LoadedSpec, settings, cache: dict | None = None,
               (len(spec.cov), "covariance type"))
     focus_variables = tuple(dict.fromkeys(factor.variable for term in spec.focus
                                           for factor in parse_formula(f"y ~ {term}").exog[0].factors))
+    outside = ()
+    if data.outside:
+        from griparm_econ.estimation.valid_range import frame_values
+
+        # the years the grid can read: [sample] years, and as many before them as the longest lag
+        read = np.ones(len(data.frame), dtype=bool)
+        if spec.sample is not None and spec.sample.years is not None:
+            time = data.frame[data.time].to_numpy()
+            read = (time >= spec.sample.years[0] - max(spec.lags)) & (time <= spec.sample.years[1])
+        outside = tuple(frame_values(data, multiverse_variables(spec), read))
     return MultiverseResult(stem=loaded.stem, title=spec.title, spec_path=display(loaded.path, settings),
                             spec_sha256=loaded.sha256, data_path=display(Path(data.path), settings),
                             data_sha256=data.sha256, estimates=estimates, curve=curve, summary_table=summary_table,
@@ -311,4 +322,4 @@ def estimate_multiverse(loaded: LoadedSpec, settings, cache: dict | None = None,
                             digits=spec.digits, indicators=tuple(rows_below), grid_counts=counts,
                             focus_variables=focus_variables, labels=dict(spec.labels), restriction=spec.sample,
                             entity_label=data.entity_label, time_label=data.time_label, collinear=tuple(missing),
-                            spec_notes=tuple(spec.notes))
+                            spec_notes=tuple(spec.notes), outside_valid_range=outside)

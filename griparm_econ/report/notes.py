@@ -175,5 +175,9 @@ def multiverse_notes(result) -> list[str]:
     if result.collinear:
         shown = ", ".join(result.collinear[:10]) + (" ..." if len(result.collinear) > 10 else "")
         notes.append(f"{counted(len(result.collinear), 'model')} lost the focus coefficient as collinear: {shown}.")
+    if result.outside_valid_range:
+        from griparm_econ.estimation.valid_range import left_out_note
+
+        notes.append(left_out_note(result.outside_valid_range, "Variables of the grid"))
     notes.extend(result.spec_notes)
     return _unique(notes)
