@@ -42,6 +42,13 @@ def cohorts_of(frame: pd.DataFrame, unit: str, cohort: str, *, estimator: str) -
     return per_unit["min"]
 
 
+def in_sample_cohorts(frame: pd.DataFrame, *, time: str, cohort: str) -> pd.Series:
+    """The cohort column with 0 for never treated: missing, 0, or a first treated period after the sample's last
+    period (fixest's base_stagg codes never treated as 10000) all mean untreated within the sample."""
+    g = pd.to_numeric(frame[cohort], errors="coerce").fillna(NEVER_TREATED)
+    return g.where(g <= pd.to_numeric(frame[time]).max(), NEVER_TREATED)
+
+
 def cohort_from_treatment(frame: pd.DataFrame, unit: str, time: str, treatment: str) -> pd.Series:
     """Per row: the unit's first period with treatment == 1, or 0 when the unit is never treated."""
     treated_time = frame[time].where(pd.to_numeric(frame[treatment], errors="coerce") == 1)
