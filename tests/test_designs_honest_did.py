@@ -55,3 +55,11 @@ def test_r_random_numbers_are_rs():
 def test_bad_dimensions_are_one_error():
     with pytest.raises(GriparmError, match="do not fit"):
         smoothness_flci(np.zeros(3), np.eye(3), num_pre=5, num_post=2, m=0.0)
+
+
+def test_exact_folded_normal_quantile():
+    from scipy import stats
+
+    from griparm_econ.estimation.designs.honest_did import folded_normal_quantile
+    assert abs(folded_normal_quantile(0.0, 0.95) - stats.norm.ppf(0.975)) < 1e-12
+    assert abs(folded_normal_quantile(8.0, 0.95) - (8.0 + stats.norm.ppf(0.95))) < 1e-9   # one tail only
