@@ -32,3 +32,19 @@ def test_wald_pretrend_chi2_and_f():
     f = wald_pretrend([1.0, 2.0], np.eye(2), df_denominator=30)
     assert f.statistic == 2.5 and f.distribution == "F" and f.df_denominator == 30
     assert wald_pretrend([], np.zeros((0, 0))) is None
+
+
+def test_cohorts_from_treatment_and_never_treated_codes():
+    import pandas as pd
+
+    from griparm_econ.errors import GriparmError
+    from griparm_econ.estimation.designs.panel_inputs import (cohort_counts, cohort_from_treatment,
+                                                              in_sample_cohorts)
+    frame = pd.DataFrame({"i": [1, 1, 1, 2, 2, 2, 3, 3, 3], "t": [1, 2, 3] * 3,
+                          "d": [0, 1, 1, 0, 0, 0, 0, 0, 1], "g": [2, 2, 2, 10000, 10000, 10000, None, None, None]})
+    assert cohort_from_treatment(frame, "i", "t", "d").tolist() == [2, 2, 2, 0, 0, 0, 3, 3, 3]
+    assert in_sample_cohorts(frame, time="t", cohort="g").tolist() == [2, 2, 2, 0, 0, 0, 0, 0, 0]
+    assert cohort_counts(frame.assign(g=cohort_from_treatment(frame, "i", "t", "d")), "i", "g",
+                         estimator="x") == {2: 1, 3: 1}
+    with pytest.raises(GriparmError, match="changes within unit"):
+        cohort_counts(frame.assign(g=[2, 3, 2, 0, 0, 0, 0, 0, 0]), "i", "g", estimator="x")
