@@ -53,7 +53,7 @@ def check_specs(specs: Sequence[Path] | None, settings: Settings, *, echo: Echo 
 
     loaded = [load_spec(path) for path in _spec_paths(specs, settings)]
     for item in loaded:
-        if item.kind in ("regression", "multiverse") and item.uses_study_panel:
+        if item.kind in ("regression", "multiverse", "event_study") and item.uses_study_panel:
             _check_catalog(item, settings)
         what = (f"{len(item.models)} model{'s' if len(item.models) != 1 else ''}" if item.kind == "regression"
                 else f"multiverse of {multiverse_size(item.spec):,} models" if item.kind == "multiverse"
@@ -71,6 +71,9 @@ def _check_catalog(item: LoadedSpec, settings: Settings) -> None:
         from griparm_econ.spec import multiverse_variables
 
         wanted = [(variable, f"(grid): {variable}") for variable in multiverse_variables(item.spec)]
+    elif item.kind == "event_study":
+        wanted = [(variable, f"model[{index + 1}] (name = {model.name!r}): {variable}")
+                  for index, model in enumerate(item.models) for variable in model.variables]
     else:
         wanted = [(variable, f"model[{index + 1}] (name = {model.name!r}).formula: {variable}")
                   for index, model in enumerate(item.models) for variable in model.variables]
@@ -158,6 +161,11 @@ def _up_to_date(loaded: LoadedSpec, settings: Settings, out_dir: Path, cache: di
         return False
     if loaded.kind == "multiverse" and not all((out_dir / rel).is_file() for rel in multiverse_files(loaded.stem)):
         return False
+    if loaded.kind == "event_study":
+        from griparm_econ.report.event_study import event_files
+
+        if not all((out_dir / rel).is_file() for rel in event_files(loaded.stem)):
+            return False
     try:
         previous = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -255,10 +263,12 @@ def run_specs(specs: Sequence[Path] | None, settings: Settings, *, force: bool =
     # Everything is computed before the first file is written, so a failing spec leaves no output behind.
     results = [estimate_spec(item, settings, cache) if item.kind == "regression"
                else _estimate_multiverse(item, settings, cache, echo) if item.kind == "multiverse"
+               else _estimate_event_study(item, settings, cache) if item.kind == "event_study"
                else frame_result(item, settings, cache, display_path=_display_path) for item in todo]
     for result in results:
         paths = (write_outputs(result, out) if isinstance(result, TableResult)
                  else write_multiverse_outputs(result, out) if hasattr(result, "curve")
+                 else _write_event_study(result, out) if getattr(result, "kind", None) == "event_study"
                  else write_frame_outputs(result, out))
         echo(f"wrote {len(paths)} file{'s' if len(paths) != 1 else ''} for {result.stem} in {out}")
     if figures:
@@ -272,6 +282,18 @@ def _estimate_multiverse(item: LoadedSpec, settings: Settings, cache: dict, echo
     from griparm_econ.estimation.multiverse import estimate_multiverse
 
     return estimate_multiverse(item, settings, cache, echo=echo, display_path=_display_path)
+
+
+def _estimate_event_study(item: LoadedSpec, settings: Settings, cache: dict):
+    from griparm_econ.estimation.event_study import estimate_event_study
+
+    return estimate_event_study(item, settings, cache, display_path=_display_path)
+
+
+def _write_event_study(result, out_dir: Path) -> list[Path]:
+    from griparm_econ.report.event_study import write_event_study_outputs
+
+    return write_event_study_outputs(result, out_dir)
 
 
 def run_study(settings: Settings, *, force: bool = False, echo: Echo = print) -> list[TableResult]:

@@ -273,9 +273,14 @@ FIGURE_KINDS: dict[str, type[BaseModel]] = {
 }
 
 
+from griparm_econ.spec_event_study import EventStudySpec  # noqa: E402  (its [data]/[sample] are defined above)
+
+EventStudySpec.model_rebuild(_types_namespace={"DataTable": DataTable, "SampleTable": SampleTable})
+
 # Every kind of spec file; the runner dispatches on ``kind`` (figures then on ``figure``).
 SPEC_KINDS: dict[str, type[BaseModel] | None] = {"regression": RegressionSpec, "descriptive": DescriptiveSpec,
                                                  "shares": SharesSpec, "multiverse": MultiverseSpec,
+                                                 "event_study": EventStudySpec,
                                                  "figure": None}  # figure: see FIGURE_KINDS
 
 BUILTIN_DEFAULTS: dict[str, Any] = {"effects": [], "cov": "unadjusted", "small_sample": "stata", "bandwidth": None,
@@ -401,6 +406,7 @@ def _validation_error(err: ValidationError, path: Path, raw: dict, schema: type[
                    "control_sets": ("all_subsets", "all", "none")}.get(key, ())
         if key == "cov" and schema is MultiverseSpec:   # the multiverse engine computes fewer covariances
             allowed = MULTIVERSE_COVS
+        allowed = getattr(schema, "LITERAL_CHOICES", {}).get(key, allowed)   # a kind's own vocabularies
         return SpecError(f"'{value}' is not a valid {key}{_suggest(value, allowed)}.", where=path, field=field,
                          fix=f"use one of: {', '.join(allowed)}." if allowed else first["msg"])
     if kind == "missing":
@@ -583,6 +589,8 @@ def parse_spec_text(text: str, path: Path) -> LoadedSpec:
     if isinstance(spec, MultiverseSpec):
         _check_multiverse(spec, path)
         return LoadedSpec(path=path, sha256=sha, spec=spec, models=())
+    if hasattr(spec, "resolve"):    # a kind whose schema module resolves and checks its own models (event_study)
+        return LoadedSpec(path=path, sha256=sha, spec=spec, models=spec.resolve(path))
     if not isinstance(spec, RegressionSpec):
         _check_other(spec, path)
         return LoadedSpec(path=path, sha256=sha, spec=spec, models=())
