@@ -115,7 +115,10 @@ def _catalog_label(data, name: str) -> str:
 
 
 def _notes(spec, columns, data) -> list[str]:
+    from griparm_econ.report.labels import plural
+
     unit = data.entity_label.lower()
+    units = plural(unit)
     first = columns[0].model
     timing = (f"cohorts are each {unit}'s first {data.time_label.lower()} with {first.treatment} = 1"
               if first.treatment else f"cohorts from {first.cohort} (0 or missing = never treated)")
@@ -123,7 +126,7 @@ def _notes(spec, columns, data) -> list[str]:
              f"cohort; reference k = {first.reference}; {unit} and {data.time_label.lower()} effects; standard errors "
              f"clustered by {unit}; {spec.level:.0%} confidence intervals."]
     if any(c.model.on_off == "first_adoption" for c in columns):
-        notes.append(f"The treatment switches off in some {unit}s; each is counted as treated from its first "
+        notes.append(f"The treatment switches off in some {units}; each is counted as treated from its first "
                      "adoption on (an intention-to-treat reading of the timing).")
     seen = set()
     for column in columns:
@@ -133,11 +136,15 @@ def _notes(spec, columns, data) -> list[str]:
         seen.add(info.name)
         group = ("never-treated" if column.model.control_group == "never_treated"
                  else "not-yet-treated and never-treated")
-        notes.append(f"{info.label}: controls are {group} {unit}s; {info.window_use}.")
-    pretrend = sorted({(c.result.pretrend.distribution if c.result.pretrend else "none") for c in columns})
-    notes.append("Pre-trend test: joint Wald test that every pre-adoption event-time coefficient is zero "
-                 f"({' or '.join(pretrend)} statistic; Callaway-Sant'Anna: R did's pre-test of every pre-period "
-                 "group-time effect).")
+        notes.append(f"{info.label}: controls are {group} {units}; {info.window_use}.")
+    notes.append("Pre-trend test: joint Wald test (F for Sun-Abraham and dynamic TWFE, chi2 for did2s) that every "
+                 "pre-adoption event-time coefficient inside the window is zero; Callaway-Sant'Anna: R did's chi2 "
+                 "pre-test of every pre-period group-time effect, not computed when their covariance is singular "
+                 "(cohorts of one unit).")
+    for i, column in enumerate(columns, start=1):
+        for note in column.result.notes:
+            if note.startswith(("Left out", "Balanced panel")):   # sample facts of one column
+                notes.append(f"({i}) {column.model.name}: {note[0].lower() + note[1:]}")
     notes.append("ATT: the overall average effect on the treated (TWFE: the static two-way coefficient; "
                  "Sun-Abraham: cohort-share weighted post-period cells; Callaway-Sant'Anna: the simple aggregation; "
                  "did2s: the second-stage treatment coefficient).")

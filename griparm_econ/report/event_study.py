@@ -54,12 +54,14 @@ def table_frame(result) -> pd.DataFrame:
     """One column per model: ATT (SE), pre-trend test, N, units, treated units, cohorts."""
     from griparm_econ.estimation.designs.event_study_spec import EVENT_ESTIMATORS
 
+    from griparm_econ.report.labels import plural
+
     d = result.digits
     unit = result.entity_label.lower()
     cohort_years = sorted({g for c in result.columns for g in c.result.cohorts})
     rows: dict[str, list[str]] = {k: [] for k in ("Outcome", "Estimator", "ATT", "", "Pre-trend statistic",
                                                   "Pre-trend df", "Pre-trend p-value", "N",
-                                                  f"{result.entity_label}s", f"Treated {unit}s")}
+                                                  plural(result.entity_label), f"Treated {plural(unit)}")}
     for year in cohort_years:
         rows[f"Cohort {year}"] = []
     for c in result.columns:
@@ -74,8 +76,8 @@ def table_frame(result) -> pd.DataFrame:
         rows["Pre-trend df"].append(str(p.df) if p else "")
         rows["Pre-trend p-value"].append(format_number(p.pvalue, d) if p else "")
         rows["N"].append(f"{r.nobs:,}")
-        rows[f"{result.entity_label}s"].append(f"{r.n_units:,}")
-        rows[f"Treated {unit}s"].append(f"{r.n_treated_units:,}")
+        rows[plural(result.entity_label)].append(f"{r.n_units:,}")
+        rows[f"Treated {plural(unit)}"].append(f"{r.n_treated_units:,}")
         for year in cohort_years:
             rows[f"Cohort {year}"].append(str(r.cohorts.get(year, 0)))
         for h in c.honest_did:
@@ -90,8 +92,10 @@ def table_frame(result) -> pd.DataFrame:
 
 
 def table_notes(result) -> list[str]:
+    from griparm_econ.report.labels import plural
+
     unit = result.entity_label.lower()
-    return list(result.notes) + [f"Cohort rows: treated {unit}s per first treated {result.time_label.lower()} in "
+    return list(result.notes) + [f"Cohort rows: treated {plural(unit)} per first treated {result.time_label.lower()} in "
                                  "each model's estimation sample; ATT standard errors in parentheses."]
 
 

@@ -22,7 +22,7 @@ import pandas as pd
 from griparm_econ.errors import GriparmError, SpecError
 from griparm_econ.estimation.designs.panel_inputs import (NEVER_TREATED, cohort_counts, cohort_from_treatment,
                                                                in_sample_cohorts)
-from griparm_econ.estimation.designs.results import DesignResult
+from griparm_econ.estimation.designs.results import DesignResult, wald_pretrend
 
 COHORT = "_es_cohort"        # derived columns of the working frame
 TREATED = "_es_treated"
@@ -68,11 +68,19 @@ def _fit_did2s(frame, model, unit, time, level):
     from griparm_econ.estimation.designs.did2s import did2s
 
     lo, hi = model.window
-    work = frame.copy()
+    # Units treated in every row they have: their stage-1 unit effect is not identified from untreated rows, so
+    # they leave the sample (R did2s's fixest stage drops their rows the same way, as unpredictable).
+    always = frame.groupby(unit)[TREATED].transform("min") == 1
+    work = frame.loc[~always].reset_index(drop=True)
     k = pd.to_numeric(work[time]) - work[COHORT]
     work[EVENT_TIME] = k.where(work[COHORT] != NEVER_TREATED).clip(lower=lo, upper=hi)
-    return did2s(work, outcome=model.outcome, treatment=TREATED, effects=(unit, time), cluster=unit,
-                 event_time=EVENT_TIME, reference=(model.reference,), covariates=tuple(model.controls), level=level)
+    result = did2s(work, outcome=model.outcome, treatment=TREATED, effects=(unit, time), cluster=unit,
+                   event_time=EVENT_TIME, reference=(model.reference,), covariates=tuple(model.controls), level=level)
+    dropped = sorted(frame.loc[always, unit].unique())
+    if not dropped:
+        return result
+    return replace(result, stats=dict(result.stats) | {"n_always_treated_units_dropped": float(len(dropped))},
+                   notes=result.notes + (f"Left out, treated in every observed period: {', '.join(map(str, dropped))}.",))
 
 
 EVENT_ESTIMATORS: dict[str, EventEstimator] = {
@@ -124,32 +132,54 @@ def working_frame(frame: pd.DataFrame, model, unit: str, time: str, *, where, fi
                             "did_multiplegt, which allows switching off, is not available.", where=where,
                             field=f"{field}.treatment", fix="set on_off = \"first_adoption\" to treat each unit as "
                             "treated from its first period at 1 on (say so in the notes), or drop those units.")
+        # from the whole treatment history: a first adoption in a year without outcome data still dates the cohort
         work[COHORT] = cohort_from_treatment(work, unit, time, model.treatment).to_numpy()
     else:
         work[COHORT] = pd.to_numeric(work[model.cohort], errors="coerce").fillna(NEVER_TREATED).to_numpy()
+    work = work.dropna(subset=[model.outcome, *model.controls]).reset_index(drop=True)
+    if work.empty:
+        raise SpecError(f"no observation has '{model.outcome}' (and the controls) in the sample.", where=where,
+                        field=f"{field}.outcome", fix="check the outcome's years against the sample.")
+    # cohorts after the last period with outcome data are not treated in the estimation sample
     work[COHORT] = in_sample_cohorts(work, time=time, cohort=COHORT)
     periods = pd.to_numeric(work[time])
     work[TREATED] = ((work[COHORT] != NEVER_TREATED) & (periods >= work[COHORT])).astype(float)
     return work
 
 
+def window_pretrend(result: DesignResult, model) -> DesignResult:
+    """The pre-trend test over the pre-periods inside the window (lo <= k < reference), from the engine's event-time
+    covariance, so that every column tests the same periods; the engine's own test over every pre-period stays in
+    ``stats``. Callaway-Sant'Anna keeps R did's pre-test (no event-time covariance)."""
+    if not result.event_time_cov:
+        return result
+    lo, _ = model.window
+    index = [i for i, e in enumerate(result.event_time) if lo <= e.k < model.reference]
+    if not index:
+        return result
+    cov = np.asarray(result.event_time_cov, dtype=float)[np.ix_(index, index)]
+    beta = [result.event_time[i].estimate for i in index]
+    own = result.pretrend
+    test = wald_pretrend(beta, cov, df_denominator=own.df_denominator if own is not None else None)
+    extra = {"pretrend_all_statistic": own.statistic, "pretrend_all_df": float(own.df),
+             "pretrend_all_pvalue": own.pvalue} if own is not None else {}
+    return replace(result, pretrend=test, stats=dict(result.stats) | extra)
+
+
 def fit_event_model(frame: pd.DataFrame, model, unit: str, time: str, *, level: float, where,
                     field: str) -> DesignResult:
     """One column: the model's engine on its working frame; an engine's complaint becomes one spec message."""
     work = working_frame(frame, model, unit, time, where=where, field=field)
-    work = work.dropna(subset=[model.outcome, *model.controls]).reset_index(drop=True)
-    if work.empty:
-        raise SpecError(f"no observation has '{model.outcome}' (and the controls) in the sample.", where=where,
-                        field=f"{field}.outcome", fix="check the outcome's years against the sample.")
     if not (work[COHORT] != NEVER_TREATED).any():
         raise SpecError("no unit is treated within the sample.", where=where, field=f"{field}.cohort",
                         fix="check the cohort or treatment column and the sample's years.")
     try:
         result = EVENT_ESTIMATORS[model.estimator].fit(work, model, unit, time, level)
         if not result.cohorts:      # did2s reads only the treated rows; the table reports cohorts for every column
-            counts = cohort_counts(work, unit, COHORT, estimator=model.estimator)
-            result = replace(result, cohorts=counts)
-        return result
+            used = work if "n_always_treated_units_dropped" not in result.stats else \
+                work[work.groupby(unit)[TREATED].transform("min") < 1]
+            result = replace(result, cohorts=cohort_counts(used, unit, COHORT, estimator=model.estimator))
+        return window_pretrend(result, model)
     except SpecError:
         raise
     except GriparmError as err:
