@@ -128,9 +128,17 @@ def estimate_spec(loaded: LoadedSpec, settings: Settings, cache: dict | None = N
     cache = {} if cache is None else cache
     data = load_dataset(loaded, settings, cache)
     check_variables(loaded, data)
-    results = tuple(fit_model(model, build_design(loaded, i, data), where=str(loaded.path),
-                              field=f"model[{i + 1}] (name = {model.name!r})")
-                    for i, model in enumerate(loaded.models))
+    results = []
+    for i, model in enumerate(loaded.models):
+        design = build_design(loaded, i, data)
+        field = f"model[{i + 1}] (name = {model.name!r})"
+        result = fit_model(model, design, where=str(loaded.path), field=field)
+        if model.bacon or model.randomization_inference is not None:
+            from griparm_econ.estimation.twfe_diagnostics import diagnose
+
+            result = diagnose(result, model, design, data, where=loaded.path, field=field)
+        results.append(result)
+    results = tuple(results)
     from griparm_econ.report.labels import term_label
     from griparm_econ.report.notes import regression_notes
 

@@ -76,6 +76,14 @@ class BootstrapTable(_Strict):
     level: float = Field(default=0.95, gt=0, lt=1)
 
 
+class RandomizationTable(_Strict):
+    """``randomization_inference = {...}``: permutation p-value of a treatment coefficient (twfe_diagnostics.py)."""
+
+    term: str = Field(min_length=1)
+    draws: int = Field(default=999, ge=1, le=100_000)
+    seed: int = Field(default=20261129, ge=0)
+
+
 class ModelOptions(_Strict):
     """Keys a model may set and ``[defaults]`` may set for every model."""
 
@@ -90,6 +98,8 @@ class ModelOptions(_Strict):
     between_wls: bool | None = None
     hausman: bool | None = None                 # random_effects: Hausman test against fixed effects (as `hausman`)
     bootstrap: BootstrapTable | None = None     # wild cluster bootstrap for named coefficients
+    bacon: bool | str | None = None             # Goodman-Bacon decomposition (true: the only 0/1 regressor; or a term)
+    randomization_inference: RandomizationTable | None = None
 
 
 class ModelTable(ModelOptions):
@@ -285,7 +295,8 @@ SPEC_KINDS: dict[str, type[BaseModel] | None] = {"regression": RegressionSpec, "
 
 BUILTIN_DEFAULTS: dict[str, Any] = {"effects": [], "cov": "unadjusted", "small_sample": "stata", "bandwidth": None,
                                     "weights": None, "sample": None, "drop_singletons": True, "between_wls": False,
-                                    "hausman": False, "bootstrap": None}
+                                    "hausman": False, "bootstrap": None, "bacon": False,
+                                    "randomization_inference": None}
 
 
 @dataclass(frozen=True)
@@ -306,6 +317,8 @@ class ModelConfig:
     between_wls: bool
     hausman: bool = False
     bootstrap: BootstrapTable | None = None
+    bacon: bool | str = False
+    randomization_inference: RandomizationTable | None = None
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -440,7 +453,8 @@ def _resolve_model(index: int, table: ModelTable, spec: RegressionSpec, path: Pa
                        effects=tuple(dict.fromkeys(values["effects"])), cov=values["cov"],
                        small_sample=values["small_sample"], bandwidth=values["bandwidth"], weights=values["weights"],
                        sample=values["sample"], drop_singletons=values["drop_singletons"],
-                       between_wls=values["between_wls"], hausman=values["hausman"], bootstrap=values["bootstrap"])
+                       between_wls=values["between_wls"], hausman=values["hausman"], bootstrap=values["bootstrap"],
+                       bacon=values["bacon"], randomization_inference=values["randomization_inference"])
 
 
 def _check_model(index: int, table: ModelTable, model: ModelConfig, spec: RegressionSpec, path: Path) -> None:
@@ -497,12 +511,30 @@ def _check_model(index: int, table: ModelTable, model: ModelConfig, spec: Regres
              "remove hausman, or set estimator = \"random_effects\".")
     if model.bootstrap is not None:
         _check_bootstrap(model, fail)
+    _check_twfe_diagnostics(model, fail)
     if model.between_wls and model.estimator != "between_ols":
         fail("between_wls", "between_wls applies to estimator between_ols only.", "remove between_wls.")
     if model.sample is not None and model.sample not in spec.samples:
         known = ", ".join(spec.samples) or "(none defined)"
         fail("sample", f"the named sample '{model.sample}' is not defined{_suggest(model.sample, spec.samples)}.",
              f"define [samples.{model.sample}] or use one of: {known}.")
+
+
+def _check_twfe_diagnostics(model: ModelConfig, fail) -> None:
+    """bacon and randomization_inference describe a two-way fixed-effects coefficient (issue 12)."""
+    for key, asked in (("bacon", model.bacon), ("randomization_inference", model.randomization_inference)):
+        if asked and (model.estimator != "panel_ols" or sorted(model.effects) != ["entity", "time"]
+                      or model.weights is not None):
+            fail(key, f"{key} applies to two-way fixed-effects models (panel_ols with entity and time effects, "
+                 "unweighted).", f"remove {key}, or set estimator = \"panel_ols\" and effects = [\"entity\", "
+                 "\"time\"].")
+    names = model.parsed.regressor_names
+    for key, term in (("bacon", model.bacon if isinstance(model.bacon, str) else None),
+                      ("randomization_inference.term",
+                       model.randomization_inference.term if model.randomization_inference else None)):
+        if term is not None and (term not in names or term == "Intercept"):
+            fail(key, f"'{term}' is not a slope of the model{_suggest(term, names)}.",
+                 "name the treatment term exactly as the formula writes it, e.g. \"L.x\".")
 
 
 def _check_bootstrap(model: ModelConfig, fail) -> None:

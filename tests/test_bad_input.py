@@ -244,4 +244,19 @@ def test_bad_event_study_spec(event_workdir, capsys, case):
     else:
         spec = _event_spec(event_workdir, model)
     _run_fails(event_workdir, capsys, spec, *needles)
+
+
+DIAGNOSTIC_CASES = [
+    ("bacon_not_twfe", GOOD_MODEL + "bacon = true\n", "bacon", "two-way fixed-effects"),
+    ("ri_unknown_term", GOOD_MODEL.replace('["entity"]', '["entity", "time"]')
+     + 'randomization_inference = { term = "L.x" }\n', "randomization_inference.term", "not a slope"),
+    ("bacon_no_binary", GOOD_MODEL.replace('["entity"]', '["entity", "time"]') + "bacon = true\n", "bacon",
+     "0/1 regressor"),
+]
+
+
+@pytest.mark.parametrize("case", DIAGNOSTIC_CASES, ids=[c[0] for c in DIAGNOSTIC_CASES])
+def test_bad_twfe_diagnostic(workdir, capsys, case):
+    name, body, *needles = case
+    _run_fails(workdir, capsys, _spec(workdir, body), *needles)
 # ------------------------------------------------------------------------------------------------ end of event-study specs
