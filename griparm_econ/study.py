@@ -432,7 +432,12 @@ TABLE_SUFFIXES = (".html", ".tex", ".md", ".csv", ".docx")
 
 
 def _multiverse_files(record: dict) -> tuple[str, ...]:
-    """A multiverse's outputs beyond its summary table and record: the estimates parquet and the curve."""
+    """A multiverse's outputs beyond its summary table and record: the estimates parquet and the curve (an event
+    study's: its figure)."""
+    if record.get("kind") == "event_study":
+        from griparm_econ.report.event_study import event_files
+
+        return tuple(event_files(record["stem"]))
     if record.get("kind") != "multiverse":
         return ()
     from griparm_econ.runner import multiverse_files
