@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from griparm_econ.errors import DataError
-from griparm_econ.estimation.designs.synthetic_weights import WeightFit, fit_weights, scale_predictors
+from griparm_econ.estimation.designs.synthetic_weights import SEARCHES, WeightFit, fit_weights, scale_predictors
 
 PREDICTOR_OPS = {"mean": "mean", "median": "median", "sum": "sum", "min": "min", "max": "max"}
 
@@ -57,6 +57,8 @@ class Predictor:
 
 @dataclass(frozen=True)
 class BalanceRow:
+    """One predictor: its V weight and its value for the treated unit, the synthetic unit and the donors' mean."""
+
     predictor: str
     v_weight: float
     treated: float
@@ -66,11 +68,14 @@ class BalanceRow:
 
 @dataclass(frozen=True)
 class SyntheticControlResult:
+    """One synthetic control: weights, balance, paths and gaps, and the placebo and leave-one-out refits."""
+
     outcome: str
     unit_treated: str
     treatment_period: int
     donors: tuple[str, ...]
     fit_periods: tuple[int, ...]
+    search: str                                       # key of synthetic_weights.SEARCHES
     weights: Mapping[str, float]                      # donor -> W, sums to one
     v_weights: Mapping[str, float]                    # predictor label -> V, sums to one
     balance: tuple[BalanceRow, ...]
@@ -80,10 +85,11 @@ class SyntheticControlResult:
     post_gap: Mapping[int, float]                     # period >= treatment_period -> treated - synthetic
     att: float                                        # mean of post_gap
     rmspe_ratio: float                                # post RMSPE / pre RMSPE of the treated unit
-    placebo_gaps: Mapping[str, Mapping[int, float]] = None      # donor -> period -> gap, every period
-    placebo_ratios: Mapping[str, float] = None                  # donor -> post/pre RMSPE ratio
+    # None where the run was not asked for (placebo=False, leave_one_out=False).
+    placebo_gaps: Mapping[str, Mapping[int, float]] | None = None     # donor -> period -> gap, every period
+    placebo_ratios: Mapping[str, float] | None = None                 # donor -> post/pre RMSPE ratio
     placebo_pvalue: float | None = None
-    leave_one_out: Mapping[str, Mapping[int, float]] = None     # dropped donor -> period -> synthetic outcome
+    leave_one_out: Mapping[str, Mapping[int, float]] | None = None    # dropped donor -> period -> synthetic outcome
 
     @property
     def gap(self) -> dict[int, float]:
@@ -130,11 +136,11 @@ def _predictor_table(frame: pd.DataFrame, predictors: Sequence[Predictor], unit:
 
 
 def _fit(problem: _Problem, treated: str, donors: Sequence[str], fixed_v: np.ndarray | None,
-         polish: bool) -> WeightFit:
+         search: str) -> WeightFit:
     x1, x0 = scale_predictors(problem.predictors[treated].to_numpy(), problem.predictors[list(donors)].to_numpy())
     fit_rows = problem.outcomes.loc[list(problem.fit_periods)]
     return fit_weights(x1, x0, fit_rows[treated].to_numpy(), fit_rows[list(donors)].to_numpy(), fixed_v=fixed_v,
-                       polish=polish)
+                       search=search)
 
 
 def _gap_path(problem: _Problem, treated: str, donors: Sequence[str], w: np.ndarray) -> pd.Series:
@@ -150,15 +156,20 @@ def _rmspe_ratio(gap: pd.Series, fit_periods: Sequence[int], treatment_period: i
 def synthetic_control(frame: pd.DataFrame, *, outcome: str, unit: str, time: str, unit_treated: str,
                       treatment_period: int, predictors: Sequence[Predictor | Mapping],
                       donors: Sequence[str] | None = None, pre_period: Sequence[int] | None = None,
-                      v_weights: Sequence[float] | None = None, placebo: bool = True,
+                      v_weights: Sequence[float] | None = None, search: str = "local", placebo: bool = True,
                       leave_one_out: bool = True) -> SyntheticControlResult:
     """Fit the synthetic control of ``unit_treated`` and, when asked, its placebo and leave-one-out refits.
 
     ``donors`` defaults to every other unit with complete outcome data over the frame's periods; ``pre_period``
     (the periods whose outcome MSPE chooses V) to every period before ``treatment_period``; ``v_weights`` (one per
     predictor) fixes V instead of choosing it, e.g. the cross-validated V of Abadie, Diamond and Hainmueller (2015).
-    Placebo and leave-one-out refits choose their own V (or keep ``v_weights`` when given).
+    ``search`` names the outer search (``synthetic_weights.SEARCHES``: ``local`` reproduces the published fits,
+    ``multistart`` is the robustness check). Placebo and leave-one-out refits choose their own V with the same search
+    (or keep ``v_weights`` when given): a weaker search for the placebos would inflate their pre-period RMSPE and
+    make the treated unit look more extreme than it is.
     """
+    if search not in SEARCHES:
+        raise DataError(f"search {search!r} is unknown", field="search", fix=f"use one of {', '.join(SEARCHES)}")
     for column in (outcome, unit, time):
         if column not in frame.columns:
             raise DataError(f"column {column!r} is not in the data", field=column, fix="name an existing column")
@@ -202,7 +213,7 @@ def synthetic_control(frame: pd.DataFrame, *, outcome: str, unit: str, time: str
                        outcomes=outcomes[units], fit_periods=fit_periods)
     fixed_v = None if v_weights is None else np.asarray(v_weights, dtype=float)
 
-    main = _fit(problem, unit_treated, donors, fixed_v, polish=True)
+    main = _fit(problem, unit_treated, donors, fixed_v, search)
     gap = _gap_path(problem, unit_treated, donors, main.w)
     treated_path = problem.outcomes[unit_treated]
     synthetic_path = treated_path - gap
@@ -220,7 +231,7 @@ def synthetic_control(frame: pd.DataFrame, *, outcome: str, unit: str, time: str
         placebo_gaps, placebo_ratios = {}, {}
         for d in donors:
             pool = [u for u in donors if u != d]
-            fit = _fit(problem, d, pool, fixed_v, polish=False)
+            fit = _fit(problem, d, pool, fixed_v, search)
             g = _gap_path(problem, d, pool, fit.w)
             placebo_gaps[d] = {int(t): float(x) for t, x in g.items()}
             placebo_ratios[d] = _rmspe_ratio(g, fit_periods, treatment_period)
@@ -232,13 +243,13 @@ def synthetic_control(frame: pd.DataFrame, *, outcome: str, unit: str, time: str
         loo = {}
         for d in [u for u, w in zip(donors, main.w) if w > 1e-6]:
             pool = [u for u in donors if u != d]
-            fit = _fit(problem, unit_treated, pool, fixed_v, polish=False)
+            fit = _fit(problem, unit_treated, pool, fixed_v, search)
             path = treated_path - _gap_path(problem, unit_treated, pool, fit.w)
             loo[d] = {int(t): float(x) for t, x in path.items()}
 
     return SyntheticControlResult(
         outcome=outcome, unit_treated=unit_treated, treatment_period=treatment_period, donors=tuple(donors),
-        fit_periods=fit_periods, weights={d: float(w) for d, w in zip(donors, main.w)},
+        fit_periods=fit_periods, search=search, weights={d: float(w) for d, w in zip(donors, main.w)},
         v_weights={label: float(v) for label, v in zip(problem.predictors.index, main.v)}, balance=balance,
         pre_rmspe=float(np.sqrt(main.mspe)), treated_path={int(t): float(x) for t, x in treated_path.items()},
         synthetic_path={int(t): float(x) for t, x in synthetic_path.items()},
