@@ -258,6 +258,10 @@ def test_generated_panel_recovers_weights_and_effect():
     ({"pre_period": [2011]}, "pre_period"),
     ({"v_weights": [1.0, 2.0]}, "v_weights"),
     ({"search": "global"}, "search"),
+    ({"predictors": [_years("y", 2000, 2009), _years("y", 2000, 2009)]}, "predictors"),
+    ({"predictors": [_years("unit", 2000, 2009)]}, "predictors"),
+    ({"outcome": "unit"}, "outcome"),
+    ({"time": "when"}, "time"),
 ])
 def test_bad_input_is_one_data_error_naming_the_field(change, field):
     options = dict(outcome="y", unit="unit", time="year", unit_treated="T", treatment_period=2010,

@@ -124,6 +124,9 @@ def _predictor_table(frame: pd.DataFrame, predictors: Sequence[Predictor], unit:
         if p.variable not in frame.columns:
             raise DataError(f"predictor variable {p.variable!r} is not a column of the data", field="predictors",
                             fix="name an existing column")
+        if not pd.api.types.is_numeric_dtype(frame[p.variable]):
+            raise DataError(f"predictor variable {p.variable!r} is not numeric", field="predictors",
+                            fix="name a numeric column")
         window = frame[(years >= p.first) & (years <= p.last)]
         values = window.groupby(window[unit].astype(str))[p.variable].agg(PREDICTOR_OPS[p.op])
         values = values.reindex(list(units))
@@ -170,10 +173,18 @@ def synthetic_control(frame: pd.DataFrame, *, outcome: str, unit: str, time: str
     """
     if search not in SEARCHES:
         raise DataError(f"search {search!r} is unknown", field="search", fix=f"use one of {', '.join(SEARCHES)}")
-    for column in (outcome, unit, time):
+    for key, column in (("outcome", outcome), ("unit", unit), ("time", time)):
         if column not in frame.columns:
-            raise DataError(f"column {column!r} is not in the data", field=column, fix="name an existing column")
+            raise DataError(f"column {column!r} is not in the data", field=key, fix="name an existing column")
+    for key, column in (("outcome", outcome), ("time", time)):
+        if not pd.api.types.is_numeric_dtype(frame[column]) or frame[column].isna().all():
+            raise DataError(f"column {column!r} is not numeric", field=key, fix="name a numeric column")
+    if frame[time].isna().any():
+        raise DataError(f"column {time!r} has missing periods", field="time", fix="drop the rows without a period")
     predictors = [p if isinstance(p, Predictor) else Predictor.from_mapping(p) for p in predictors]
+    labels = [p.label for p in predictors]
+    if len(set(labels)) < len(labels):
+        raise DataError("a predictor is listed twice", field="predictors", fix="list each predictor once")
     if not predictors:
         raise DataError("a synthetic control needs at least one predictor", field="predictors",
                         fix='add e.g. { variable = "<outcome>", years = [<first pre year>, <last pre year>] }')

@@ -1,4 +1,4 @@
-"""Donor and predictor weights of a synthetic control (Abadie and Gardeazabal 2003; Abadie, Diamond and Hainmueller 2010).
+"""Donor and predictor weights of a synthetic control (Abadie and Gardeazabal 2003; Abadie et al. 2010).
 
 The nested problem: for predictor weights V (diagonal, non-negative, summing to one) the donor weights W(V) minimise
 the V-weighted distance between the treated unit's predictors and the donors' on the simplex; V is chosen so that
