@@ -32,6 +32,7 @@ from griparm_econ.config import Settings
 from griparm_econ.errors import DataError
 from griparm_econ.sources import SourceFrame
 from griparm_econ.sources._files import describe_file, require_file, tidy_long
+from griparm_econ.sources.snapshot import read_text
 from griparm_econ.sources.country_names import EU_JURISDICTION_CODES, eu_members, names_to_iso3
 
 FOLDER = "restrictions"
@@ -278,8 +279,8 @@ def read_gta(settings: Settings) -> SourceFrame:
     """One row per intervention x implementer: iso3, year implemented, deal type, intervention type."""
     path = require_file(settings, FOLDER, GTA_FILE, "restrictions")
     try:
-        interventions = json.loads(path.read_text(encoding="utf-8"))["interventions"]
-    except (json.JSONDecodeError, KeyError) as err:
+        interventions = json.loads(read_text(path))["interventions"]
+    except (json.JSONDecodeError, KeyError, UnicodeDecodeError, OSError, EOFError) as err:
         raise DataError(f"not the expected GTA JSON ({err}).", where=path, field="interventions",
                         fix="restore the file from its source.") from err
     implementers = sorted({name for item in interventions for name in item.get("implementers", [])})
