@@ -34,6 +34,7 @@ from griparm_econ.sources import SourceFrame
 from griparm_econ.sources._files import describe_file, require_file, tidy_long
 from griparm_econ.sources.snapshot import read_text
 from griparm_econ.sources.country_names import EU_JURISDICTION_CODES, eu_members, names_to_iso3
+from griparm_econ.sources.restrictions_schema import EventRow, QuotaRow, validate
 
 FOLDER = "restrictions"
 EVENTS_FILE = "export_restrictions_events.csv"
@@ -84,6 +85,7 @@ def read_events(settings: Settings) -> SourceFrame:
     """The events file as typed rows, with ``measure_type``, ``rare_earth``, ``role`` and the effective end year."""
     path = require_file(settings, FOLDER, EVENTS_FILE, "restrictions")
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    validate(EventRow, raw, path)             # the codebook's schema: every problem of every row in one message
     missing = [c for c in EVENT_COLUMNS if c not in raw.columns]
     if missing:
         raise DataError(f"expected columns {missing} are missing.", where=path, field=", ".join(missing),
@@ -326,6 +328,7 @@ def read_china_quotas(settings: Settings) -> SourceFrame:
     """China's rare-earth export quotas (several figures per year where sources disagree); read for the record and
     the provenance manifest, not turned into a panel series because no single figure per year is documented."""
     path = require_file(settings, FOLDER, QUOTAS_FILE, "restrictions")
+    validate(QuotaRow, pd.read_csv(path, dtype=str, keep_default_na=False), path)
     raw = pd.read_csv(path, dtype={"note": str, "source_url": str})
     return SourceFrame("restrictions.china_quotas", raw,
                        (describe_file(settings, path, vintage="hand-compiled 2026-11-28", rows=len(raw)),),
