@@ -530,3 +530,27 @@ def test_snapshot_series_missing_from_files_is_never_pulled_unless_asked(snapsho
     offline = Settings(data_dir=snapshot_settings.data_dir, work_dir=tmp_path / "other", offline=True)
     with pytest.raises(DataError, match="SL.UEM.TOTL.ZS"):
         load_indicators(offline, ["SL.UEM.TOTL.ZS"])
+
+
+def test_refresh_pulls_the_catalog_series_live_and_live_worldbank_reads_them_back(server, monkeypatch, tmp_path):
+    # `griparm data refresh`: every World Bank series of the catalog and the economy list into the cache, with the
+    # warning that estimates then differ; --live-worldbank then reads them back (offline: no further request).
+    from griparm_econ.sources import data_commands
+
+    monkeypatch.setenv(worldbank_api.ENDPOINT_ENV, server.endpoint)
+    monkeypatch.setenv("GRIPARM_WB_BACKOFF", "0")
+    monkeypatch.setattr(data_commands, "worldbank_codes", lambda settings: WDI_CODES)   # the fake API's series
+    said: list[str] = []
+    settings = Settings(data_dir=resolve_data_dir(), work_dir=tmp_path / "work")
+    assert data_commands.refresh(settings, said.append) == 0
+    assert any("other estimates" in line and "--live-worldbank" in line for line in said)
+    codes = WDI_CODES
+    requests = server.request_count
+    live = Settings(data_dir=settings.data_dir, work_dir=settings.work_dir, offline=True, live_worldbank=True)
+    frame = load_indicators(live, codes)
+    assert server.request_count == requests
+    assert sorted(set(frame.rows["indicator"])) == codes
+    assert all(entry["origin"] == "cache" for entry in frame.provenance)
+    with pytest.raises(DataError, match="offline"):
+        data_commands.refresh(Settings(data_dir=settings.data_dir, work_dir=tmp_path / "w2", offline=True),
+                              said.append)

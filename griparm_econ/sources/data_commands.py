@@ -43,19 +43,25 @@ def check(settings: Settings, echo: Echo) -> int:
 
 def refresh(settings: Settings, echo: Echo) -> int:
     """Pull every World Bank series of the catalog, and the economy list, live into the cache (wbgapi)."""
-    from griparm_econ.catalog import load_catalog
     from griparm_econ.sources.worldbank import load_economies, pull_live
 
     if settings.offline:
         raise DataError("a refresh pulls from the World Bank API, but --offline was given.", where="--offline",
                         field="--offline", fix="drop --offline to refresh.")
     live = replace(settings, live_worldbank=True)
-    codes = sorted({entry.source_code for entry in load_catalog(settings.catalog_path).by_source("worldbank")})
+    codes = worldbank_codes(settings)
     frame = pull_live(live, codes, echo=echo)
     load_economies(live, echo=echo)
     echo(f"refreshed {len(codes)} World Bank series ({len(frame.rows):,} rows) into {settings.cache_dir}.")
     echo(REFRESH_WARNING)
     return 0
+
+
+def worldbank_codes(settings: Settings) -> list[str]:
+    """The World Bank codes of every catalog variable."""
+    from griparm_econ.catalog import load_catalog
+
+    return sorted({entry.source_code for entry in load_catalog(settings.catalog_path).by_source("worldbank")})
 
 
 def manifest(settings: Settings, echo: Echo) -> int:

@@ -291,8 +291,8 @@ def _worldbank_folder(settings: Settings) -> Path | None:
     folder = settings.source_dir(FOLDER)
     if folder is not None and not folder.is_dir():
         raise DataError(f"the data directory has no {FOLDER}/ folder ({folder} is missing).", where=folder,
-                        field=DATA_ENV, fix=f"point {DATA_ENV} (or --data) at a folder laid out like ../shared/data, "
-                                            f"or unset it to pull World Bank data live.")
+                        field=DATA_ENV, fix=f"point {DATA_ENV} (or --data) at a folder laid out like data/raw, or "
+                                            f"unset it to use the repository's data/raw.")
     return folder
 
 
