@@ -168,3 +168,20 @@ def test_manifest_lists_licence_and_publisher_for_the_readme():
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     for folder in {row["path"].split("/")[0] for row in rows}:
         assert f"`{folder}/`" in readme, folder
+
+
+def test_binary_economy_list_is_a_message_not_a_traceback(tmp_path):
+    # Issue 9: binary garbage in worldbank/countries.csv, read directly (without the manifest check in front).
+    from griparm_econ.config import Settings
+    from griparm_econ.sources.worldbank import load_economies
+
+    folder = tmp_path / "worldbank"
+    folder.mkdir()
+    (folder / "countries.csv").write_bytes(bytes(range(1, 256)) * 8)
+    with pytest.raises(DataError, match="cannot read it as the economy list") as caught:
+        load_economies(Settings(data_dir=tmp_path, offline=True))
+    assert "countries.csv" in caught.value.message and "Fix:" in caught.value.message
+    (folder / "countries.csv").unlink()
+    (folder / "countries.csv").mkdir()                 # a folder where the file belongs is not "missing"
+    with pytest.raises(DataError, match="a directory stands where this file belongs"):
+        load_economies(Settings(data_dir=tmp_path, offline=True))

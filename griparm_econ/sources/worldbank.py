@@ -152,6 +152,7 @@ def _from_files(folder: Path, codes: Sequence[str], include_legacy: bool
     notes: list[str] = []
     for spec in SNAPSHOT_FILES:
         path = locate(folder, spec.name)
+        _refuse_directory(path)
         if not path.is_file():
             notes.append(f"{spec.name}: not in the data directory's {FOLDER}/ folder; its series are looked for "
                          "elsewhere.")
@@ -287,6 +288,12 @@ def _tidy(rows: pd.DataFrame) -> pd.DataFrame:
     return rows.sort_values(["indicator", "iso3", "year"], kind="mergesort").reset_index(drop=True)[TIDY_COLUMNS]
 
 
+def _refuse_directory(path: Path) -> None:
+    if path.is_dir():
+        raise DataError("a directory stands where this file belongs.", where=path, field=f"{FOLDER}/{path.name}",
+                        fix="restore the file (git checkout data/raw; see docs/data.md).")
+
+
 def _worldbank_folder(settings: Settings) -> Path | None:
     folder = settings.source_dir(FOLDER)
     if folder is not None and not folder.is_dir():
@@ -338,6 +345,8 @@ def load_indicators(settings: Settings, codes: Sequence[str], *, include_legacy:
 def load_economies(settings: Settings, *, echo: Echo = None, options: LiveOptions | None = None) -> SourceFrame:
     """Economies and aggregates: iso3, name, region, income_group, lending_type, is_aggregate (bool)."""
     folder = None if settings.live_worldbank else _worldbank_folder(settings)
+    if folder is not None:
+        _refuse_directory(locate(folder, COUNTRIES_FILE))
     if folder is not None and locate(folder, COUNTRIES_FILE).is_file():
         path = locate(folder, COUNTRIES_FILE)
         rows = read_economies_csv(path)
