@@ -17,10 +17,9 @@ from griparm_econ.errors import GriparmError
 
 
 def _cmd_data(args: argparse.Namespace, settings: Settings) -> int:
-    from griparm_econ.panel import fetch_sources
+    from griparm_econ.sources import data_commands
 
-    fetch_sources(settings)
-    return 0
+    return data_commands.run(args.action, settings, echo=print)
 
 
 def _cmd_panel(args: argparse.Namespace, settings: Settings) -> int:
@@ -73,7 +72,12 @@ def _cmd_readme(args: argparse.Namespace, settings: Settings) -> int:
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", metavar="DIR", default=None,
-                        help="folder of third-party extracts laid out like ../shared/data (default: $GRIPARM_DATA)")
+                        help="data directory laid out like data/raw (default: $GRIPARM_DATA, else the repository's "
+                             "data/raw)")
+    parser.add_argument("--live-worldbank", action="store_true",
+                        help="World Bank series from the live vintage (the cache `griparm data refresh` fills) "
+                             "instead of the data directory's worldbank/ files; estimates then differ from the "
+                             "reported ones")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -82,7 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     commands: list[tuple[str, str, Callable]] = [
-        ("data", "pull or read every source (World Bank live when not in the data directory)", _cmd_data),
+        ("data", "read every source (default), check the inputs against the manifest, refresh the live World Bank "
+                 "vintage, or write a manifest for another data directory", _cmd_data),
         ("panel", "build data/panel.parquet and output/coverage.csv", _cmd_panel),
         ("run", "estimate specs and write tables and estimates", _cmd_run),
         ("check", "validate specs without estimating", _cmd_check),
@@ -105,6 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "readme":
             cmd.add_argument("--check", action="store_true", help="only check; exit 1 if a section is out of date")
         if name == "data":
+            cmd.add_argument("action", nargs="?", default="read", choices=("read", "check", "refresh", "manifest"),
+                             help="read: every source; check: every input against MANIFEST.csv, all problems at "
+                                  "once; refresh: pull the live World Bank vintage into data/cache; manifest: "
+                                  "write MANIFEST.csv into --data DIR from the files it holds")
             cmd.add_argument("--offline", action="store_true", help="never call the World Bank API")
     return parser
 
@@ -114,7 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings(args.data, out=getattr(args, "out", None),
-                                 offline=getattr(args, "offline", None) or None)
+                                 offline=getattr(args, "offline", None) or None,
+                                 live_worldbank=getattr(args, "live_worldbank", False))
         return args.handler(args, settings)
     except GriparmError as err:
         print(f"griparm: error: {err.message}", file=sys.stderr)

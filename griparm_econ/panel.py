@@ -30,6 +30,7 @@ from griparm_econ.sources.production import load_production
 from griparm_econ.sources.restrictions import (country_year_measures, read_china_quotas, read_events, read_gta,
                                                read_iea)
 from griparm_econ.sources.trade import load_trade
+from griparm_econ.sources.snapshot import check_inputs, content_sha256, locate
 
 Echo = Callable[[str], None] | None
 
@@ -67,7 +68,9 @@ class Sources:
 def _read_sources(settings: Settings, catalog: Catalog, echo: Echo) -> Sources:
     from griparm_econ.sources.worldbank import load_economies, load_indicators
 
-    # The data-directory sources first: a missing file stops the build before any World Bank pull.
+    # Every input against the manifest first, all problems in one message: a truncated or damaged file never builds
+    # a half panel. Then the data-directory sources: a missing file stops the build before any World Bank pull.
+    check_inputs(settings.data_dir)
     trade, gvc, production = load_trade(settings), load_gvc(settings), load_production(settings)
     events, iea, gta, quotas = read_events(settings), read_iea(settings), read_gta(settings), \
         read_china_quotas(settings)
@@ -442,7 +445,7 @@ def _input_file(settings: Settings, entry: dict[str, Any]) -> Path | None:
         return settings.work_dir / candidate
     if settings.data_dir is None:
         return candidate   # resolved against nothing: will not exist, so the panel counts as stale
-    return settings.data_dir / candidate
+    return locate((settings.data_dir / candidate).parent, candidate.name)   # stored plain or as .gz
 
 
 def _write_stamp(settings: Settings, provenance: dict[str, Any]) -> None:
@@ -486,7 +489,7 @@ def panel_is_stale(settings: Settings) -> str | None:
         if stamp and stamp["size"] == stat.st_size and stamp["mtime_ns"] == stat.st_mtime_ns \
                 and stamp["sha256"] == entry["sha256"]:
             continue
-        if sha256_file(path) != entry["sha256"]:
+        if content_sha256(path) != entry["sha256"]:
             return f"input {path} changed"
     return None
 

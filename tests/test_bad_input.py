@@ -194,6 +194,122 @@ def test_absorbed_regressor_keeps_the_absorbed_message(degenerate_workdir, capsy
 # ------------------------------------------------------------------------------------------------ end of issue 9 wrong numbers
 
 
+# =================================================================================================================
+# Bad data directories (issues 9 and 11, input files). Each case damages a copy of the shipped data/raw; the command
+# must end in ONE message that names every damaged file at once and the fix, with exit status 2, and build nothing.
+# A row: (id, damage(root), command, needles). Extend by adding rows.
+# =================================================================================================================
+
+import gzip as _gzip            # noqa: E402 - kept with the cases they serve
+import shutil as _shutil        # noqa: E402
+
+from griparm_econ.config import DEFAULT_DATA_DIR  # noqa: E402
+
+
+def _unpack(root, relative: str) -> None:
+    """Store ``relative`` uncompressed (as another snapshot would), so it can be damaged as text."""
+    packed = root / (relative + ".gz")
+    (root / relative).write_bytes(_gzip.decompress(packed.read_bytes()))
+    packed.unlink()
+
+
+def _truncate_wdi_at_a_line_boundary(root):
+    _unpack(root, "worldbank/wdi.csv")
+    lines = (root / "worldbank/wdi.csv").read_bytes().splitlines(keepends=True)
+    (root / "worldbank/wdi.csv").write_bytes(b"".join(lines[: len(lines) // 2]))
+
+
+def _binary_countries(root):
+    (root / "worldbank/countries.csv.gz").unlink()
+    (root / "worldbank/countries.csv").write_bytes(bytes(range(256)) * 4)
+
+
+def _directory_for_a_file(root):
+    (root / "trade/oec_hs2846_rare_earth_compounds_country_year_1995_2022.csv.gz").unlink()
+    (root / "trade/oec_hs2846_rare_earth_compounds_country_year_1995_2022.csv").mkdir()
+
+
+def _two_files_missing(root):
+    (root / "gvc/adb_mrio72_gvc_participation_country_total_2017_2022.csv.gz").unlink()
+    (root / "restrictions/china_ree_export_quotas.csv").unlink()
+
+
+def _corrupt_gzip(root):
+    path = root / "worldbank/wgi.csv.gz"
+    path.write_bytes(path.read_bytes()[:1000])
+
+
+def _everything_at_once(root):
+    _truncate_wdi_at_a_line_boundary(root)
+    _binary_countries(root)
+    _directory_for_a_file(root)
+    _two_files_missing(root)
+
+
+def _edited_events_file(root):
+    path = root / "restrictions/export_restrictions_events.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("\nIDN,", "\nIDX,", 1), encoding="utf-8")
+
+
+DATA_CASES = [
+    ("wdi_truncated_at_line_boundary", _truncate_wdi_at_a_line_boundary, "panel",
+     ("worldbank/wdi.csv: changed", "griparm data manifest")),
+    ("binary_countries_csv", _binary_countries, "panel", ("worldbank/countries.csv: binary content",)),
+    ("directory_where_a_file_belongs", _directory_for_a_file, "check",
+     ("oec_hs2846_rare_earth_compounds_country_year_1995_2022.csv: is a directory",)),
+    ("two_files_missing", _two_files_missing, "check",
+     ("2 input file(s)", "adb_mrio72_gvc_participation_country_total_2017_2022.csv: missing",
+      "china_ree_export_quotas.csv: missing")),
+    ("corrupt_gzip", _corrupt_gzip, "check", ("worldbank/wgi.csv: unreadable",)),
+    ("everything_at_once", _everything_at_once, "panel",
+     ("5 input file(s)", "wdi.csv: changed", "countries.csv: binary content", "is a directory", "china_ree_export_quotas")),
+    ("edited_events_file", _edited_events_file, "check", ("restrictions/export_restrictions_events.csv: changed",)),
+]
+
+
+@pytest.fixture()
+def data_copy(tmp_path):
+    root = tmp_path / "snapshot"
+    _shutil.copytree(DEFAULT_DATA_DIR, root, ignore=_shutil.ignore_patterns("MANIFEST.csv", "*.py", "sources.csv"))
+    return root
+
+
+@pytest.mark.parametrize("case", DATA_CASES, ids=[c[0] for c in DATA_CASES])
+def test_bad_data_directory(data_copy, capsys, monkeypatch, case):
+    _, damage, command, needles = case
+    damage(data_copy)
+    monkeypatch.setenv("GRIPARM_DATA", str(data_copy))
+    panel = DEFAULT_DATA_DIR.parent / "panel.parquet"
+    before = panel.stat().st_mtime_ns if panel.exists() else None
+    argv = ["data", "check"] if command == "check" else ["panel"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err                      # one message, however many files are wrong
+    assert str(data_copy) in err and "Fix:" in err, err
+    for needle in needles:
+        assert needle in err, (needle, err)
+    assert (panel.stat().st_mtime_ns if panel.exists() else None) == before      # no half panel built
+
+
+def test_snapshot_with_its_own_manifest_is_checked_against_it(data_copy, capsys):
+    # The documented opt-in for a different vintage: a manifest in that directory. The changed file then passes the
+    # hash check, and the project's coded data are still validated against their codebook on load.
+    _edited_events_file(data_copy)
+    assert main(["data", "manifest", "--data", str(data_copy)]) == 0
+    assert main(["data", "check", "--data", str(data_copy)]) == 0
+    capsys.readouterr()
+    assert main(["data", "read", "--data", str(data_copy), "--offline"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "export_restrictions_events.csv" in err and "'IDX' is not an ISO 3166-1" in err
+
+
+def test_data_directory_that_is_a_file(tmp_path, capsys):
+    path = tmp_path / "file"
+    path.write_text("x")
+    assert main(["data", "check", "--data", str(path)]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+
+
 # ------------------------------------------------------------------------------------------------------------------
 # Event-study specs (issue 12): every bad input is one message naming the file, the field and the fix; no output.
 # The panel gains a staggered cohort g (first treated year; 0 = never), its 0/1 treatment d, and d_off, which

@@ -4,17 +4,16 @@ replication check (issues 4 and 5). Runs in a temporary copy of specs/ and tempo
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from griparm_econ.config import PROJECT_ROOT, Settings
+from griparm_econ.config import PROJECT_ROOT, Settings, resolve_data_dir
 from griparm_econ.report.replication import console_lines
 from griparm_econ import study
 
-DATA = os.environ.get("GRIPARM_DATA")
+DATA = resolve_data_dir()
 pytestmark = pytest.mark.skipif(not DATA, reason="GRIPARM_DATA is not set (the study needs the data snapshot)")
 
 TABLES = ("multiverse_forward", "table1_descriptives", "table2_forward", "table3_backward", "table4_robustness",
