@@ -13,7 +13,7 @@ import pytest
 from griparm_econ.cli import main
 from griparm_econ.errors import SpecError
 from griparm_econ.spec import parse_spec_text
-from reference_helpers import close_to_printed, data_dir
+from reference_helpers import close_to_printed, reference_set
 
 TOL = 1e-6
 
@@ -34,7 +34,7 @@ def _spec(data: str, models: str, *, entity: str, time: str, extra: str = "") ->
 @pytest.fixture(scope="module")
 def mpdta_path():
     pytest.importorskip("csdid")
-    path = data_dir() / "reference" / "mpdta" / "mpdta.csv"
+    path = reference_set("mpdta") / "mpdta.csv"
     if not path.exists():
         pytest.skip(f"reference data absent: {path}")
     return path
@@ -65,7 +65,7 @@ def test_mpdta_through_a_spec_equals_r_did(tmp_path, mpdta_path):
 
 def test_sun_abraham_through_a_spec_equals_fixest(tmp_path):
     pyreadr = pytest.importorskip("pyreadr")
-    path = data_dir() / "reference" / "fixest_base_stagg" / "base_stagg.RData"
+    path = reference_set("fixest_base_stagg") / "base_stagg.RData"
     if not path.exists():
         pytest.skip(f"reference data absent: {path}")
     pyreadr.read_r(str(path))["base_stagg"].to_csv(tmp_path / "base_stagg.csv", index=False)

@@ -11,7 +11,7 @@ import pytest
 
 from griparm_econ.cli import main
 from griparm_econ.estimation.designs.randomization import randomization_inference
-from reference_helpers import close_to_printed, data_dir
+from reference_helpers import close_to_printed, reference_set
 
 BACON_PUBLISHED = {"Earlier vs Later Treated": ("0.060", "-0.006"), "Later vs Earlier Treated": ("0.032", "0.070"),
                    "Treated vs Untreated": ("0.908", "0.088")}   # bacondecomp tests/testthat/test_summary.R
@@ -27,7 +27,7 @@ def _run(tmp_path, body: str, data: str, entity: str, time: str) -> dict:
 
 def test_bacon_through_a_spec_matches_bacondecomp(tmp_path):
     pyreadr = pytest.importorskip("pyreadr")
-    path = data_dir() / "reference" / "bacon_castle" / "castle_bacondecomp.rda"
+    path = reference_set("bacon_castle") / "castle_bacondecomp.rda"
     if not path.exists():
         pytest.skip(f"reference data absent: {path}")
     pyreadr.read_r(str(path))["castle"].to_csv(tmp_path / "castle.csv", index=False)
