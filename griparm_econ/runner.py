@@ -53,7 +53,7 @@ def check_specs(specs: Sequence[Path] | None, settings: Settings, *, echo: Echo 
 
     loaded = [load_spec(path) for path in _spec_paths(specs, settings)]
     for item in loaded:
-        if item.kind in ("regression", "multiverse", "event_study") and item.uses_study_panel:
+        if item.kind in ("regression", "multiverse", "event_study", "synthetic_control") and item.uses_study_panel:
             _check_catalog(item, settings)
         what = (f"{len(item.models)} model{'s' if len(item.models) != 1 else ''}" if item.kind == "regression"
                 else f"multiverse of {multiverse_size(item.spec):,} models" if item.kind == "multiverse"
@@ -71,6 +71,8 @@ def _check_catalog(item: LoadedSpec, settings: Settings) -> None:
         from griparm_econ.spec import multiverse_variables
 
         wanted = [(variable, f"(grid): {variable}") for variable in multiverse_variables(item.spec)]
+    elif item.kind == "synthetic_control":
+        wanted = [(variable, f"(spec): {variable}") for variable in item.spec.variables]
     elif item.kind == "event_study":
         wanted = [(variable, f"model[{index + 1}] (name = {model.name!r}): {variable}")
                   for index, model in enumerate(item.models) for variable in model.variables]
@@ -174,6 +176,11 @@ def _up_to_date(loaded: LoadedSpec, settings: Settings, out_dir: Path, cache: di
 
         if not all((out_dir / rel).is_file() for rel in event_files(loaded.stem)):
             return False
+    if loaded.kind == "synthetic_control":
+        from griparm_econ.report.synthetic_control import synthetic_files
+
+        if not all((out_dir / rel).is_file() for rel in synthetic_files(loaded.stem)):
+            return False
     try:
         previous = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -272,11 +279,13 @@ def run_specs(specs: Sequence[Path] | None, settings: Settings, *, force: bool =
     results = [estimate_spec(item, settings, cache) if item.kind == "regression"
                else _estimate_multiverse(item, settings, cache, echo) if item.kind == "multiverse"
                else _estimate_event_study(item, settings, cache) if item.kind == "event_study"
+               else _estimate_synthetic(item, settings, cache) if item.kind == "synthetic_control"
                else frame_result(item, settings, cache, display_path=_display_path) for item in todo]
     for result in results:
         paths = (write_outputs(result, out) if isinstance(result, TableResult)
                  else write_multiverse_outputs(result, out) if hasattr(result, "curve")
                  else _write_event_study(result, out) if getattr(result, "kind", None) == "event_study"
+                 else _write_synthetic(result, out) if getattr(result, "kind", None) == "synthetic_control"
                  else write_frame_outputs(result, out))
         echo(f"wrote {len(paths)} file{'s' if len(paths) != 1 else ''} for {result.stem} in {out}")
     if figures:
@@ -302,6 +311,18 @@ def _write_event_study(result, out_dir: Path) -> list[Path]:
     from griparm_econ.report.event_study import write_event_study_outputs
 
     return write_event_study_outputs(result, out_dir)
+
+
+def _estimate_synthetic(item: LoadedSpec, settings: Settings, cache: dict):
+    from griparm_econ.estimation.synthetic_spec import estimate_synthetic_control
+
+    return estimate_synthetic_control(item, settings, cache, display_path=_display_path)
+
+
+def _write_synthetic(result, out_dir: Path) -> list[Path]:
+    from griparm_econ.report.synthetic_control import write_synthetic_outputs
+
+    return write_synthetic_outputs(result, out_dir)
 
 
 def run_study(settings: Settings, *, force: bool = False, echo: Echo = print) -> list[TableResult]:

@@ -284,13 +284,16 @@ FIGURE_KINDS: dict[str, type[BaseModel]] = {
 
 
 from griparm_econ.spec_event_study import EventStudySpec  # noqa: E402  (its [data]/[sample] are defined above)
+from griparm_econ.spec_synthetic_control import SyntheticControlSpec  # noqa: E402
 
-EventStudySpec.model_rebuild(_types_namespace={"DataTable": DataTable, "SampleTable": SampleTable})
+for _design_kind in (EventStudySpec, SyntheticControlSpec):
+    _design_kind.model_rebuild(_types_namespace={"DataTable": DataTable, "SampleTable": SampleTable})
 
 # Every kind of spec file; the runner dispatches on ``kind`` (figures then on ``figure``).
 SPEC_KINDS: dict[str, type[BaseModel] | None] = {"regression": RegressionSpec, "descriptive": DescriptiveSpec,
                                                  "shares": SharesSpec, "multiverse": MultiverseSpec,
                                                  "event_study": EventStudySpec,
+                                                 "synthetic_control": SyntheticControlSpec,
                                                  "figure": None}  # figure: see FIGURE_KINDS
 
 BUILTIN_DEFAULTS: dict[str, Any] = {"effects": [], "cov": "unadjusted", "small_sample": "stata", "bandwidth": None,

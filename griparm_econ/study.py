@@ -438,6 +438,10 @@ def _multiverse_files(record: dict) -> tuple[str, ...]:
         from griparm_econ.report.event_study import event_files
 
         return tuple(event_files(record["stem"]))
+    if record.get("kind") == "synthetic_control":
+        from griparm_econ.report.synthetic_control import synthetic_files
+
+        return tuple(synthetic_files(record["stem"]))
     if record.get("kind") != "multiverse":
         return ()
     from griparm_econ.runner import multiverse_files
