@@ -73,8 +73,12 @@ def bacon_diagnostic(model, design, where: Path, field: str) -> tuple[dict, str]
         "units_left_out_switching": sorted(map(str, switching.index[switching]))}
     parts = "; ".join(f"{kind.lower()} weight {s.weight:.2f}, mean estimate {s.avg_estimate:.3f}"
                       for kind, s in result.by_type.items())
+    from griparm_econ.report.labels import plural
+
+    units = plural(design.entity_label.lower())
     note = (f"{model.name}: Goodman-Bacon decomposition of the {term} coefficient without covariates on the balanced "
-            f"sub-panel ({record['n_units']} units, {record['n_treated_units']} treated, {periods} periods"
+            f"sub-panel ({record['n_units']} {units}, {record['n_treated_units']} treated, {periods} "
+            f"{plural(design.time_label.lower())}"
             + (f"; left out as switching off: {', '.join(record['units_left_out_switching'])}"
                if record["units_left_out_switching"] else "")
             + f"): TWFE {result.twfe_estimate:.3f} = {parts}.")
@@ -165,8 +169,10 @@ def randomization_diagnostic(model, design, data, where: Path, field: str) -> tu
     record = {"term": term, "estimate": estimate, "pvalue": pvalue, "draws": settings.draws, "seed": settings.seed,
               "n_extreme": extreme, "permuted_terms": moving, "n_units": int(len(units)),
               "definition": PVALUE_DEFINITION.replace("cohorts", "treatment histories")}
+    from griparm_econ.report.labels import plural
+
     note = (f"{model.name}: randomization-inference p-value of {term} = {pvalue:.3f} ({settings.draws:,} "
-            f"permutations of the {len(units)} units' treatment histories, seed {settings.seed}; "
+            f"permutations of the {len(units)} {plural(design.entity_label.lower())}' treatment histories, seed {settings.seed}; "
             f"{', '.join(moving)} permuted together).")
     return record, note
 
