@@ -171,9 +171,13 @@ def test_every_source_code_exists_in_the_snapshot(catalog):
     if not raw:
         pytest.skip("GRIPARM_DATA is not set")
     from griparm_econ.sources.gvc import load_gvc
+    from griparm_econ.sources.prices import load_prices
     from griparm_econ.sources.production import load_production
     from griparm_econ.sources.restrictions import load_restrictions
+    from griparm_econ.sources.state_capacity import load_state_capacity
+    from griparm_econ.sources.tax_revenue import load_tax_revenue
     from griparm_econ.sources.trade import load_trade
+    from griparm_econ.sources.vdem import load_vdem
     from griparm_econ.sources.worldbank import load_indicators
 
     settings = Settings(data_dir=Path(raw).resolve(), offline=True)
@@ -184,6 +188,10 @@ def test_every_source_code_exists_in_the_snapshot(catalog):
         "gvc": set(load_gvc(settings).rows["indicator"]),
         "production": set(load_production(settings).rows["indicator"]),
         "restrictions": set(load_restrictions(settings, 1990, 2025).rows["indicator"]),
+        "state_capacity": set(load_state_capacity(settings).rows["indicator"]),
+        "vdem": set(load_vdem(settings).rows["indicator"]),
+        "tax_revenue": set(load_tax_revenue(settings).rows["indicator"]),
+        "prices": set(load_prices(settings).rows["indicator"]),
     }
     absent = [(e.name, e.source_code) for e in catalog if e.source != "derived" and e.source_code not in codes[e.source]]
     assert not absent
