@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+import numpy as np
 import pandas as pd
 
 from griparm_econ.catalog import (TRANSFORMATIONS, WORLD_SERIES_TRANSFORMATIONS, Catalog, TransformInput,
@@ -236,6 +237,8 @@ def assemble_panel(catalog: Catalog, sources: Sources,
         data = TransformInput(panel=panel, entry=entry, source_values=source_values, world=world_by_variable,
                               notes=notes)
         panel[entry.name] = TRANSFORMATIONS[entry.transformation](data)
+        if len(panel.columns) % 50 == 0:
+            panel = panel.copy()   # consolidate the column blocks (pandas slows down and warns past 100 of them)
 
     _check_panel(panel, economy_codes, aggregate_codes, last_year)
     aggregates = _aggregates_table(pd.concat(aggregate_rows, ignore_index=True), catalog, sources.economies)
@@ -272,9 +275,9 @@ def _aggregates_table(rows: pd.DataFrame, catalog: Catalog, economies: SourceFra
     wide = rows.pivot(index=["iso3", "year"], columns="indicator", values="value").reset_index()
     out = wide[["iso3", "year"]].copy()
     out.insert(2, "name", out["iso3"].map(names).fillna("World").astype("string"))
-    for code, variables in by_code.items():
-        for variable in variables:
-            out[variable] = wide[code].to_numpy() if code in wide else float("nan")
+    values = {variable: wide[code].to_numpy() if code in wide else np.full(len(wide), np.nan)
+              for code, variables in by_code.items() for variable in variables}
+    out = pd.concat([out, pd.DataFrame(values, index=out.index)], axis=1)
     out = out[["iso3", "year", "name", *columns]].sort_values(["iso3", "year"], kind="mergesort")
     return out.reset_index(drop=True)
 
