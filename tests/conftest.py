@@ -1,11 +1,10 @@
 """Fixtures shared by the test modules."""
 
 import os
-from pathlib import Path
 
 import pytest
 
-from griparm_econ.config import Settings
+from griparm_econ.config import Settings, resolve_data_dir
 
 
 @pytest.fixture(scope="session")
@@ -14,4 +13,4 @@ def snapshot() -> Settings:
     raw = os.environ.get("GRIPARM_DATA")
     if not raw:
         pytest.skip("GRIPARM_DATA is not set")
-    return Settings(data_dir=Path(raw).resolve())
+    return Settings(data_dir=resolve_data_dir())

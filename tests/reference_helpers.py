@@ -8,15 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from griparm_econ.config import load_settings
+from griparm_econ.config import load_settings, resolve_data_dir
 from griparm_econ.runner import run_specs
 
 
 def data_dir() -> Path:
-    raw = os.environ.get("GRIPARM_DATA")
-    if not raw:
+    """The data directory as the package resolves it (absolute), never the raw setting: a relative GRIPARM_DATA
+    written into a spec in a temporary folder would resolve against that folder."""
+    if not os.environ.get("GRIPARM_DATA"):
         pytest.skip("GRIPARM_DATA is not set: the reference data sets are not available")
-    return Path(raw)
+    return resolve_data_dir()
 
 
 def spec_text(title: str, data: dict | None, models: list[dict], extra: str = "") -> str:
