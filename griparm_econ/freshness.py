@@ -56,12 +56,15 @@ def estimation_sha256(loaded) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 
 
+def multiverse_files(stem: str) -> list[str]:
+    """The outputs of a multiverse spec beyond its summary table and estimates record (relative to DIR)."""
+    return [f"estimates/{stem}.parquet"] + [f"figures/{stem}.{fmt}" for fmt in MULTIVERSE_FIGURE_FORMATS]
+
+
 def unit_files(stem: str, kind: str) -> list[str]:
     """Every file of a table unit except its record, relative to the output folder."""
-    files = [f"tables/{stem}{suffix}" for suffix in TABLE_SUFFIXES]
-    if kind == "multiverse":
-        files += [f"estimates/{stem}.parquet"] + [f"figures/{stem}.{fmt}" for fmt in MULTIVERSE_FIGURE_FORMATS]
-    return files
+    return [f"tables/{stem}{suffix}" for suffix in TABLE_SUFFIXES] + (multiverse_files(stem)
+                                                                      if kind == "multiverse" else [])
 
 
 def file_hashes(out_dir: Path, paths: Iterable[Path | str]) -> dict[str, str]:

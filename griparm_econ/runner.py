@@ -14,6 +14,7 @@ from typing import Callable, Sequence
 from griparm_econ import __version__
 from griparm_econ.config import Settings, code_sha256
 from griparm_econ.errors import SpecError
+from griparm_econ.freshness import multiverse_files  # noqa: F401 (re-exported: the multiverse's output names)
 from griparm_econ.estimation.results import ModelResult, TableResult
 from griparm_econ.spec import LoadedSpec, load_spec
 
@@ -256,12 +257,6 @@ def write_frame_outputs(result, out_dir: Path, estimation_sha256: str = "") -> l
     return written
 
 
-MULTIVERSE_FIGURE_FORMATS = ("png", "pdf")
-
-
-def multiverse_files(stem: str) -> list[str]:
-    """The outputs of a multiverse spec beyond its summary table and estimates record (relative to DIR)."""
-    return [f"estimates/{stem}.parquet"] + [f"figures/{stem}.{fmt}" for fmt in MULTIVERSE_FIGURE_FORMATS]
 
 
 def _parquet_bytes(frame) -> bytes:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from griparm_econ.config import Settings, code_sha256
 from griparm_econ.errors import DataError, SpecError
+from griparm_econ.freshness import TABLE_SUFFIXES
 from griparm_econ.io import atomic_write_text, sha256_file
 from griparm_econ.spec import LoadedSpec, load_spec
 
@@ -395,14 +396,11 @@ def _figure_records(settings: Settings, out: Path) -> list[dict]:
     return records
 
 
-TABLE_SUFFIXES = (".html", ".tex", ".md", ".csv", ".docx")
-
-
 def _multiverse_files(record: dict) -> tuple[str, ...]:
     """A multiverse's outputs beyond its summary table and record: the estimates parquet and the curve."""
     if record.get("kind") != "multiverse":
         return ()
-    from griparm_econ.runner import multiverse_files
+    from griparm_econ.freshness import multiverse_files
 
     return tuple(multiverse_files(record["stem"]))
 

@@ -128,7 +128,7 @@ def test_a_rebuilt_panel_with_unchanged_inputs_is_no_vintage_change(tmp_path):
     report = rcheck.check(rrep.load(path), est, vintage, versions={"numpy": "2.0.0", "python": "3.12.1"})
     assert report.ok and not report.vintage_warnings
     assert not any("data differ" in line for line in console_lines(report))
-    assert report.inputs_matched == ("worldbank/wdi.csv (sha256 aaaaaaaaaaaa)", "World Bank WDI (last updated 2025-12-19)")
+    assert report.inputs_matched == ("worldbank/wdi.csv (sha256 aaaaaaaaaaaa)", "World Bank WDI (2025-12-19)")
     for text in (to_markdown(report), to_html(report)):
         assert "worldbank/wdi.csv" in text and "2025-12-19" in text       # which inputs matched
         assert "numpy" in text and "2.0.0" in text and "3.12.1" in text  # which software ran

@@ -142,7 +142,7 @@ def vintage_comparison(reported: Reported, current_vintage: Mapping) -> tuple[li
         if old_wb.get(key) != new_wb.get(key):
             differences.append(f"World Bank {key}: last updated {old_wb.get(key)} reported, {new_wb.get(key)} now")
         else:
-            matched.append(f"World Bank {key} (last updated {new_wb[key]})")
+            matched.append(f"World Bank {key} ({new_wb[key]})")
     return differences, matched
 
 
