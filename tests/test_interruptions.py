@@ -111,6 +111,7 @@ def test_sigterm_cleans_up_and_says_so(tmp_path):
                     .replace('controls = ["L.c1", "L.c2"]', 'controls = ["L.c1", "L.c2", "L.c3", "L.c4"]'),
                     encoding="utf-8")
     env = dict(os.environ, PYTHONPATH=str(PROJECT))
+    env.pop("GRIPARM_DATA", None)      # the spec reads its own file; a relative setting would not hold in tmp_path
     process = subprocess.Popen([sys.executable, "-m", "griparm_econ", "run", str(spec), "--out",
                                 str(tmp_path / "out")], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
                                stderr=open(tmp_path / "stderr.txt", "w"), text=True)
