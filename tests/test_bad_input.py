@@ -308,3 +308,250 @@ def test_data_directory_that_is_a_file(tmp_path, capsys):
     path.write_text("x")
     assert main(["data", "check", "--data", str(path)]) == 2
     assert "is a file, not a folder" in capsys.readouterr().err
+
+
+# =================================================================================================================
+# Faults (issue 9): outputs edited, deleted or left half-written, a damaged built panel, a damaged reported file.
+# One row per fault: how to break things after a good run, and what the next run must do. Extend by adding rows.
+# =================================================================================================================
+
+def _good_run(workdir, capsys):
+    spec = _spec(workdir, GOOD_MODEL, name="good")
+    out = workdir / "out"
+    assert main(["run", spec, "--out", str(out)]) == 0
+    capsys.readouterr()
+    return spec, out
+
+
+def _fault_deleted_docx(workdir, out, spec, monkeypatch):
+    (out / "tables" / "good.docx").unlink()
+
+
+def _fault_edited_csv(workdir, out, spec, monkeypatch):
+    with open(out / "tables" / "good.csv", "a", encoding="utf-8") as handle:
+        handle.write("edited by hand\n")
+
+
+def _fault_aborted_edit_then_revert(workdir, out, spec, monkeypatch):
+    """A run of an edited spec wrote its tables and was killed before its record; the edit is then reverted."""
+    from pathlib import Path
+
+    original = Path(spec).read_text(encoding="utf-8")
+    Path(spec).write_text(original.replace('"cluster:entity"', '"robust"'), encoding="utf-8")
+    other = workdir / "other"
+    assert main(["run", spec, "--out", str(other)]) == 0
+    for path in (other / "tables").iterdir():
+        (out / "tables" / path.name).write_bytes(path.read_bytes())
+    Path(spec).write_text(original, encoding="utf-8")
+
+
+def _fault_stale_temp_files(workdir, out, spec, monkeypatch):
+    for rel in ("tables/.good.csv.k3j_x9a2.tmp", "figures/.fig.png.abcd1234.tmp"):
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_bytes(b"half")
+
+
+def _fault_display_keys_changed(workdir, out, spec, monkeypatch):
+    from pathlib import Path
+
+    from griparm_econ.estimation import dispatch
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("a change to display keys re-estimated the table")
+
+    monkeypatch.setattr(dispatch, "fit_model", no_fit)
+    text = Path(spec).read_text(encoding="utf-8")
+    Path(spec).write_text(text.replace('title = "Test"', 'title = "Retitled"\nnotes = ["A new note."]\ndigits = 2'),
+                          encoding="utf-8")
+
+
+def _unchanged_tables(reference):
+    def check(out):
+        for name, data in reference.items():
+            assert (out / "tables" / name).read_bytes() == data, name
+        assert not list(out.rglob("*.tmp"))
+    return check
+
+
+FAULT_CASES = [
+    # (id, fault, what the next `griparm run` must print)
+    ("deleted_docx_is_remade", _fault_deleted_docx, "wrote 6 files for good"),
+    ("edited_table_file_is_remade", _fault_edited_csv, "wrote 6 files for good"),
+    ("aborted_edit_then_revert_is_rerun", _fault_aborted_edit_then_revert, "wrote 6 files for good"),
+    ("stale_temp_files_are_removed", _fault_stale_temp_files, "up to date"),
+    ("display_keys_rerender_without_estimating", _fault_display_keys_changed, "re-rendered good"),
+]
+
+
+@pytest.mark.parametrize("case", FAULT_CASES, ids=[c[0] for c in FAULT_CASES])
+def test_fault(workdir, capsys, monkeypatch, case):
+    name, fault, expected = case
+    spec, out = _good_run(workdir, capsys)
+    before = {p.name: p.read_bytes() for p in (out / "tables").iterdir()}
+    fault(workdir, out, spec, monkeypatch)
+    assert main(["run", spec, "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert expected in said, said
+    assert not [p for p in out.rglob("*.tmp")], "a stale temporary file survived the run"
+    if name == "display_keys_rerender_without_estimating":
+        table = (out / "tables" / "good.md").read_text()
+        assert "A new note." in table and "Retitled" in table
+        assert "up to date" in _rerun(spec, out, capsys)
+    else:
+        _unchanged_tables(before)(out)
+        assert "up to date" in _rerun(spec, out, capsys)
+
+
+def _rerun(spec, out, capsys) -> str:
+    assert main(["run", spec, "--out", str(out)]) == 0
+    return capsys.readouterr().out
+
+
+def test_rerendered_table_equals_a_fresh_estimate(workdir, capsys):
+    """Re-rendering from the stored estimates writes the very bytes a full re-estimation writes."""
+    from pathlib import Path
+
+    spec, out = _good_run(workdir, capsys)
+    text = Path(spec).read_text(encoding="utf-8")
+    Path(spec).write_text(text.replace('title = "Test"', 'title = "Other"\n[labels]\nx = "The x"'), encoding="utf-8")
+    assert "re-rendered good" in _rerun(spec, out, capsys)
+    rendered = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    fresh = workdir / "fresh"
+    assert main(["run", spec, "--out", str(fresh), "--force"]) == 0
+    assert rendered == {p.relative_to(fresh).as_posix(): p.read_bytes() for p in fresh.rglob("*") if p.is_file()}
+
+
+# --- The built panel: checked against the sha256 its provenance recorded at build time -----------------------
+
+def _built_panel(tmp_path):
+    from griparm_econ import panel as panel_module
+    from griparm_econ.catalog import load_catalog
+    from griparm_econ.config import PROJECT_ROOT, Settings
+    from griparm_econ.io import sha256_file
+
+    settings = Settings(specs_dir=PROJECT_ROOT / "specs", work_dir=tmp_path / "data", output_dir=tmp_path / "out")
+    settings.work_dir.mkdir()
+    frame = pd.DataFrame({"iso3": ["AAA", "BBB"] * 3, "year": [2000, 2000, 2001, 2001, 2002, 2002],
+                          "y": np.arange(6.0)})
+    frame.to_parquet(settings.panel_path, index=False)
+    frame.head(1).to_parquet(panel_module.aggregates_path(settings), index=False)
+    provenance = {"build_version": panel_module.BUILD_VERSION, "code_sha256": panel_module.data_code_sha256(),
+                  "catalog": {"sha256": load_catalog(settings.catalog_path).sha256}, "inputs": [],
+                  "panel": {"sha256": sha256_file(settings.panel_path)},
+                  "aggregates": {"sha256": sha256_file(panel_module.aggregates_path(settings))}}
+    panel_module.provenance_path(settings).write_text(json.dumps(provenance))
+    return settings, frame
+
+
+def _edit_panel(settings, frame):
+    frame.assign(y=frame["y"] * 100).to_parquet(settings.panel_path, index=False)   # still a valid parquet file
+
+
+def _truncate_panel(settings, frame):
+    data = settings.panel_path.read_bytes()
+    settings.panel_path.write_bytes(data[: len(data) // 2])
+
+
+def _corrupt_panel_and_its_record(settings, frame):
+    from griparm_econ import panel as panel_module
+    from griparm_econ.io import sha256_file
+
+    settings.panel_path.write_bytes(b"PAR1 not really parquet")
+    path = panel_module.provenance_path(settings)
+    provenance = json.loads(path.read_text())
+    provenance["panel"]["sha256"] = sha256_file(settings.panel_path)
+    path.write_text(json.dumps(provenance))
+
+
+PANEL_FAULTS = [
+    ("edited_but_valid", _edit_panel, "panel.parquet is not the file that was built"),
+    ("truncated", _truncate_panel, "panel.parquet is not the file that was built"),
+    ("unreadable", _corrupt_panel_and_its_record, "cannot be read"),
+]
+
+
+@pytest.mark.parametrize("case", PANEL_FAULTS, ids=[c[0] for c in PANEL_FAULTS])
+def test_damaged_panel_is_rebuilt_with_a_note(tmp_path, monkeypatch, capsys, case):
+    from griparm_econ import panel as panel_module
+
+    name, fault, needle = case
+    settings, frame = _built_panel(tmp_path)
+    assert panel_module.panel_is_stale(settings) is None
+    assert panel_module.load_panel(settings).equals(frame)
+    fault(settings, frame)
+    rebuilt = []
+    monkeypatch.setattr(panel_module, "build_panel", lambda s, echo=None: rebuilt.append(s) or frame)
+    assert panel_module.load_panel(settings).equals(frame)
+    assert rebuilt == [settings]
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and needle in err and "building the panel" in err, err
+
+
+# --- reported/estimates.json with values of the wrong type: one message naming the file and the field -----------
+
+def _reported(tmp_path, mutate):
+    from griparm_econ.config import Settings
+
+    document = {"format": 1, "data_vintage": {"inputs": []},
+                "tables": {"t": {"spec": "specs/t.toml", "spec_sha256": "s", "data_sha256": "d",
+                                 "models": [{"name": "FE", "nobs": 200, "params": {"x": 0.5},
+                                             "std_errors": {"x": 0.1}}]}}}
+    mutate(document)
+    (tmp_path / "reported").mkdir()
+    (tmp_path / "reported" / "estimates.json").write_text(json.dumps(document))
+    return Settings(project_root=tmp_path, specs_dir=tmp_path / "specs", work_dir=tmp_path / "data",
+                    output_dir=tmp_path / "out")
+
+
+REPORTED_FAULTS = [
+    ("nobs_as_string", lambda d: d["tables"]["t"]["models"][0].update(nobs="200"), "tables.t.models[0].nobs"),
+    ("coefficient_as_string", lambda d: d["tables"]["t"]["models"][0]["params"].update(x="0.5"),
+     "tables.t.models[0].params.x"),
+    ("se_as_list", lambda d: d["tables"]["t"]["models"][0]["std_errors"].update(x=[0.1]),
+     "tables.t.models[0].std_errors.x"),
+    ("models_as_object", lambda d: d["tables"]["t"].update(models={}), "tables.t.models"),
+    ("tables_as_list", lambda d: d.update(tables=[]), "tables"),
+    ("model_name_missing", lambda d: d["tables"]["t"]["models"][0].pop("name"), "tables.t.models[0].name"),
+    ("inputs_as_string", lambda d: d["data_vintage"].update(inputs="wdi.csv"), "data_vintage.inputs"),
+]
+
+
+@pytest.mark.parametrize("case", REPORTED_FAULTS, ids=[c[0] for c in REPORTED_FAULTS])
+def test_reported_file_with_wrong_types(tmp_path, case):
+    from griparm_econ import study
+    from griparm_econ.errors import DataError
+
+    name, mutate, field = case
+    settings = _reported(tmp_path, mutate)
+    with pytest.raises(DataError) as caught:
+        study.replicate(settings, echo=lambda _: None)
+    message = caught.value.message
+    assert "estimates.json" in message and f"[{field}]" in message and "Fix:" in message, message
+    assert not settings.output_dir.exists()          # refused before anything ran
+
+
+def test_outputs_of_a_removed_spec_leave_the_output_folder(workdir, monkeypatch):
+    """A replication package holds nothing no spec made: `griparm tables` removes a removed spec's outputs and
+    says so; the index and manifest never list them."""
+    from griparm_econ import panel as panel_module
+    from griparm_econ import study
+    from griparm_econ.config import Settings
+
+    specs = workdir / "specs"
+    specs.mkdir()
+    for stem in ("keep", "gone"):
+        (specs / f"{stem}.toml").write_text(f'title = "{stem}"\n[data]\npath = "../panel.csv"\nentity = "firm"\n'
+                                            f'time = "year"\n{GOOD_MODEL}', encoding="utf-8")
+    settings = Settings(project_root=workdir, specs_dir=specs, work_dir=workdir / "data",
+                        output_dir=workdir / "output")
+    monkeypatch.setattr(panel_module, "load_panel", lambda *args, **kwargs: None)   # no study panel needed
+    study.run_study(settings, echo=lambda _: None)
+    assert (settings.output_dir / "tables" / "gone.docx").is_file()
+    (specs / "gone.toml").unlink()
+    lines: list[str] = []
+    study.run_study(settings, echo=lines.append)
+    assert not [p for p in settings.output_dir.rglob("gone.*")]
+    assert [line for line in lines if line.startswith("removed 6 output files") and "tables/gone.docx" in line], lines
+    assert (settings.output_dir / "tables" / "keep.docx").is_file()
+    for name in ("index.html", "manifest.json"):
+        assert "gone" not in (settings.output_dir / name).read_text()
