@@ -54,14 +54,17 @@ class Settings:
 
 
 def resolve_data_dir(cli_value: str | os.PathLike | None = None) -> Path | None:
-    """``--data`` wins over ``GRIPARM_DATA``; a path that is set but missing is an error, not a silent fallback."""
+    """``--data`` wins over ``GRIPARM_DATA``; a path that is set but missing (or not a folder) is an error, not a
+    silent fallback."""
     raw = cli_value if cli_value not in (None, "") else os.environ.get(DATA_ENV) or None
     if raw is None:
         return None
     path = Path(raw).expanduser().resolve()
     if not path.is_dir():
         origin = "--data" if cli_value not in (None, "") else DATA_ENV
-        raise DataError(f"the data directory {path} does not exist.", where=origin, field=origin,
+        state = ("is a file, not a folder" if path.is_file() else "is not a folder" if path.exists()
+                 else "does not exist")
+        raise DataError(f"the data directory {path} {state}.", where=origin, field=origin,
                         fix=f"point {origin} at a folder laid out like ../shared/data (worldbank/, trade/, gvc/, "
                             "production/, restrictions/), or unset it to pull World Bank data live.")
     return path
