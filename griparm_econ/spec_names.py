@@ -27,10 +27,10 @@ def name_problem(name: str) -> str | None:
     """Why ``name`` cannot be a file-name stem under --out, or None if it can."""
     if not name or not name.strip():
         return "is empty"
+    if ".." in name:
+        return "contains '..'"
     if "/" in name or "\\" in name:
         return "contains a path separator"
-    if name in (".", "..") or ".." in name:
-        return "contains '..'"
     if name.startswith("."):
         return "is a hidden name (starts with '.')"
     if name.startswith("~") or re.match(r"^[A-Za-z]:", name):
