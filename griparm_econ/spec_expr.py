@@ -45,7 +45,7 @@ _REFUSED = {ast.Call: "a function call", ast.Attribute: "attribute access ('.')"
             ast.ListComp: "a comprehension", ast.SetComp: "a comprehension", ast.DictComp: "a comprehension",
             ast.GeneratorExp: "a comprehension", ast.Starred: "unpacking ('*')", ast.Dict: "a dict",
             ast.Set: "a set", ast.JoinedStr: "an f-string", ast.Await: "await", ast.Yield: "yield",
-            ast.YieldFrom: "yield", ast.Slice: "a slice"}
+            ast.YieldFrom: "yield", ast.Slice: "a slice", ast.Is: "'is' (write ==)", ast.IsNot: "'is not' (write !=)"}
 _BITWISE = {ast.BitAnd: "'&' (write 'and')", ast.BitOr: "'|' (write 'or')", ast.Invert: "'~' (write 'not')"}
 
 
