@@ -187,7 +187,9 @@ def test_hostile_query_runs_nothing(workdir, capsys, monkeypatch, case):
         assert "[sample.query]" in err and needle in err and spec in err, err
     err = _run_fails(workdir, capsys, spec, "sample.query", needle)
     assert "Traceback" not in err
-    found = [p for root in (cwd, workdir, workdir / "out", REPO) for p in root.rglob(f"*{marker}*")]
+    worktree = [REPO] + [p for p in REPO.iterdir() if p.is_dir() and not p.is_symlink() and p.name != ".git"]
+    found = [p for root in (cwd, workdir, workdir / "out") for p in root.rglob(f"*{marker}*")]
+    found += [p for root in worktree for p in (root.glob(f"*{marker}*") if root == REPO else root.rglob(f"*{marker}*"))]
     assert not found, found
 
 
