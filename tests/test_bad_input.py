@@ -338,7 +338,7 @@ def test_spec_meaning(workdir, capsys, case):
 
 
 def test_term_not_in_order_is_shown_last_with_one_warning(workdir, capsys):
-    spec = _spec(workdir, GOOD_MODEL.replace("y ~ 1 + x", "y ~ 1 + x + x2") + '', name="good")
+    spec = _spec(workdir, GOOD_MODEL.replace("y ~ 1 + x", "y ~ 1 + x + x2"), name="good")
     Path(spec).write_text(Path(spec).read_text().replace('title = "Test"\n', 'title = "Test"\norder = ["x2"]\n'))
     frame = pd.read_csv(workdir / "panel.csv").assign(x2=lambda f: np.random.default_rng(1).normal(size=len(f)))
     frame.to_csv(workdir / "panel.csv", index=False)
@@ -351,7 +351,8 @@ def test_term_not_in_order_is_shown_last_with_one_warning(workdir, capsys):
     shown = [r for r in rows if r in ("x2", "x", "Constant", "Intercept")]
     assert shown[:2] == ["x2", "x"] and shown[2] in ("Constant", "Intercept"), rows
     # omit leaves them out, silently
-    Path(spec).write_text(Path(spec).read_text().replace('order = ["x2"]\n', 'order = ["x2"]\nomit = ["x", "Intercept"]\n'))
+    text = Path(spec).read_text().replace('order = ["x2"]\n', 'order = ["x2"]\nomit = ["x", "Intercept"]\n')
+    Path(spec).write_text(text)
     assert main(["run", spec, "--out", str(out)]) == 0
     assert "warning" not in capsys.readouterr().err
     rows = pd.read_csv(out / "tables" / "good.csv").iloc[:, 0].astype(str).tolist()
