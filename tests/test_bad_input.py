@@ -193,6 +193,26 @@ def test_hostile_query_runs_nothing(workdir, capsys, monkeypatch, case):
     assert not found, found
 
 
+# Every table of every spec kind that holds a condition (field, spec text with QUERY where the condition goes).
+CONDITION_PLACES = [
+    ("samples.early.query", 'title = "T"\n[samples.early]\nquery = QUERY\n' + GOOD_MODEL),
+    ("group[1].query", 'kind = "descriptive"\ntitle = "D"\nvariables = ["x"]\n[[group]]\nname = "g"\nquery = QUERY\n'),
+    ("sample.query", 'kind = "descriptive"\ntitle = "D"\nvariables = ["x"]\n[sample]\nquery = QUERY\n'),
+    ("samples.rich.query", 'kind = "multiverse"\ntitle = "M"\nfocus = "L.x"\nexpected_sign = "positive"\n'
+                           'outcomes = ["y"]\ntreatments = [["L.x"]]\n[samples.rich]\nquery = QUERY\n'),
+]
+
+
+@pytest.mark.parametrize("case", CONDITION_PLACES, ids=[c[0] for c in CONDITION_PLACES])
+def test_conditions_are_checked_in_every_spec_kind(workdir, capsys, case):
+    field, text = case
+    path = workdir / "kinds.toml"
+    path.write_text(text.replace("QUERY", json.dumps("__import__('os').system('true') == 0")), encoding="utf-8")
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"[{field}]" in err and "function call" in err, err
+
+
 ALLOWED_QUERIES = [
     "year >= 2002 and x > -0.5",
     "firm != 'e01' and not (year == 2003 or year == 2004)",
