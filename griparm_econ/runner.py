@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+import sys
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
@@ -61,7 +62,22 @@ def check_specs(specs: Sequence[Path] | None, settings: Settings, *, echo: Echo 
                 else f"multiverse of {multiverse_size(item.spec):,} models" if item.kind == "multiverse"
                 else item.kind)
         echo(f"ok: {item.path} ({what})")
+        if item.kind == "regression" and unlisted_terms(item):
+            print(f"griparm: warning: {item.path} [order]: {', '.join(unlisted_terms(item))} estimated but not listed "
+                  "in order; shown after the ordered terms. Fix: add them to order, or to omit to leave them out.",
+                  file=sys.stderr)
     return loaded
+
+
+def unlisted_terms(loaded: LoadedSpec) -> list[str]:
+    """Terms a model estimates that ``order`` does not list and ``omit`` does not leave out (shown last)."""
+    spec = loaded.spec
+    if spec.order is None:
+        return []
+    terms = dict.fromkeys(t for m in loaded.models for t in m.parsed.regressor_names if t != "Intercept")
+    if any(m.parsed.constant for m in loaded.models):
+        terms["Intercept"] = None   # the constant last, as without order
+    return [t for t in terms if t not in spec.order and t not in spec.omit]
 
 
 def _check_catalog(item: LoadedSpec, settings: Settings) -> None:
@@ -153,7 +169,8 @@ def estimate_spec(loaded: LoadedSpec, settings: Settings, cache: dict | None = N
     return TableResult(stem=loaded.stem, title=spec.title, spec_path=_display_path(loaded.path, settings),
                        spec_sha256=loaded.sha256, data_path=_display_path(Path(data.path), settings),
                        data_sha256=data.sha256, models=results, labels=labels,
-                       order=tuple(spec.order) if spec.order is not None else None, notes=tuple(notes),
+                       order=tuple(spec.order) + tuple(unlisted_terms(loaded)) if spec.order is not None else None,
+                       notes=tuple(notes),
                        star_levels=tuple(sorted(spec.stars, reverse=True)), digits=spec.digits)
 
 
