@@ -66,7 +66,8 @@ def resolve_data_dir(cli_value: str | os.PathLike | None = None) -> Path | None:
     path = Path(raw).expanduser().resolve()
     if not path.is_dir():
         origin = "--data" if cli_value not in (None, "") else DATA_ENV
-        state = "is a file, not a folder" if path.exists() else "does not exist"
+        state = ("is a file, not a folder" if path.is_file() else "is not a folder" if path.exists()
+                 else "does not exist")
         raise DataError(f"the data directory {path} {state}.", where=origin, field=origin,
                         fix=f"point {origin} at a folder laid out like data/raw (worldbank/, trade/, gvc/, "
                             "production/, restrictions/), or unset it to use the repository's data/raw.")
