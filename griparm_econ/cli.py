@@ -7,6 +7,7 @@ message on stderr and exit status 2.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 from typing import Callable, Sequence
@@ -118,10 +119,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _terminate(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # SIGTERM (a job scheduler, `kill`) ends the run like Ctrl-C: cleanup runs (joblib's worker folders, the unit
+    # being written) and one message is printed, instead of dying silently.
     try:
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:   # not the main thread (main() called by a host program): leave signals alone
+        previous = None
+    try:
+        if getattr(args, "specs", None):
+            # Every path setting is made absolute once, here (config does --data, GRIPARM_DATA and --out).
+            args.specs = [Path(p).absolute() for p in args.specs]
         settings = load_settings(args.data, out=getattr(args, "out", None),
                                  offline=getattr(args, "offline", None) or None,
                                  live_worldbank=getattr(args, "live_worldbank", False))
@@ -136,9 +150,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"griparm: error: {where}: {err.strerror or err}. Fix: choose an output folder (--out DIR) that is a "
               "directory you can write to, with free space.", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("griparm: interrupted; no partial output was left behind.", file=sys.stderr)
+    except KeyboardInterrupt as err:
+        # Every file is renamed into place whole, and a spec whose files were being written loses them all
+        # (griparm_econ.freshness.writing_unit), so what is left is complete; the message says which were removed.
+        partial = getattr(err, "partial", ())
+        if partial:
+            print(f"griparm: interrupted while writing the outputs of {', '.join(partial)}; those were removed and "
+                  "the next run remakes them. Every other output is complete.", file=sys.stderr)
+        else:
+            print("griparm: interrupted; no partial output was left behind.", file=sys.stderr)
         return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data" / "raw"
 
 # Sub-folders of the data directory, one per source family (the layout of ../shared/data).
-DATA_FOLDERS = ("worldbank", "trade", "gvc", "production", "restrictions")
+DATA_FOLDERS = ("worldbank", "trade", "gvc", "production", "restrictions", "state_capacity", "vdem", "tax_revenue",
+                "prices")
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,8 @@ def resolve_data_dir(cli_value: str | os.PathLike | None = None) -> Path | None:
     path = Path(raw).expanduser().resolve()
     if not path.is_dir():
         origin = "--data" if cli_value not in (None, "") else DATA_ENV
-        state = "is a file, not a folder" if path.exists() else "does not exist"
+        state = ("is a file, not a folder" if path.is_file() else "is not a folder" if path.exists()
+                 else "does not exist")
         raise DataError(f"the data directory {path} {state}.", where=origin, field=origin,
                         fix=f"point {origin} at a folder laid out like data/raw (worldbank/, trade/, gvc/, "
                             "production/, restrictions/), or unset it to use the repository's data/raw.")

@@ -1,7 +1,5 @@
 """Fixtures shared by the test modules."""
 
-from pathlib import Path
-
 import pytest
 
 from griparm_econ.config import Settings, resolve_data_dir
@@ -13,4 +11,4 @@ def snapshot() -> Settings:
     raw = resolve_data_dir()
     if not raw:
         pytest.skip("GRIPARM_DATA is not set")
-    return Settings(data_dir=Path(raw).resolve())
+    return Settings(data_dir=resolve_data_dir())

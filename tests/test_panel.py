@@ -190,6 +190,14 @@ def test_load_panel_uses_current_panel_and_detects_catalog_change(built, setting
     assert panel_module.panel_is_stale(replace(settings, specs_dir=specs)) == "the catalog changed"
 
 
+def _built_files(settings) -> dict:
+    """The built panel and aggregates files (empty here) with the sha256 a build records for them."""
+    settings.panel_path.write_bytes(b"")
+    panel_module.aggregates_path(settings).write_bytes(b"")
+    return {"panel": {"sha256": sha256_file(settings.panel_path)},
+            "aggregates": {"sha256": sha256_file(panel_module.aggregates_path(settings))}}
+
+
 def test_changed_input_makes_the_panel_stale(tmp_path):
     # Stands alone (no snapshot needed): a hand-made provenance record over one small input file.
     data_dir, work = tmp_path / "shared", tmp_path / "work"
@@ -198,10 +206,10 @@ def test_changed_input_makes_the_panel_stale(tmp_path):
     source.write_text("a,b\n1,2\n")
     settings = Settings(data_dir=data_dir, work_dir=work, output_dir=tmp_path / "out")
     work.mkdir()
-    settings.panel_path.write_bytes(b"")
     record = {"build_version": panel_module.BUILD_VERSION, "code_sha256": panel_module.data_code_sha256(),
               "catalog": {"sha256": load_catalog().sha256},
-              "inputs": [{"source": "trade", "path": "trade/x.csv", "sha256": sha256_file(source)}]}
+              "inputs": [{"source": "trade", "path": "trade/x.csv", "sha256": sha256_file(source)}],
+              **_built_files(settings)}
     panel_module.provenance_path(settings).write_text(json.dumps(record))
     assert panel_module.panel_is_stale(settings) is None
     source.write_text("a,b\n1,3\n")
@@ -214,9 +222,8 @@ def test_changed_panel_code_makes_the_panel_stale(tmp_path, monkeypatch):
     # Stands alone: a current hand-made record, then the code fingerprint moves as if a loader had been edited.
     settings = Settings(data_dir=tmp_path / "shared", work_dir=tmp_path / "work", output_dir=tmp_path / "out")
     settings.work_dir.mkdir()
-    settings.panel_path.write_bytes(b"")
     record = {"build_version": panel_module.BUILD_VERSION, "code_sha256": panel_module.data_code_sha256(),
-              "catalog": {"sha256": load_catalog().sha256}, "inputs": []}
+              "catalog": {"sha256": load_catalog().sha256}, "inputs": [], **_built_files(settings)}
     panel_module.provenance_path(settings).write_text(json.dumps(record))
     assert panel_module.panel_is_stale(settings) is None
     monkeypatch.setattr(panel_module, "data_code_sha256", lambda: "0" * 64)
@@ -260,7 +267,8 @@ def test_fetch_sources_reads_every_source(settings):
     lines: list[str] = []
     sources = panel_module.fetch_sources(settings, echo=lines.append)
     names = [frame.name for frame in sources.all_frames]
-    assert names == ["worldbank.economies", "worldbank", "trade", "gvc", "production", "restrictions.events",
+    assert names == ["worldbank.economies", "worldbank", "trade", "gvc", "production", "state_capacity", "vdem",
+                     "tax_revenue", "prices", "restrictions.events",
                      "restrictions.iea", "restrictions.gta", "restrictions.china_quotas"]
     assert len(lines) == len(names)
     assert all(frame.provenance for frame in sources.all_frames)

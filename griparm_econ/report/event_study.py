@@ -99,7 +99,7 @@ def table_notes(result) -> list[str]:
                                  "each model's estimation sample; ATT standard errors in parentheses."]
 
 
-def write_event_study_outputs(result, out_dir: Path) -> list[Path]:
+def write_event_study_outputs(result, out_dir: Path, unit=lambda written: {}) -> list[Path]:
     from griparm_econ.report.event_figures import plot_event_study
     from griparm_econ.report.figures import save_figure
     from griparm_econ.report.tables import write_frame_table
@@ -111,5 +111,6 @@ def write_event_study_outputs(result, out_dir: Path) -> list[Path]:
     files = [p.relative_to(out_dir).as_posix() for p in written]
     document = event_study_dict(result, files)
     document["notes"] = table_notes(result)
-    written.append(_write(document, out_dir))           # last: marks the spec as up to date
+    # last, with the sha256 of every file above (``unit``: griparm_econ.freshness): marks the spec as up to date
+    written.append(_write(document, out_dir, unit(written)))
     return written

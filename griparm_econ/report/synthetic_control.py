@@ -88,7 +88,7 @@ def _figures(out):
     return path, gaps
 
 
-def write_synthetic_outputs(out, out_dir: Path) -> list[Path]:
+def write_synthetic_outputs(out, out_dir: Path, unit=lambda written: {}) -> list[Path]:
     from griparm_econ.report.figures import save_figure
     from griparm_econ.report.tables import write_frame_table
 
@@ -99,5 +99,6 @@ def write_synthetic_outputs(out, out_dir: Path) -> list[Path]:
                                  out_dir=out_dir, notes=out.notes[:1], digits=out.digits)
     written += save_figure(path_fig, out_dir, f"{out.stem}_path")
     written += save_figure(gaps_fig, out_dir, f"{out.stem}_gaps")
-    written.append(_write(synthetic_dict(out, [p.relative_to(out_dir).as_posix() for p in written]), out_dir))
+    files = [p.relative_to(out_dir).as_posix() for p in written]
+    written.append(_write(synthetic_dict(out, files), out_dir, unit(written)))     # last: the record (freshness.py)
     return written
