@@ -18,8 +18,9 @@ DATA = resolve_data_dir()
 pytestmark = pytest.mark.skipif(not DATA, reason="GRIPARM_DATA is not set (the study needs the data snapshot)")
 
 TABLES = ("multiverse_forward", "table1_descriptives", "table2_forward", "table3_backward", "table4_robustness",
-          "table5_value_chain", "table6_event_study")
+          "table5_value_chain", "table6_event_study", "table7_synth_indonesia_nickel")
 EVENT_STUDIES = ("table6_event_study",)
+SYNTHETIC_CONTROLS = ("table7_synth_indonesia_nickel",)
 MULTIVERSES = ("multiverse_forward",)
 REGRESSIONS = ("table2_forward", "table3_backward", "table4_robustness")
 FIGURES = ("fig1_trajectories", "fig2_marginal_effect", "fig3_coefficients", "fig4_ree_shares",
@@ -87,6 +88,17 @@ def test_event_study_outputs_exist_with_the_issue_12_fields(project):
             assert model["n_treated_units"] == sum(model["cohorts"].values()) > 0
         table = files[f"tables/{stem}.md"].decode()
         assert "Treated countries" in table and "Cohort 1999" in table and "Pre-trend p-value" in table
+
+
+def test_synthetic_control_outputs_exist(project):
+    _, files, _ = project
+    manifest = json.loads(files["manifest.json"])
+    for stem in SYNTHETIC_CONTROLS:
+        for rel in (f"tables/{stem}_weights.docx", f"figures/{stem}_path.png", f"figures/{stem}_gaps.pdf"):
+            assert rel in files and rel in manifest["outputs"], rel
+        model = json.loads(files[f"estimates/{stem}.json"])["models"][0]
+        assert abs(sum(model["weights"].values()) - 1) < 1e-9 and "PHL" not in model["weights"]
+        assert {"pre_rmspe", "post_gap", "att", "placebo_pvalue"} <= set(model)
 
 
 def test_table2_carries_the_twfe_diagnostics(project):
