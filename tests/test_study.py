@@ -94,7 +94,7 @@ def test_synthetic_control_outputs_exist(project):
     _, files, _ = project
     manifest = json.loads(files["manifest.json"])
     for stem in SYNTHETIC_CONTROLS:
-        for rel in (f"tables/{stem}_weights.docx", f"figures/{stem}_path.png", f"figures/{stem}_gaps.pdf"):
+        for rel in (f"tables/{stem}.weights.docx", f"figures/{stem}.path.png", f"figures/{stem}.gaps.pdf"):
             assert rel in files and rel in manifest["outputs"], rel
         model = json.loads(files[f"estimates/{stem}.json"])["models"][0]
         assert abs(sum(model["weights"].values()) - 1) < 1e-9 and "PHL" not in model["weights"]

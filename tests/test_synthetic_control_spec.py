@@ -49,8 +49,8 @@ def test_spec_equals_the_engine_and_writes_every_output(smoking):
     assert model["placebo_pvalue"] == direct.placebo_pvalue and "Utah" not in model["weights"]
     assert set(model["post_gap"]) == {str(t) for t in range(1989, 2001)}
     files = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    for name in ("tables/prop99.md", "tables/prop99_weights.docx", "figures/prop99_path.png",
-                 "figures/prop99_gaps.pdf"):
+    for name in ("tables/prop99.md", "tables/prop99.weights.docx", "figures/prop99.path.png",
+                 "figures/prop99.gaps.pdf"):
         assert name in files
     assert main(["run", str(folder / "prop99.toml"), "--out", str(out), "--force"]) == 0
     assert all((out / name).read_bytes() == data for name, data in files.items())

@@ -1,6 +1,7 @@
 """Outputs of a ``synthetic_control`` spec: the predictor balance table (``tables/<stem>.*``), the donor weights
-table (``tables/<stem>_weights.*``), the treated-vs-synthetic path figure (``figures/<stem>_path.*``), the gap
-figure with the placebo gaps (``figures/<stem>_gaps.*``) and the estimates file (last).
+table (``tables/<stem>.weights.*``), the treated-vs-synthetic path figure (``figures/<stem>.path.*``), the gap
+figure with the placebo gaps (``figures/<stem>.gaps.*``) and the estimates file (last). Every name starts with
+``<stem>.``, which is how the study tells a spec's outputs from those of removed specs (freshness.orphan_outputs).
 
 The estimates file keeps a one-entry ``models`` list (``params``: ``ATT``, ``pre_rmspe`` and ``gap:<period>``) so
 ``report-freeze`` and ``replicate`` cover the headline numbers.
@@ -20,8 +21,8 @@ TABLE_SUFFIXES = (".html", ".tex", ".md", ".csv", ".docx")
 
 def synthetic_files(stem: str) -> list[str]:
     """The outputs beyond ``tables/<stem>.*`` and the estimates file (relative to the output folder)."""
-    return ([f"tables/{stem}_weights{s}" for s in TABLE_SUFFIXES]
-            + [f"figures/{stem}_{part}.{fmt}" for part in ("path", "gaps") for fmt in ("png", "pdf")])
+    return ([f"tables/{stem}.weights{s}" for s in TABLE_SUFFIXES]
+            + [f"figures/{stem}.{part}.{fmt}" for part in ("path", "gaps") for fmt in ("png", "pdf")])
 
 
 def synthetic_dict(out, files: list[str]) -> dict:
@@ -95,10 +96,10 @@ def write_synthetic_outputs(out, out_dir: Path, unit=lambda written: {}) -> list
     path_fig, gaps_fig = _figures(out)          # drawn first: a drawing failure leaves nothing behind
     written = write_frame_table(balance_frame(out), stem=out.stem, title=out.title + ": predictor balance",
                                 out_dir=out_dir, notes=out.notes, digits=out.digits)
-    written += write_frame_table(weights_frame(out), stem=f"{out.stem}_weights", title=out.title + ": donor weights",
+    written += write_frame_table(weights_frame(out), stem=f"{out.stem}.weights", title=out.title + ": donor weights",
                                  out_dir=out_dir, notes=out.notes[:1], digits=out.digits)
-    written += save_figure(path_fig, out_dir, f"{out.stem}_path")
-    written += save_figure(gaps_fig, out_dir, f"{out.stem}_gaps")
+    written += save_figure(path_fig, out_dir, f"{out.stem}.path")
+    written += save_figure(gaps_fig, out_dir, f"{out.stem}.gaps")
     files = [p.relative_to(out_dir).as_posix() for p in written]
     written.append(_write(synthetic_dict(out, files), out_dir, unit(written)))     # last: the record (freshness.py)
     return written
