@@ -58,18 +58,24 @@ def weights_frame(out) -> pd.DataFrame:
 
 
 def _figures(out):
+    from matplotlib.ticker import MaxNLocator
+
     from griparm_econ.report.figures import LINESTYLES, _theme, _wrap, plt
 
     _theme()
     r = out.result
     label = out.labels.get(r.outcome, r.outcome)
-    periods = sorted(r.treated_path)
+    # every period from first to last: a period the sample leaves out breaks the lines instead of being bridged
+    periods = list(range(min(r.treated_path), max(r.treated_path) + 1))
+    nan = float("nan")
     path, ax = plt.subplots(figsize=(7.5, 4.2))
-    ax.plot(periods, [r.treated_path[t] for t in periods], color="black", linestyle=LINESTYLES[0], label=r.unit_treated)
-    ax.plot(periods, [r.synthetic_path[t] for t in periods], color="tab:blue", linestyle=LINESTYLES[1],
+    ax.plot(periods, [r.treated_path.get(t, nan) for t in periods], color="black", linestyle=LINESTYLES[0],
+            label=r.unit_treated)
+    ax.plot(periods, [r.synthetic_path.get(t, nan) for t in periods], color="tab:blue", linestyle=LINESTYLES[1],
             label=f"Synthetic {r.unit_treated}")
     ax.axvline(r.treatment_period - 0.5, color="grey", linestyle=":", linewidth=1)
     ax.set_xlabel(out.time_label)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel(_wrap(label, 40))
     ax.legend()
     ax.set_title(_wrap(out.title, 70), fontweight="bold")
@@ -77,11 +83,13 @@ def _figures(out):
     gaps, ax = plt.subplots(figsize=(7.5, 4.2))
     for donor, gap in sorted((r.placebo_gaps or {}).items()):
         ax.plot(periods, [gap.get(t, np.nan) for t in periods], color="0.75", linewidth=0.8)
-    ax.plot(periods, [r.treated_path[t] - r.synthetic_path[t] for t in periods], color="black", linewidth=2,
+    ax.plot(periods, [r.treated_path.get(t, nan) - r.synthetic_path.get(t, nan) for t in periods], color="black",
+            linewidth=2,
             label=f"{r.unit_treated} (placebo gaps of the donors in grey)")
     ax.axhline(0, color="black", linewidth=0.8)
     ax.axvline(r.treatment_period - 0.5, color="grey", linestyle=":", linewidth=1)
     ax.set_xlabel(out.time_label)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel(_wrap(f"Gap in {label}", 40))
     ax.legend()
     ax.set_title(_wrap(out.title + ": gaps", 70), fontweight="bold")
