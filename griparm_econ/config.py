@@ -30,6 +30,7 @@ class Settings:
     work_dir: Path = field(default=PROJECT_ROOT / "data")
     output_dir: Path = field(default=PROJECT_ROOT / "output")
     offline: bool = False
+    scheduler: str | None = None      # --scheduler: a dask scheduler for multiverses (over [executor] scheduler)
 
     @property
     def cache_dir(self) -> Path:
@@ -68,12 +69,14 @@ def resolve_data_dir(cli_value: str | os.PathLike | None = None) -> Path | None:
 
 
 def load_settings(data: str | os.PathLike | None = None, *, out: str | os.PathLike | None = None,
-                  offline: bool | None = None) -> Settings:
+                  offline: bool | None = None, scheduler: str | None = None) -> Settings:
     settings = Settings(data_dir=resolve_data_dir(data))
     if out is not None:
         settings = replace(settings, output_dir=Path(out).resolve())
     if offline is not None:
         settings = replace(settings, offline=offline)
+    if scheduler:
+        settings = replace(settings, scheduler=scheduler)
     return settings
 
 

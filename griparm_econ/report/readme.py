@@ -49,6 +49,8 @@ PACKAGE_ROLES: dict[str, str] = {
     "joblib": "the multiverse executor's parallel backend",
     "tqdm": "the multiverse executor's progress bar",
     "pytest": "the test suite",
+    "selenium": "the index page test: drives headless Chromium through chromedriver (Debian's chromium-driver)",
+    "dask": "`[executor] backend = \"dask\"`: multiverses on a dask.distributed cluster",
     "pyfixest": "benchmark and test reference only (fixed-effects estimates to compare against)",
     "wildboottest": "benchmark and test reference only (wild cluster bootstrap to compare against)",
 }
