@@ -77,3 +77,10 @@ def test_an_unreachable_scheduler_is_one_message(tmp_path, monkeypatch):
     with pytest.raises(SpecError, match="no dask scheduler answered"):
         run_specs([root / "mv.toml"], _settings(root), echo=lambda _: None)
     assert not (root / "out" / ESTIMATES).exists()
+
+
+def test_a_scheduler_that_is_not_an_address_is_refused_naming_the_field(tmp_path):
+    text = MULTIVERSE.replace('backend = "sequential"', 'backend = "dask"\nscheduler = "scheduler:8786; rm -rf /"')
+    root = _project(tmp_path, text)
+    with pytest.raises(SpecError, match="scheduler"):
+        run_specs([root / "mv.toml"], _settings(root), echo=lambda _: None)

@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -464,6 +465,7 @@ def test_frame_index_name_heads_the_stub_column():
 
 WRITE_IN_CHILD = """
 import sys
+import zipfile
 from pathlib import Path
 sys.path.insert(0, {tests!r})
 from test_report_tables import make_table
@@ -511,3 +513,18 @@ def test_latex_minus_signs_only_in_front_of_numbers():
     assert _latex_cell(Cell("[-0.010, 0.250]")) == "[$-$0.010, 0.250]"
     assert _latex_cell(Cell("2000–2015")) == "2000--2015"
     assert _latex_cell(Cell("Wu-Hausman")) == "Wu-Hausman"
+
+
+def test_docx_bytes_do_not_depend_on_the_clock(monkeypatch):
+    """python-docx dates the core properties and every zip entry with the current time; both are pinned."""
+    import time
+
+    from griparm_econ.report.word import render_docx
+
+    grid = build_regression_grid(make_table())
+    first = render_docx(grid)
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + 3 * 86_400 + 7)
+    assert render_docx(grid) == first
+    with zipfile.ZipFile(io.BytesIO(first)) as package:
+        assert {info.date_time for info in package.infolist()} == {(1980, 1, 1, 0, 0, 0)}
