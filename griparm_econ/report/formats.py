@@ -84,28 +84,58 @@ def _latex_text(text: str) -> str:
     return _NEGATIVE_NUMBER.sub("$-$", latex_escape(text))
 
 
-def _latex_wrapped(raw: str, kind: str, span: int = 1, *, bottom: bool = False) -> str | None:
-    """``raw`` as a stack of lines when it is long text with words, else None."""
+def _wrap_lines(raw: str, kind: str, span: int = 1) -> list[str] | None:
     limit = _LATEX_WRAP_CHARS[kind] * span
     if len(raw) <= limit or " " not in raw.strip() or not _WORD.search(raw):
         return None
-    lines = [_latex_text(line) for line in textwrap.wrap(raw, limit, break_long_words=False,
-                                                           break_on_hyphens=False)]
-    if kind == "stub":      # continuation lines indented under the first, as a hanging indent
-        return "\\begin{tabular}[t]{@{}l@{}}" + " \\\\ \\quad ".join(lines) + "\\end{tabular}"
+    return [_latex_text(line) for line in textwrap.wrap(raw, limit, break_long_words=False, break_on_hyphens=False)]
+
+
+def _stub_stack(lines: list[str], *, indent_first: bool) -> str:
+    """Lines of a label, each after the first indented (a hanging indent); one line needs no nested tabular."""
+    indented = [line if i == 0 and not indent_first else f"\\quad {line}" for i, line in enumerate(lines)]
+    return indented[0] if len(indented) == 1 else \
+        "\\begin{tabular}[t]{@{}l@{}}" + " \\\\ ".join(indented) + "\\end{tabular}"
+
+
+def _latex_wrapped(raw: str, kind: str, span: int = 1, *, bottom: bool = False) -> str | None:
+    """``raw`` as a stack of lines when it is long text with words, else None."""
+    lines = _wrap_lines(raw, kind, span)
+    if lines is None:
+        return None
+    if kind == "stub":
+        return _stub_stack(lines, indent_first=False)
     return f"\\begin{{tabular}}[{'b' if bottom else 't'}]{{@{{}}c@{{}}}}" + " \\\\ ".join(lines) + "\\end{tabular}"
 
 
-def _latex_row(row: Row, width: int) -> str:
+def _latex_row(row: Row, width: int, stub: str | None = None) -> str:
     if row.kind == "group":
         return f"\\multicolumn{{{width + 1}}}{{@{{}}l}}{{\\textit{{{latex_escape(row.stub)}}}}} \\\\"
     header = row.kind == "header"
-    parts = [_latex_wrapped(row.stub, "stub") or latex_escape(row.stub)]
+    parts = [stub if stub is not None else _latex_wrapped(row.stub, "stub") or latex_escape(row.stub)]
     for cell in row.cells:
         body = (None if cell.stars else _latex_wrapped(cell.text, "cell", cell.span, bottom=header)) \
             or _latex_cell(cell)
         parts.append(f"\\multicolumn{{{cell.span}}}{{c}}{{{body}}}" if cell.span > 1 else body)
     return " & ".join(parts) + r" \\"
+
+
+def _latex_panel(panel: list[Row], width: int) -> list[str]:
+    """A panel's rows; a coefficient's label that wraps continues in the empty stub of its standard error's row,
+    so the coefficient and its standard error stay on adjacent lines."""
+    lines, carried = [], None
+    for i, row in enumerate(panel):
+        stub = None
+        if carried is not None:
+            stub, carried = _stub_stack(carried, indent_first=True), None
+        else:
+            wrapped = _wrap_lines(row.stub, "stub")
+            following = panel[i + 1] if i + 1 < len(panel) else None
+            if wrapped and len(wrapped) > 1 and following is not None and following.kind == "se" \
+                    and not following.stub:
+                stub, carried = wrapped[0], wrapped[1:]
+        lines.append(_latex_row(row, width, stub))
+    return lines
 
 
 def _latex_spans(row: Row) -> str:
@@ -143,7 +173,7 @@ def render_latex(grid: Grid) -> str:
             lines.append(rules)
     for panel in grid.panels:
         lines.append(r"\midrule")
-        lines.extend(_latex_row(row, grid.n_columns) for row in panel)
+        lines.extend(_latex_panel(list(panel), grid.n_columns))
     lines += [r"\bottomrule", r"\end{tabular}}%"]
     # Notes as wide as the table above them (what threeparttable does, without needing that package), run together
     # in one paragraph as journals set them.
@@ -162,10 +192,13 @@ def render_latex(grid: Grid) -> str:
         # caption: portrait at the text's size or one size smaller, landscape (rotating's sidewaystable, a page of
         # its own) at those sizes, then either at \footnotesize. A table too large for all of them is set at
         # \footnotesize anyway (landscape if too wide for portrait): it should be split. Notes: one size below.
-        r"\def\griparmbuild#1#2{\sbox{\griparmtablebox}{#1\griparmtable}\setlength{\griparmtablewidth}{\wd\griparmtablebox}%",
-        r"\sbox{\griparmtablebox}{\begin{minipage}{\griparmtablewidth}\usebox{\griparmtablebox}#2\griparmnotes\end{minipage}}}%",
+        r"\def\griparmbuild#1#2{\sbox{\griparmtablebox}{#1\griparmtable}%",
+        r"\setlength{\griparmtablewidth}{\wd\griparmtablebox}%",
+        r"\sbox{\griparmtablebox}{\begin{minipage}{\griparmtablewidth}%",
+        r"\usebox{\griparmtablebox}#2\griparmnotes\end{minipage}}}%",
         r"\def\griparmtry#1#2#3#4#5{\ifx\griparmfloat\relax\griparmbuild{#2}{#5}%",
-        r"\ifdim\wd\griparmtablebox>#3\else\ifdim\dimexpr\ht\griparmtablebox+\dp\griparmtablebox+3\baselineskip\relax>#4",
+        r"\ifdim\wd\griparmtablebox>#3\else",
+        r"\ifdim\dimexpr\ht\griparmtablebox+\dp\griparmtablebox+3\baselineskip\relax>#4",
         r"\else\def\griparmfloat{#1}\fi\fi\fi}%",
         r"\let\griparmfloat\relax",
         r"\griparmtry{table}{}{\textwidth}{\textheight}\footnotesize",
@@ -175,7 +208,8 @@ def render_latex(grid: Grid) -> str:
         r"\griparmtry{table}{\footnotesize}{\textwidth}{\textheight}\scriptsize",
         r"\griparmtry{sidewaystable}{\footnotesize}{\textheight}{\textwidth}\scriptsize",
         r"\ifx\griparmfloat\relax\griparmbuild{\footnotesize}{\scriptsize}%",
-        r"\ifdim\wd\griparmtablebox>\textwidth\def\griparmfloat{sidewaystable}\else\def\griparmfloat{table}\fi\fi",
+        r"\ifdim\wd\griparmtablebox>\textwidth\def\griparmfloat{sidewaystable}%",
+        r"\else\def\griparmfloat{table}\fi\fi",
         r"\begin{\griparmfloat}[htbp]",
         r"\centering",
         f"\\caption{{{latex_escape(grid.title)}}}",
