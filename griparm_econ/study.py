@@ -19,7 +19,9 @@ import pandas as pd
 
 from griparm_econ.config import Settings, code_sha256
 from griparm_econ.errors import DataError, SpecError
+from griparm_econ.freshness import TABLE_SUFFIXES
 from griparm_econ.io import atomic_write_text, sha256_file
+from griparm_econ.report.labels import effect_axis_label, exhibit_name, term_label
 from griparm_econ.spec import LoadedSpec, load_spec
 
 Echo = Callable[[str], None]
@@ -72,6 +74,12 @@ class _Context:
             return self.catalog.label(name)
         except Exception:  # not a catalog name: keep it as written
             return name
+
+    def unit(self, name: str) -> str:
+        try:
+            return self.catalog[name].unit
+        except Exception:  # not a catalog name: no unit to state
+            return ""
 
     def estimates(self, stem: str, loaded: LoadedSpec, field: str) -> dict:
         path = self.out_dir / "estimates" / f"{stem}.json"
@@ -214,23 +222,54 @@ def _draw_marginal_effect(loaded: LoadedSpec, ctx: _Context):
     grid = np.linspace(observed.min(), observed.max(), spec.points)
     effect = marginal_effect(result, spec.treatment, spec.interaction, grid, moderator=spec.moderator,
                              level=spec.level)
-    dependent = ctx.label(result.dependent)
+    term_labels = estimates.get("labels", {})
+    moderator = ctx.label(spec.moderator)
     fig = plot_marginal_effect(effect, title=spec.title,
-                               xlabel=f"{ctx.label(spec.moderator)}" + (f" (t-{lag})" if lag > 0 else
-                                                                         f" (t+{-lag})" if lag < 0 else ""),
-                               ylabel=f"Effect on {dependent[0].lower() + dependent[1:]}",
+                               xlabel=moderator + (f" (t-{lag})" if lag > 0 else f" (t+{-lag})" if lag < 0 else ""),
+                               ylabel=effect_axis_label(ctx.label(result.dependent), ctx.unit(result.dependent)),
                                observed=np.quantile(observed, np.linspace(0, 1, 41)))
-    notes = [f"From table {spec.table}, model {spec.model!r} ({result.cov_label.lower()}; N = {result.nobs}).",
-             f"Effect = b({spec.treatment}) + b({spec.interaction}) x {spec.moderator}; {spec.level:.0%} band by the "
-             "delta method on the model's covariance.",
-             f"The x axis spans the observed range of {spec.moderator} in {first - lag}-{last - lag}; the ticks at "
+    column = [m["name"] for m in estimates["models"]].index(spec.model) + 1
+    notes = [f"From {exhibit_name(spec.table)}, column ({column}) {spec.model} ({result.cov_label.lower()}; "
+             f"N = {result.nobs:,}).",
+             f"Effect = b({term_label(spec.treatment, term_labels)}) + b({term_label(spec.interaction, term_labels)})"
+             f" x {moderator}; {spec.level:.0%} band by the delta method on the model's covariance.",
+             f"The x axis spans the observed range of {moderator} in {first - lag}-{last - lag}; the ticks at "
              "the bottom mark its 2.5-percentile steps."]
     return fig, notes
 
 
-def _table_label(stem: str) -> str:
-    match = re.match(r"table(\d+)", stem)
-    return f"Table {match.group(1)}" if match else stem
+def _without_lags(term: str) -> str:
+    """A term with its time-series operators removed (``L2.x:L2.z`` -> ``x:z``), to spot the same term at another lag."""
+    return ":".join(re.sub(r"^[LFD]\d*\.", "", part) for part in term.split(":"))
+
+
+def coefficient_rows(tables: Sequence[tuple[str, dict]], terms: Sequence[str], crit: float,
+                     scale_of: Callable[[dict], float | None]) -> tuple[list[dict], list[str]]:
+    """The rows of the coefficient figure (one per table, model and plotted term), and one phrase for each model
+    that has none of the terms, saying why it is not shown (``scale_of(model)`` is None when a model cannot be
+    rescaled; it is then plotted unscaled)."""
+    rows, omitted = [], []
+    wanted = {_without_lags(term) for term in terms}
+    for table, estimates in tables:
+        labels = estimates.get("labels", {})
+        group = exhibit_name(table)
+        for position, model in enumerate(estimates["models"], start=1):
+            scale = scale_of(model) or 1.0
+            shown = False
+            for term in terms:
+                if term not in model["params"] or model["std_errors"].get(term) is None:
+                    continue
+                b, se = model["params"][term] / scale, model["std_errors"][term] / scale
+                rows.append({"term": labels.get(term, term), "model": f"{group} ({position}) {model['name']}",
+                             "group": group, "estimate": b, "lower": b - crit * se, "upper": b + crit * se})
+                shown = True
+            if shown:
+                continue
+            relagged = [term_label(p, labels) for p in model["params"] if _without_lags(p) in wanted]
+            why = (f"its terms enter at another lag than the panels show (e.g. {relagged[0]})" if relagged
+                   else "it has none of the plotted terms")
+            omitted.append(f"{group} ({position}) {model['name']}: {why}")
+    return rows, omitted
 
 
 def _draw_coefficients(loaded: LoadedSpec, ctx: _Context):
@@ -241,25 +280,19 @@ def _draw_coefficients(loaded: LoadedSpec, ctx: _Context):
     spec = loaded.spec
     crit = float(stats.norm.ppf((1 + spec.level) / 2))
     panel = ctx.panel
-    rows, unscaled = [], []
-    for table in spec.tables:
-        estimates = ctx.estimates(table, loaded, "tables")
-        labels = estimates.get("labels", {})
-        group = _table_label(table)
-        for position, model in enumerate(estimates["models"], start=1):
-            scale = 1.0
-            if spec.scale == "outcome_sd":
-                dependent, years = model["dependent"], model.get("years")
-                if dependent in panel.columns and years:
-                    scale = float(panel.loc[panel["year"].between(*years), dependent].std())
-                else:
-                    unscaled.append(model["name"])
-            for term in spec.terms:
-                if term not in model["params"] or model["std_errors"].get(term) is None:
-                    continue
-                b, se = model["params"][term] / scale, model["std_errors"][term] / scale
-                rows.append({"term": labels.get(term, term), "model": f"{group} ({position}) {model['name']}",
-                             "group": group, "estimate": b, "lower": b - crit * se, "upper": b + crit * se})
+    unscaled: list[str] = []
+
+    def scale_of(model: dict) -> float | None:
+        if spec.scale != "outcome_sd":
+            return None
+        dependent, years = model["dependent"], model.get("years")
+        if dependent in panel.columns and years:
+            return float(panel.loc[panel["year"].between(*years), dependent].std())
+        unscaled.append(model["name"])
+        return None
+
+    tables = [(table, ctx.estimates(table, loaded, "tables")) for table in spec.tables]
+    rows, omitted = coefficient_rows(tables, spec.terms, crit, scale_of)
     if not rows:
         raise SpecError("none of the terms appears in any model of the tables named.", where=loaded.path,
                         field="terms", fix="list terms exactly as the formulas write them, e.g. "
@@ -267,7 +300,9 @@ def _draw_coefficients(loaded: LoadedSpec, ctx: _Context):
     xlabel = "Estimate (in standard deviations of the outcome)" if spec.scale == "outcome_sd" else "Estimate"
     fig = plot_coefficients(pd.DataFrame(rows), title=spec.title, xlabel=xlabel)
     notes = [f"Point estimates with {spec.level:.0%} intervals (estimate ± {crit:.2f} standard errors, each model's "
-             f"own standard errors), from {', '.join(spec.tables)}."]
+             f"own standard errors), from {', '.join(exhibit_name(table) for table in spec.tables)}."]
+    if omitted:
+        notes.append("Not shown: " + "; ".join(omitted) + ".")
     if spec.scale == "outcome_sd":
         notes.append("Each model's estimates and intervals are divided by the standard deviation of its dependent "
                      "variable in the study panel over the model's years, so outcomes in different units share "
@@ -345,27 +380,28 @@ def run_figures(settings: Settings, specs: Sequence[Path] | None = None, *, forc
         if item.kind != "figure":
             raise SpecError(f"is a {item.kind} spec, not a figure.", where=item.path, field="kind",
                             fix="figure specs live in specs/figures/ and say kind = \"figure\".")
+    from griparm_econ.freshness import clean_stale_temps, figure_current, file_hashes, writing_unit
+
+    clean_stale_temps(out / FIGURES_DIR)
     ctx = _Context(settings=settings, out_dir=out)
     written: list[Path] = []
     for item in loaded:
         inputs = figure_inputs(item, ctx)
         record_path = _record_path(out, item.stem)
         key = {"spec_sha256": item.sha256, "inputs": inputs, "code_sha256": code_sha256()}
-        if not force and record_path.is_file():
-            previous = json.loads(record_path.read_text(encoding="utf-8"))
-            if all(previous.get(k) == v for k, v in key.items()) and all(
-                    (out / f).is_file() for f in previous.get("files", [])):
-                echo(f"up to date: {_display(item.path, settings)}")
-                continue
+        if not force and figure_current(record_path, out, key):
+            echo(f"up to date: {_display(item.path, settings)}")
+            continue
         # Imported only when a figure is drawn: matplotlib and seaborn take most of an unchanged rerun's time.
-        from griparm_econ.report.figures import save_figure
+        from griparm_econ.report.figures import FORMATS, save_figure
 
         fig, notes = DRAW[item.spec.figure](item, ctx)
-        files = save_figure(fig, out, item.stem)
-        record = {"kind": "figure", "figure": item.spec.figure, "stem": item.stem, "title": item.spec.title,
-                  "spec": _display(item.path, settings), **key, "notes": list(notes) + list(item.spec.notes),
-                  "files": [f.relative_to(out).as_posix() for f in files]}
-        written += files + [atomic_write_text(record_path, json.dumps(record, indent=2, sort_keys=True) + "\n")]
+        with writing_unit(out, record_path, [f"{FIGURES_DIR}/{item.stem}.{fmt}" for fmt in FORMATS], item.stem):
+            files = save_figure(fig, out, item.stem)
+            record = {"kind": "figure", "figure": item.spec.figure, "stem": item.stem, "title": item.spec.title,
+                      "spec": _display(item.path, settings), **key, "notes": list(notes) + list(item.spec.notes),
+                      "files": [f.relative_to(out).as_posix() for f in files], "outputs": file_hashes(out, files)}
+            written += files + [atomic_write_text(record_path, json.dumps(record, indent=2, sort_keys=True) + "\n")]
         echo(f"drew {item.stem} ({', '.join(f.suffix.lstrip('.') for f in files)}) in {out / FIGURES_DIR}")
     return written
 
@@ -394,14 +430,11 @@ def _figure_records(settings: Settings, out: Path) -> list[dict]:
     return records
 
 
-TABLE_SUFFIXES = (".html", ".tex", ".md", ".csv", ".docx")
-
-
 def _multiverse_files(record: dict) -> tuple[str, ...]:
     """A multiverse's outputs beyond its summary table and record: the estimates parquet and the curve."""
     if record.get("kind") != "multiverse":
         return ()
-    from griparm_econ.runner import multiverse_files
+    from griparm_econ.freshness import multiverse_files
 
     return tuple(multiverse_files(record["stem"]))
 
@@ -455,15 +488,16 @@ def write_manifest(settings: Settings, out: Path) -> Path:
     from griparm_econ.replication.manifest import OutputRecord, write_manifest as render
     from griparm_econ.runner import discover_specs
 
+    from griparm_econ.freshness import intact_outputs
+
+    # Only files that match the hashes their record holds: a file of an aborted run is never listed.
     outputs: list[OutputRecord] = []
     for record in _table_records(settings, out):
-        stem = record["stem"]
-        for rel in [f"tables/{stem}{s}" for s in TABLE_SUFFIXES] + [f"estimates/{stem}.json",
-                                                                     *_multiverse_files(record)]:
+        for rel in [*intact_outputs(record, out), f"estimates/{record['stem']}.json"]:
             outputs.append(OutputRecord(out / rel, record["spec"], record["spec_sha256"], record["data_sha256"]))
     for record in _figure_records(settings, out):
         digest = hashlib.sha256(json.dumps(record["inputs"], sort_keys=True).encode()).hexdigest()
-        for rel in record["files"]:
+        for rel in [*intact_outputs(record, out), f"{FIGURES_DIR}/{record['stem']}.json"]:
             outputs.append(OutputRecord(out / rel, record["spec"], record["spec_sha256"], digest))
     specs = discover_specs(settings) + discover_figures(settings)
     if settings.catalog_path.is_file():
@@ -480,10 +514,20 @@ def run_study(settings: Settings, *, force: bool = False, echo: Echo = print):
     from griparm_econ.panel import load_panel
     from griparm_econ.runner import discover_specs, run_specs
 
+    from griparm_econ.freshness import clean_stale_temps, orphan_outputs
+
     settings.output_dir.mkdir(parents=True, exist_ok=True)
+    clean_stale_temps(settings.output_dir, settings.work_dir)
     load_panel(settings, echo=echo)
     tables = run_specs(None, settings, force=force, echo=echo) if discover_specs(settings) else []
     run_figures(settings, force=force, echo=echo)
+    # A replication package holds nothing no spec made: outputs of removed or renamed specs go.
+    orphans = orphan_outputs(settings.output_dir, [p.stem for p in discover_specs(settings) + discover_figures(settings)])
+    for path in orphans:
+        path.unlink()
+    if orphans:
+        echo(f"removed {len(orphans)} output file{'s' if len(orphans) != 1 else ''} of specs that no longer exist: "
+             + ", ".join(sorted({p.relative_to(settings.output_dir).as_posix() for p in orphans})))
     index = write_index(settings, settings.output_dir)
     manifest = write_manifest(settings, settings.output_dir)
     echo(f"wrote {index} and {manifest}")
@@ -506,14 +550,20 @@ def freeze_reported(settings: Settings, *, echo: Echo = print) -> Path:
 
 def replicate(settings: Settings, *, echo: Echo = print) -> bool:
     """Rerun every spec and compare every reported number; True when all match."""
+    from griparm_econ.panel import load_panel
     from griparm_econ.replication import check, reported
+    from griparm_econ.replication.manifest import package_versions
     from griparm_econ.report.replication import console_lines, write_replication_report
+    from griparm_econ.runner import discover_specs
 
     frozen = reported.load(reported_path(settings))
-    current = data_vintage(settings)
+    load_panel(settings)   # a panel rebuilt because it changed since its build says so (one line on stderr)
     run_study(settings, echo=_quiet)
-    current = data_vintage(settings)   # the run may have rebuilt the panel
-    report = check.check(frozen, settings.output_dir / "estimates", current)
+    current = data_vintage(settings)
+    # The tables that report estimates, from the specs (not from the file under check): each must be reported.
+    study_tables = [p.stem for p in discover_specs(settings) if load_spec(p).kind == "regression"]
+    report = check.check(frozen, settings.output_dir / "estimates", current, study_tables=study_tables,
+                         versions=package_versions())
     for line in console_lines(report):
         echo(line)
     paths = write_replication_report(report, settings.output_dir)

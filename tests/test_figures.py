@@ -74,3 +74,43 @@ def test_figures_are_written_and_byte_identical(tmp_path):
             assert a.stat().st_size > 1000
             assert a.read_bytes() == b.read_bytes(), f"{a.name} differs between runs"
     assert not list((tmp_path / "a" / "figures").glob(".*tmp"))
+
+
+# ------------------------------------------------------------------ what a referee reads in the figures (issue 9)
+
+from griparm_econ.report.labels import change_unit, effect_axis_label  # noqa: E402
+
+
+def test_effect_axis_is_in_percentage_points_from_the_catalog_unit():
+    label = effect_axis_label("Manufactures exports (% of merchandise exports)", "% of merchandise exports")
+    assert label == "Effect on manufactures exports (percentage points of merchandise exports)"
+    assert effect_axis_label("Manufacturing value added (% of GDP)", "% of GDP") == \
+        "Effect on manufacturing value added (percentage points of GDP)"
+    assert change_unit("log constant 2015 US$") == "log points"
+    assert change_unit("count") == "count"
+    assert effect_axis_label("GDP", "") == "Effect on GDP"
+
+
+def test_the_coefficient_figure_says_why_a_model_is_not_shown():
+    """Table 4 column 6 regresses on two-year lags: none of the plotted (t-1) terms is in it, so it has no row."""
+    from griparm_econ.study import coefficient_rows
+
+    def model(name, params):
+        return {"name": name, "dependent": "y", "params": params, "std_errors": {k: 0.1 for k in params}}
+
+    estimates = {"labels": {"L.x": "X (t-1)"},
+                 "models": [model("Baseline", {"L.x": 1.0, "L.c": 0.0}), model("Two-year lags", {"L2.x": 0.5}),
+                            model("Other", {"L.c": 0.3})]}
+    rows, omitted = coefficient_rows([("table4_robustness", estimates)], ["L.x"], 1.96, lambda m: None)
+    assert [row["model"] for row in rows] == ["Table 4 (1) Baseline"]
+    assert omitted == ["Table 4 (2) Two-year lags: its terms enter at another lag than the panels show "
+                       "(e.g. x (t-2))", "Table 4 (3) Other: it has none of the plotted terms"]
+
+
+def test_timeline_legend_is_as_large_as_the_axis_labels():
+    """The page shows the figure at about half its pixels; a legend smaller than the tick labels is unreadable."""
+    fig = _all_figures()["timeline"]
+    (legend,) = fig.legends
+    tick = max(label.get_fontsize() for label in fig.axes[0].get_yticklabels())
+    assert min(text.get_fontsize() for text in legend.get_texts()) >= tick
+    assert legend.handlelength >= 3 and legend.handleheight >= 1.5

@@ -208,7 +208,7 @@ def test_notes_legend_table_model_notes_and_provenance():
     assert grid.notes[0] == "* p<0.10, ** p<0.05, *** p<0.01"
     assert grid.notes[1] == "Standard errors in parentheses."
     assert "Sample: 2000-2022." in grid.notes
-    assert "(1) 3 singleton observations dropped." in grid.notes
+    assert "(1) 3 singleton countries (one observation each) dropped." in grid.notes
     assert "(2) Swamy-Arora variance components." in grid.notes
     assert "specs/baseline.toml" in grid.provenance
     assert "0123456789ab" in grid.provenance and "fedcba987654" in grid.provenance
@@ -528,3 +528,130 @@ def test_docx_bytes_do_not_depend_on_the_clock(monkeypatch):
     assert render_docx(grid) == first
     with zipfile.ZipFile(io.BytesIO(first)) as package:
         assert {info.date_time for info in package.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+# ------------------------------------------------------------------ what a referee reads in the notes (issue 9)
+
+from types import SimpleNamespace  # noqa: E402
+
+from griparm_econ.report.labels import counted, exhibit_name, time_unit  # noqa: E402
+from griparm_econ.report.notes import multiverse_notes, regression_notes, restriction_notes  # noqa: E402
+from griparm_econ.spec import SampleTable  # noqa: E402
+
+
+def _referee_models():
+    """Three columns as Table 2 has them: singletons in two, a wild bootstrap in the first, an F statistic in all."""
+    bootstrap = {"impose_null": True, "weights": "rademacher", "B": 9999, "seed": 20261128, "level": 0.95}
+    first = make_model("Manufactures exports", {"x": 1.0, "z": 2.0}, {"x": 0.5, "z": 1.0}, {"x": 0.04, "z": 0.05},
+                       n_singletons_dropped=3, n_entities=167, nobs=3365, years=(1997, 2024), df_pvalues=166,
+                       stats={"f_stat": 2.73}, bootstrap_settings=bootstrap)
+    second = make_model("Manufacturing VA", {"x": 1.0, "z": 2.0}, {"x": 0.5, "z": 1.0}, {"x": 0.04, "z": 0.05},
+                        n_singletons_dropped=1, n_entities=163, nobs=2800, years=(1997, 2020), df_pvalues=162,
+                        stats={"f_stat": 5.36})
+    third = make_model("Resource-rich", {"x": 1.0, "z": 2.0}, {"x": 0.5, "z": 1.0}, {"x": 0.04, "z": 0.05},
+                       n_entities=63, nobs=1188, years=(1997, 2024), df_pvalues=62, stats={"f_stat": 4.7},
+                       sample_description="resource-rich countries", notes=("A note without a full stop",))
+    return first, second, third
+
+
+def test_singleton_notes_say_countries_and_country():
+    notes = regression_notes(_referee_models())
+    assert "Manufactures exports: 3 singleton countries (one observation each) dropped." in notes
+    assert "Manufacturing VA: 1 singleton country (one observation) dropped." in notes
+    assert not any("countrys" in note for note in notes)
+    assert counted(2, "singleton firm") == "2 singleton firms" and counted(4096, "model") == "4,096 models"
+
+
+def test_sample_restriction_says_the_panels_time_unit():
+    sample = SampleTable(years=(1996, 2025))
+    assert restriction_notes(sample, "Year") == ["Sample restriction: years 1996-2025."]
+    assert restriction_notes(sample, "Quarter") == ["Sample restriction: quarters 1996-2025."]
+    assert time_unit("Year") == "years"
+    notes = regression_notes(_referee_models(), restriction=sample)
+    assert notes[0] == "Sample restriction: years 1996-2025." and not any("period" in note for note in notes)
+
+
+def test_a_named_sample_is_described_with_its_coverage_not_repeated_after_its_name():
+    notes = regression_notes(_referee_models())
+    assert "Sample of Resource-rich: resource-rich countries; years 1997-2024, 63 countries." in notes
+    assert "Resource-rich: resource-rich countries" not in notes
+    assert "Resource-rich: resource-rich countries." not in notes
+
+
+def test_every_note_sentence_ends_with_a_full_stop():
+    grid = build_regression_grid(make_table(models=_referee_models(), notes=("Column (3) runs on 2017-2022",)))
+    legend = star_legend((0.10, 0.05, 0.01))
+    assert all(note.endswith(".") for note in grid.notes if note != legend), grid.notes
+    assert "Column (3) runs on 2017-2022." in grid.notes
+    assert "A note without a full stop." in regression_notes(_referee_models())
+
+
+def test_f_statistic_is_defined_with_its_test_and_degrees_of_freedom():
+    notes = regression_notes(_referee_models())
+    (f_note,) = [note for note in notes if note.startswith("F statistic:")]
+    assert "Wald test that all slope coefficients are zero" in f_note
+    assert "F(2, 166) in (1); F(2, 162) in (2); F(2, 62) in (3)." in f_note
+    assert not any(note.startswith("F statistic") for note in regression_notes(_referee_models()[:0]))
+
+
+def test_notes_follow_sample_then_estimation_then_inference_then_others():
+    notes = regression_notes(_referee_models(), restriction=SampleTable(years=(1996, 2025)),
+                             spec_notes=["Two-way fixed effects."])
+    last_sample = max(i for i, note in enumerate(notes) if note.startswith("Sample") or "singleton" in note)
+    bootstrap = next(i for i, note in enumerate(notes) if note.startswith("Bootstrap p-values"))
+    f_stat = next(i for i, note in enumerate(notes) if note.startswith("F statistic"))
+    assert last_sample < min(bootstrap, f_stat)                   # no bootstrap note between singleton notes
+    assert max(bootstrap, f_stat) < notes.index("A note without a full stop.") < notes.index("Two-way fixed effects.")
+    assert notes[-1] == "Two-way fixed effects."
+
+
+def test_hausman_note_is_composed_from_the_statistics_with_the_entity_label():
+    model = make_model("Random effects", {"x": 1.0}, {"x": 0.5}, {"x": 0.04}, estimator="random_effects",
+                       stats={"hausman_chi2": 108.589, "hausman_df": 8.0, "hausman_pvalue": 0.0})
+    (note,) = [n for n in regression_notes([model]) if "Hausman" in n]
+    assert note == ("Random effects: Hausman test of random against fixed country effects on 8 common coefficients, "
+                    "conventional covariances (Stata's `hausman fe re`): chi2(8) = 108.59, p = 0.000.")
+
+
+def test_multiverse_notes_use_labels_and_say_what_the_sample_is():
+    result = SimpleNamespace(
+        n_models=4096, grid_counts=((4, "outcome"), (32, "control set"), (1, "covariance type")),
+        focus_variables=("export_restriction_any", "export_restrictions_count"),
+        labels={"export_restriction_any": "Any restriction", "export_restrictions_count": "Number of restrictions"},
+        expected_sign="positive", scale="outcome_sd", restriction=SampleTable(years=(1996, 2025)),
+        entity_label="Country", time_label="Year", collinear=("m0007",), spec_notes=("From the spec",),
+        outside_valid_range=())
+    notes = multiverse_notes(result)
+    text = " ".join(notes)
+    assert notes[0] == "4,096 models: 4 outcomes x 32 control sets x 1 covariance type."
+    assert "Focus coefficient: Any restriction or Number of restrictions" in text
+    assert "L.export" not in text and "export_restriction" not in text
+    assert "[sample]" not in text and "in the study sample (years 1996-2025)" in text
+    assert "1 model lost the focus coefficient as collinear: m0007." in notes
+    assert notes[-1] == "From the spec."
+
+
+def test_exhibit_names_replace_file_stems():
+    assert exhibit_name("table2_forward") == "Table 2" and exhibit_name("fig3_coefficients") == "Figure 3"
+    assert exhibit_name("multiverse_forward") == "multiverse_forward"
+
+
+def test_one_labeller_for_terms_and_plurals():
+    """runner, the multiverse and the report used to label terms (and pluralise) each their own way."""
+    import inspect
+
+    from griparm_econ import runner
+    from griparm_econ.estimation import design, multiverse
+
+    for module in (runner, multiverse, design):
+        source = inspect.getsource(module)
+        assert "def _plural" not in source and "def _term_label" not in source and "def _term_text" not in source
+    spec = SimpleNamespace(outcomes=["y"], treatments=[["L.x"]], controls=["F.c", "D.c"], lags=[1], samples={},
+                           effects=[["entity"]], cov=["cluster:entity"], labels={"c": "Capacity"},
+                           control_sets="all_subsets")
+    curve = pd.DataFrame({"outcome": ["y"] * 4, "treatment": ["L.x"] * 4,
+                          "controls": ["", "F.c", "D.c", "F.c + D.c"]})
+    rows = multiverse.indicators(curve, spec)
+    assert [row.label for row in rows] == [f"with {term_label('F.c', spec.labels)}",
+                                           f"with {term_label('D.c', spec.labels)}"]
+    assert rows[0].label == "with Capacity (t+1)"

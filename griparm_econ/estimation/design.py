@@ -8,21 +8,19 @@ never becomes another's lag. They are computed on the full data before the sampl
 
 from __future__ import annotations
 
-import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from griparm_econ.config import DATA_ENV, Settings
+from griparm_econ import spec_names
+from griparm_econ.config import Settings
 from griparm_econ.errors import DataError, SpecError
 from griparm_econ.estimation.formula import Factor, Term
 from griparm_econ.io import sha256_bytes, sha256_file
 from griparm_econ.spec import LoadedSpec, ModelConfig, SampleTable, nearest
-
-_ENV = re.compile(r"\$(\{)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?(1)\})")
+from griparm_econ.spec_expr import evaluate_condition
 
 
 @dataclass
@@ -39,6 +37,9 @@ class Dataset:
     study_panel: bool = False
     catalog: object | None = None
     _columns: dict = field(default_factory=dict)    # factor name -> float array, computed once
+    # values outside their catalog valid_range, blanked (variable -> row mask) and the data before (valid_range.py)
+    outside: dict = field(default_factory=dict)
+    raw: "Dataset | None" = None
 
     def column(self, factor: Factor, where: Path, field_name: str) -> np.ndarray:
         key = factor.name
@@ -109,6 +110,9 @@ class Design:
     n_singletons: int
     years: tuple[int, int] | None
     notes: tuple[str, ...] = ()
+    sample_description: str = ""     # the named sample's description (the report writes it into the notes)
+    outside_valid_range: tuple = ()     # OutsideValue: out-of-range values whose observations the sample lost
+    n_outside_valid_range: int = 0      # observations lost to them
 
     @property
     def nobs(self) -> int:
@@ -132,20 +136,9 @@ class Design:
 
 
 def expand_data_path(raw: str, spec_path: Path, settings: Settings) -> Path:
-    """``$GRIPARM_DATA`` (and other environment variables) expanded; relative paths are relative to the spec."""
-
-    def replace(match: re.Match) -> str:
-        name = match.group("name")
-        if name == DATA_ENV and settings.data_dir is not None:
-            return str(settings.data_dir)
-        value = os.environ.get(name)
-        if value is None:
-            raise SpecError(f"the data path uses ${name}, which is not set.", where=spec_path, field="data.path",
-                            fix=f"set {name} (or pass --data DIR for ${DATA_ENV}), or write the path out.")
-        return value
-
-    path = Path(_ENV.sub(replace, raw)).expanduser()
-    return path if path.is_absolute() else (spec_path.parent / path)
+    """A leading ``$GRIPARM_DATA`` becomes the data directory (no other environment variable is expanded);
+    relative paths are relative to the spec."""
+    return spec_names.expand_data_path(raw, spec_path, settings.data_dir)
 
 
 def _read_table(path: Path, spec_path: Path) -> pd.DataFrame:
@@ -185,7 +178,12 @@ def load_dataset(loaded: LoadedSpec, settings: Settings, cache: dict | None = No
             cache["study_panel"] = Dataset(frame=frame, path=str(settings.panel_path), sha256=digest, entity="iso3",
                                            time="year", entity_label="Country", time_label="Year", study_panel=True,
                                            catalog=catalog)
-        return cache["study_panel"]
+        from griparm_econ.estimation.valid_range import exclude_outside, kept_variables
+
+        kept = kept_variables(loaded)
+        if ("study_panel", kept) not in cache:
+            cache[("study_panel", kept)] = exclude_outside(cache["study_panel"], loaded, kept)
+        return cache[("study_panel", kept)]
     table = spec.data
     path = expand_data_path(table.path, loaded.path, settings).resolve()
     key = ("file", str(path), table.entity, table.time)
@@ -250,22 +248,19 @@ def sample_mask(sample: SampleTable, data: Dataset, spec_path: Path, key: str) -
     frame = data.frame
     mask = np.ones(len(frame), dtype=bool)
     if sample.query:
-        try:
-            selected = frame.eval(sample.query)
-        except Exception as err:  # pandas raises many types for a bad query; all are the user's to fix
-            raise SpecError(f"the query '{sample.query}' cannot be evaluated: {err}", where=spec_path,
-                            field=f"{key}.query", fix="use pandas query syntax on the data's columns, e.g. "
-                                                     "\"firm != 11 and year >= 1940\".") from None
-        selected = np.asarray(selected)
-        if selected.dtype != bool or selected.shape != mask.shape:
-            raise SpecError(f"the query '{sample.query}' is not a row condition.", where=spec_path,
-                            field=f"{key}.query", fix="write a condition that is true or false for each row.")
-        mask &= selected
+        mask &= evaluate_condition(sample.query, frame, spec_path, f"{key}.query")
     if sample.years is not None:
         if data.time is None:
             raise SpecError("years needs a time index.", where=spec_path, field=f"{key}.years",
                             fix="set time in [data], or filter with query.")
-        time = frame[data.time].to_numpy()
+        time = frame[data.time]
+        if not pd.api.types.is_numeric_dtype(time) or pd.api.types.is_bool_dtype(time):
+            raise SpecError(f"years needs a numeric time column, but '{data.time}' holds {time.dtype} values "
+                            f"(e.g. {time.dropna().iloc[0]!r})." if time.notna().any() else
+                            f"years needs a numeric time column, but '{data.time}' is empty.", where=spec_path,
+                            field=f"{key}.years", fix=f"make '{data.time}' integer periods (e.g. 1996) in the data, "
+                                                      "or filter with query instead of years.")
+        time = time.to_numpy()
         mask &= (time >= sample.years[0]) & (time <= sample.years[1])
     for listed, keep in ((sample.entities, True), (sample.exclude_entities, False)):
         if listed is None:
@@ -296,14 +291,13 @@ def build_design(loaded: LoadedSpec, index: int, data: Dataset) -> Design:
     needs_panel_index = model.estimator not in ("ols", "iv2sls")
 
     mask = np.ones(len(frame), dtype=bool)
-    sample_notes: list[str] = []
+    sample_description = ""
     if spec.sample is not None:
         mask &= sample_mask(spec.sample, data, where, "sample")
     if model.sample is not None:
         named = spec.samples[model.sample]
         mask &= sample_mask(named, data, where, f"samples.{model.sample}")
-        if named.description:
-            sample_notes.append(f"{model.name}: {named.description}")
+        sample_description = named.description or ""
     if not mask.any():
         raise SpecError("the sample is empty after the filters (no row passes [sample] and the model's named "
                         "sample).", where=where,
@@ -347,7 +341,15 @@ def build_design(loaded: LoadedSpec, index: int, data: Dataset) -> Design:
                         fix="use strictly positive weights, or filter those rows out in [sample].")
 
     n_singletons = 0
-    notes: list[str] = list(sample_notes)
+    notes: list[str] = []
+    lost_values, n_lost = (), 0
+    if data.outside:
+        from griparm_econ.estimation import valid_range
+
+        lost = valid_range.raw_complete(data, model, mask, where, formula_field) & ~complete
+        n_lost = int(lost.sum())
+        lost_values = tuple(valid_range.lost_values(data, valid_range.model_factors(model), lost,
+                                                    model.estimator == "first_difference"))
     if panel and model.drop_singletons and "entity" in model.effects:
         entity_values = frame[data.entity].to_numpy()[complete]
         _, inverse, counts = np.unique(entity_values, return_inverse=True, return_counts=True)
@@ -356,8 +358,6 @@ def build_design(loaded: LoadedSpec, index: int, data: Dataset) -> Design:
         if n_singletons:
             positions = np.flatnonzero(complete)
             complete[positions[singleton_rows]] = False
-            notes.append(f"{model.name}: {n_singletons} singleton {data.entity_label.lower()}"
-                         f"{'s' if n_singletons != 1 else ''} (one observation) dropped.")
             if not complete.any():
                 raise SpecError("the sample is empty after dropping singleton entities.", where=where,
                                 field=f"model[{index + 1}] (name = {model.name!r}).drop_singletons",
@@ -383,6 +383,9 @@ def build_design(loaded: LoadedSpec, index: int, data: Dataset) -> Design:
         n_singletons=n_singletons,
         years=_years(frame, data.time, rows),
         notes=tuple(notes),
+        sample_description=sample_description,
+        outside_valid_range=lost_values,
+        n_outside_valid_range=n_lost,
     )
     return design
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from griparm_econ.errors import SpecError
+from griparm_econ.estimation.degenerate import refuse_collinear, refuse_outcome_problems
 from griparm_econ.estimation.covariance import CovPlan, absorbed_k, min_g_factor, plan_covariance, pvalue_df
 from griparm_econ.estimation.results import ModelResult
 
@@ -95,10 +96,19 @@ def _fit(config: "ModelConfig", design: "Design", plan: CovPlan, where: str, fie
     from linearmodels.panel.utility import AbsorbingEffectError
 
     kwargs = dict(plan.fit_kwargs)
+    refuse_outcome_problems(config, design, where=where, field=field)
     if config.effects:
         absorbed = _absorbed_by_effects(config, design)
         if absorbed:
             raise _absorbed_error(absorbed, config, where, field)
+    refuse_collinear(config, design, where=where, field=field)
+    for dim in plan.clusters:
+        if design.n_groups(dim) < 2:
+            label = design.entity_label if dim == "entity" else design.time_label
+            raise SpecError(f"the estimation sample has a single {label.lower()}, so standard errors clustered by "
+                            f"{label.lower()} cannot be computed.", where=where, field=f"{field}.cov",
+                            fix="cluster by a dimension with several levels in this sample, use cov = \"robust\", "
+                                "or widen the sample.")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -136,6 +146,15 @@ def _maybe(res, attr: str) -> float | None:
         return None
     value = float(value)
     return None if not np.isfinite(value) else value
+
+
+def _rsquared_within(res, config: "ModelConfig") -> float | None:
+    """The within R-squared as fixest defines it: the R-squared of the model on data demeaned by every absorbed
+    effect. linearmodels' ``rsquared_within`` removes only the entity effects; with absorbed effects its
+    ``rsquared`` is the R-squared of the fully demeaned (weighted) model, i.e. fixest's within R-squared."""
+    if config.estimator == "panel_ols" and config.effects:
+        return _maybe(res, "rsquared")
+    return _maybe(res, "rsquared_within")
 
 
 def _wald_f(params: np.ndarray, cov: np.ndarray, names: list[str]) -> float | None:
@@ -213,7 +232,7 @@ def fit_model(config: "ModelConfig", design: "Design", *, where: str, field: str
     r2 = _maybe(res, "rsquared")
     result_stats: dict[str, float] = {}
     fstat = _wald_f(params, cov, names)
-    if fstat is not None:
+    if fstat is not None and config.estimator != "random_effects":
         result_stats["f_stat"] = fstat
     if info.panel is False and design.endog is not None:
         try:
@@ -223,7 +242,7 @@ def fit_model(config: "ModelConfig", design: "Design", *, where: str, field: str
         except Exception:   # first-stage diagnostics are a courtesy, never a reason to fail
             pass
     if config.estimator == "random_effects" and fstat is not None:
-        # xtreg, re reports the Wald chi2 of the slopes rather than an F
+        # xtreg, re reports the Wald chi2 of the slopes instead of an F (its p-values are z, not t)
         result_stats["wald_chi2"] = fstat * sum(1 for n in names if n != "Intercept")
     if config.estimator == "random_effects":
         theta = np.asarray(res.theta, dtype=float).ravel()
@@ -236,15 +255,16 @@ def fit_model(config: "ModelConfig", design: "Design", *, where: str, field: str
     notes = list(design.notes)
     if config.hausman:
         test = _hausman(design, config)
+        # The report states the test in the notes (griparm_econ.report.notes.hausman_note).
         result_stats.update({"hausman_chi2": test.chi2, "hausman_df": float(test.df), "hausman_pvalue": test.pvalue})
-        notes.append(f"{config.name}: Hausman test of random against fixed (entity) effects on "
-                     f"{len(test.terms)} common coefficients, conventional covariances (Stata's `hausman fe re`): "
-                     f"chi2({test.df}) = {test.chi2:.2f}, p = {test.pvalue:.3f}.")
     bootstrap: dict[str, dict] = {}
+    bootstrap_settings: dict[str, object] = {}
     if config.bootstrap is not None:
         bootstrap = wild_bootstrap(config, design, params=_named(params, names), where=where,
                                    field=field or f"model (name = {config.name!r})")
-        notes.append(bootstrap_note(config.bootstrap))
+        options = config.bootstrap
+        bootstrap_settings = {"impose_null": bool(options.impose_null), "weights": options.weights,
+                              "B": int(options.B), "seed": options.seed, "level": float(options.level)}
     return ModelResult(
         name=config.name,
         estimator=config.estimator,
@@ -261,7 +281,7 @@ def fit_model(config: "ModelConfig", design: "Design", *, where: str, field: str
         df_resid=df_resid,
         df_pvalues=df,
         rsquared=r2,
-        rsquared_within=_maybe(res, "rsquared_within") if panel_fit else None,
+        rsquared_within=_rsquared_within(res, config) if panel_fit else None,
         rsquared_between=_maybe(res, "rsquared_between") if panel_fit else None,
         rsquared_overall=_maybe(res, "rsquared_overall") if panel_fit else None,
         n_entities=design.n_entities,
@@ -271,13 +291,34 @@ def fit_model(config: "ModelConfig", design: "Design", *, where: str, field: str
         entity_label=design.entity_label,
         time_label=design.time_label,
         n_singletons_dropped=design.n_singletons,
+        sample_description=design.sample_description,
         years=design.years,
         instruments=tuple(t.name for t in config.parsed.instruments),
         endogenous=tuple(t.name for t in config.parsed.endog),
         stats=result_stats,
         bootstrap=bootstrap,
+        bootstrap_settings=bootstrap_settings,
+        ever_treated_clusters=_ever_treated_clusters(config, design, plan.clusters),
+        n_outside_valid_range=design.n_outside_valid_range,
+        outside_valid_range=tuple(value.as_dict() for value in design.outside_valid_range),
         notes=tuple(notes),
     )
+
+
+def _ever_treated_clusters(config: "ModelConfig", design: "Design", clusters: tuple[str, ...]) -> dict:
+    """For each binary (0/1) regressor of a clustered model: how many clusters have it at 1 somewhere in the sample.
+    Interactions are not treatments of their own and are skipped."""
+    if not clusters:
+        return {}
+    out: dict[str, dict[str, int]] = {}
+    for term in config.parsed.exog:
+        if len(term.factors) != 1 or term.name not in design.exog.columns:
+            continue
+        values = design.exog[term.name].to_numpy(dtype=float)
+        if not np.isin(values, (0.0, 1.0)).all() or values.min() == values.max():
+            continue
+        out[term.name] = {dim: int(np.unique(design.cluster_codes(dim)[values == 1.0]).size) for dim in clusters}
+    return out
 
 
 def _bootstrap_frame(config: "ModelConfig", design: "Design"):
@@ -323,9 +364,3 @@ def wild_bootstrap(config: "ModelConfig", design: "Design", *, params: dict[str,
         out[term] = {**result.as_dict(), "weights": result.weights}
     return out
 
-
-def bootstrap_note(options) -> str:
-    kind = "WCR, null imposed" if options.impose_null else "WCU, null not imposed"
-    return (f"Bootstrap p-values and {options.level:.0%} intervals: wild cluster bootstrap ({kind}), "
-            f"{options.weights.capitalize()} weights, B = {options.B:,} (all 2^G sign vectors when fewer), seed "
-            f"{options.seed}; intervals by test inversion; symmetric p-values.")

@@ -83,6 +83,12 @@ def descriptive_table(loaded: LoadedSpec, data: Dataset) -> tuple[pd.DataFrame, 
         years = frame[data.time]
         notes.append(f"{name}: {frame[data.entity].nunique()} countries, {int(years.min())}-{int(years.max())}"
                      + (f" ({group.description})" if group is not None and group.description else "") + ".")
+        if data.outside:
+            from griparm_econ.estimation.valid_range import frame_values, left_out_note
+
+            left_out = frame_values(data, spec.variables, mask)
+            if left_out:
+                notes.append(left_out_note(left_out, name))
     notes.append("N and Countries count non-missing observations of each variable; SD between is the standard "
                  "deviation of country means, SD within that of deviations from country means (plus the grand "
                  "mean), as Stata's xtsum.")

@@ -12,9 +12,9 @@ regression tables use, so ``L.x`` means the same thing everywhere. Nothing here 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -22,7 +22,8 @@ from scipy import stats
 
 from griparm_econ.errors import SpecError
 from griparm_econ.estimation.formula import parse_formula
-from griparm_econ.spec import LoadedSpec, MultiverseSpec, control_sets, lag_term
+from griparm_econ.report.labels import term_label
+from griparm_econ.spec import LoadedSpec, MultiverseSpec, SampleTable, control_sets, lag_term, multiverse_variables
 
 # Choice columns of the estimates file, in grid order.
 CHOICES = ("outcome", "treatment", "controls", "lag", "sample", "effects", "cov")
@@ -88,9 +89,19 @@ class MultiverseResult:
     expected_sign: str
     level: float
     scale: str
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()      # composed by griparm_econ.report.notes.multiverse_notes, from the facts below
     digits: int = 3
     indicators: tuple[Indicator, ...] = ()
+    # Facts the report's notes are written from (estimation composes no prose).
+    grid_counts: tuple[tuple[int, str], ...] = ()    # (number of choices, what they are), in grid order
+    focus_variables: tuple[str, ...] = ()            # the focus terms' variables, e.g. "export_restriction_any"
+    labels: Mapping[str, str] = field(default_factory=dict)
+    restriction: SampleTable | None = None           # the file-level [sample] (the SD scale is taken over it)
+    entity_label: str = "Entity"
+    time_label: str = "Time"
+    collinear: tuple[str, ...] = ()                  # model ids that lost the focus coefficient
+    spec_notes: tuple[str, ...] = ()
+    outside_valid_range: tuple = ()                  # OutsideValue: values the grid's variables left out
 
     @property
     def n_models(self) -> int:
@@ -166,24 +177,14 @@ class Indicator:
     mask: np.ndarray     # over the rows of the curve
 
 
-def _term_text(term: str, labels: dict[str, str]) -> str:
-    """A short name for a term: the spec's label of the term or of each of its variables, with the lag."""
-    if term in labels:
-        return labels[term]
-    parts = []
-    for factor in parse_formula(f"y ~ {term}").exog[0].factors:
-        parts.append(labels.get(factor.variable, factor.variable) + (f" (t-{factor.lag})" if factor.op == "L" else ""))
-    return " × ".join(parts)
-
-
 def _treatment_text(treatment: str, labels: dict[str, str]) -> str:
+    """A treatment set by its variables (its lag varies across the grid): "Any restriction × State capacity"."""
     if treatment in labels:
         return labels[treatment]
     terms = treatment.split(" + ")
     product = next((t for t in terms if ":" in t), None)
-    names = [labels.get(f.variable, f.variable)
-             for f in parse_formula(f"y ~ {product or terms[0]}").exog[0].factors]
-    return " × ".join(names) if product else " + ".join(labels.get(t, t) for t in terms)
+    names = [term_label(f.variable, labels) for f in parse_formula(f"y ~ {product or terms[0]}").exog[0].factors]
+    return " × ".join(names) if product else " + ".join(term_label(t, labels) for t in terms)
 
 
 def indicators(curve: pd.DataFrame, spec: MultiverseSpec, *, entity_label: str = "Entity",
@@ -202,12 +203,12 @@ def indicators(curve: pd.DataFrame, spec: MultiverseSpec, *, entity_label: str =
             for value in values:
                 out.append(Indicator(group, text(value), (curve[column] == value).to_numpy()))
 
-    add("Outcome", "outcome", spec.outcomes, lambda v: labels.get(v, v))
+    add("Outcome", "outcome", spec.outcomes, lambda v: term_label(v, labels))
     add("Treatment", "treatment", [" + ".join(t) for t in spec.treatments], lambda v: _treatment_text(v, labels))
     if len(control_sets(spec)) > 1:
         sets = curve["controls"].str.split(" + ", regex=False)
         for control in spec.controls:
-            out.append(Indicator("Controls", f"with {_term_text(control, labels)}",
+            out.append(Indicator("Controls", f"with {term_label(control, labels)}",
                                  sets.map(lambda chosen, c=control: c in chosen).to_numpy(dtype=bool)))
     add("Lag", "lag", spec.lags, lambda v: f"t-{v}")
     add("Sample", "sample", list(spec.samples),
@@ -301,24 +302,27 @@ def estimate_multiverse(loaded: LoadedSpec, settings, cache: dict | None = None,
                                    else float(headline["Median estimate"])),
                "median_estimate_scaled": float(headline["Median estimate (SD of outcome)"])}
 
-    counts = [(len(spec.outcomes), "outcome"), (len(spec.treatments), "treatment set"),
+    counts = ((len(spec.outcomes), "outcome"), (len(spec.treatments), "treatment set"),
               (len(control_sets(spec)), "control set"), (len(spec.lags), "lag length"),
               (max(1, len(spec.samples)), "sample"), (len(spec.effects), "fixed-effect structure"),
-              (len(spec.cov), "covariance type")]
-    notes = [f"{len(grid):,} models: " + " x ".join(f"{n} {word}{'s' if n != 1 else ''}" for n, word in counts) + ".",
-             f"Focus coefficient: {', '.join(spec.focus)} (lagged as each model's lag length says); expected sign "
-             f"{spec.expected_sign}. Significance: p < 0.05 with each model's own standard errors.",
-             "Standard errors and p-values follow fixest's small-sample conventions (clustered: G/(G-1) (N-1)/(N-K), "
-             "t with G-1 degrees of freedom); singletons of the fixed effects are dropped."]
-    if spec.scale == "outcome_sd":
-        notes.append("Scaled estimates (and the curve) are divided by the standard deviation of the outcome over "
-                     "the rows of [sample], so outcomes in different units share one axis.")
-    if missing:
-        notes.append(f"{len(missing)} model(s) lost the focus coefficient as collinear: {', '.join(missing[:10])}"
-                     + (" ..." if len(missing) > 10 else "") + ".")
-    notes.extend(spec.notes)
+              (len(spec.cov), "covariance type"))
+    focus_variables = tuple(dict.fromkeys(factor.variable for term in spec.focus
+                                          for factor in parse_formula(f"y ~ {term}").exog[0].factors))
+    outside = ()
+    if data.outside:
+        from griparm_econ.estimation.valid_range import frame_values
+
+        # the years the grid can read: [sample] years, and as many before them as the longest lag
+        read = np.ones(len(data.frame), dtype=bool)
+        if spec.sample is not None and spec.sample.years is not None:
+            time = data.frame[data.time].to_numpy()
+            read = (time >= spec.sample.years[0] - max(spec.lags)) & (time <= spec.sample.years[1])
+        outside = tuple(frame_values(data, multiverse_variables(spec), read))
     return MultiverseResult(stem=loaded.stem, title=spec.title, spec_path=display(loaded.path, settings),
                             spec_sha256=loaded.sha256, data_path=display(Path(data.path), settings),
                             data_sha256=data.sha256, estimates=estimates, curve=curve, summary_table=summary_table,
                             summary=summary, expected_sign=spec.expected_sign, level=spec.level, scale=spec.scale,
-                            notes=tuple(notes), digits=spec.digits, indicators=tuple(rows_below))
+                            digits=spec.digits, indicators=tuple(rows_below), grid_counts=counts,
+                            focus_variables=focus_variables, labels=dict(spec.labels), restriction=spec.sample,
+                            entity_label=data.entity_label, time_label=data.time_label, collinear=tuple(missing),
+                            spec_notes=tuple(spec.notes), outside_valid_range=outside)

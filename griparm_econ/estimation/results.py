@@ -44,11 +44,21 @@ class ModelResult:
     entity_label: str = "Entity"                # "Country" for the study panel
     time_label: str = "Time"
     n_singletons_dropped: int = 0
+    sample_description: str = ""               # the model's named sample, as its spec describes it
     years: tuple[int, int] | None = None        # first and last time period actually used
     instruments: tuple[str, ...] = ()
     endogenous: tuple[str, ...] = ()
     stats: Mapping[str, float] = field(default_factory=dict)        # extra statistics: F, Hausman chi2, first-stage F...
     bootstrap: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # term -> {"pvalue","ci_low","ci_high","B"}
+    # How the bootstrap ran (impose_null, weights, B, seed, level), for the report to describe it.
+    bootstrap_settings: Mapping[str, object] = field(default_factory=dict)
+    # binary (0/1) regressor -> clustering dimension -> clusters with the regressor at 1 in some observation: the
+    # clusters that carry a treatment's identifying variation, for reading clustered and bootstrap inference
+    ever_treated_clusters: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    # observations dropped because a value lies outside its catalog valid_range, and those values
+    # ({"variable", "entity", "year", "value"} each)
+    n_outside_valid_range: int = 0
+    outside_valid_range: tuple[Mapping, ...] = ()
     notes: tuple[str, ...] = ()
 
     def to_json_dict(self) -> dict:
@@ -76,11 +86,16 @@ class ModelResult:
             "df_resid": self.df_resid,
             "df_pvalues": self.df_pvalues,
             "n_singletons_dropped": self.n_singletons_dropped,
+            "sample_description": self.sample_description,
             "years": list(self.years) if self.years else None,
             "instruments": list(self.instruments),
             "endogenous": list(self.endogenous),
             "stats": dict(self.stats),
             "bootstrap": {k: dict(v) for k, v in self.bootstrap.items()},
+            "bootstrap_settings": dict(self.bootstrap_settings),
+            "ever_treated_clusters": {k: dict(v) for k, v in self.ever_treated_clusters.items()},
+            "n_outside_valid_range": int(self.n_outside_valid_range),
+            "outside_valid_range": [dict(v) for v in self.outside_valid_range],
             "cov_matrix": {k: dict(v) for k, v in self.cov_matrix.items()},
             "notes": list(self.notes),
         }
@@ -91,7 +106,7 @@ class ModelResult:
         """Rebuild a result from its estimates-file entry (figures read results this way, so they need no refit)."""
         names = set(cls.__dataclass_fields__)
         values = {k: v for k, v in data.items() if k in names}
-        for key in ("effects", "instruments", "endogenous", "notes"):
+        for key in ("effects", "instruments", "endogenous", "notes", "outside_valid_range"):
             values[key] = tuple(values.get(key) or ())
         if values.get("years"):
             values["years"] = tuple(values["years"])

@@ -219,10 +219,13 @@ def plot_timeline(events: pd.DataFrame, *, title: str, last_year: int, measure_l
     handles = [plt.Rectangle((0, 0), 1, 1, facecolor=colours[m], hatch=hatches[m], edgecolor="white")
                for m in measures]
     handles.append(plt.Rectangle((0, 0), 1, 1, facecolor="white", edgecolor="black", linewidth=1.1))
+    # The legend is read at the size the page shows the figure (about half the PNG's pixels): its text is as large as
+    # the axis labels, and its keys are big enough to show each measure's hatch pattern.
     fig.legend(handles, [measure_labels[m] for m in measures] + ["Rare-earth measure (black outline)"],
-               loc="lower center", ncol=3, fontsize=9, bbox_to_anchor=(0.5, -0.01))
+               loc="lower center", ncol=3, fontsize=plt.rcParams["axes.labelsize"], handlelength=3.2,
+               handleheight=1.6, columnspacing=2.0, bbox_to_anchor=(0.5, -0.01))
     ax.set_title(_wrap(title, 80))
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.tight_layout(rect=(0, 0.09, 1, 1))
     return fig
 
 

@@ -14,7 +14,9 @@ import numpy as np
 import pandas as pd
 
 from griparm_econ.estimation.results import ModelResult, TableResult
+from griparm_econ.estimation.valid_range import lost_note
 from griparm_econ.report.labels import INTERCEPT, plural, term_label
+from griparm_econ.report.notes import sentence, singleton_note
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,7 @@ _ESTIMATOR_LABELS = {
 # term after a colon ("first_stage_f:restriction"), printed as "First-stage F: <label of the term>".
 _KNOWN_STATS: tuple[tuple[str, str], ...] = (
     ("f_stat", "F statistic"),
+    ("wald_chi2", "Wald χ²"),
     ("F", "F statistic"),
     ("f_pvalue", "F p-value"),
     ("f_robust", "Robust F statistic"),
@@ -197,6 +200,14 @@ def _effect_label(effect: str, models: Sequence[ModelResult]) -> str:
     return f"{effect.replace('_', ' ').capitalize()} FE"
 
 
+def _effect_cell(effect: str, model: ModelResult) -> str:
+    if effect in model.effects:
+        return "Yes"
+    if effect == "entity" and model.estimator == "first_difference":
+        return "Differenced out"     # first differences remove the entity effects rather than estimate them
+    return "No"
+
+
 def _cluster_dims(model: ModelResult) -> dict[str, int]:
     if model.clusters_by_dim:
         return {str(k): int(v) for k, v in model.clusters_by_dim.items()}
@@ -219,15 +230,16 @@ def _model_notes(table: TableResult) -> list[str]:
 
     Notes the table already carries (the runner copies model notes into the table notes) are not repeated.
     """
-    already = set(table.notes)
+    already = {sentence(text) for text in table.notes}
     mentions_singletons = any("singleton" in text.lower() for text in table.notes)
     by_text: dict[str, list[int]] = {}
     for number, model in enumerate(table.models, start=1):
-        texts = [text for text in model.notes if text not in already]
+        texts = [sentence(text) for text in model.notes if sentence(text) not in already]
         singleton_noted = mentions_singletons or any("singleton" in text.lower() for text in model.notes)
         if model.n_singletons_dropped and not singleton_noted:
-            count = model.n_singletons_dropped
-            texts.append(f"{count:,} singleton observation{'s' if count != 1 else ''} dropped.")
+            texts.append(singleton_note(model, prefix=""))
+        if model.n_outside_valid_range:
+            texts.append(lost_note(model.n_outside_valid_range, model.outside_valid_range))
         if model.endogenous or model.instruments:
             endogenous = ", ".join(term_label(t, table.labels) for t in model.endogenous)
             instruments = ", ".join(term_label(t, table.labels) for t in model.instruments)
@@ -282,7 +294,7 @@ def build_regression_grid(table: TableResult) -> Grid:
         effects.extend(e for e in model.effects if e not in effects)
     effects.sort(key=lambda e: ({"entity": 0, "time": 1}.get(e, 2), e))
     effect_rows = [Row(_effect_label(effect, models),
-                       tuple(Cell("Yes" if effect in model.effects else "No") for model in models), kind="stat")
+                       tuple(Cell(_effect_cell(effect, model)) for model in models), kind="stat")
                    for effect in effects]
 
     stat_rows: list[Row] = []
@@ -293,8 +305,8 @@ def build_regression_grid(table: TableResult) -> Grid:
 
     add("Estimator", [_ESTIMATOR_LABELS.get(m.estimator, m.estimator) for m in models])
     add("Observations", [format_count(m.nobs) for m in models])
-    # Models that absorb entity effects report the within R-squared, the one that means something after demeaning.
-    within = ["entity" in m.effects and m.rsquared_within is not None for m in models]
+    # Models that absorb effects report the within R-squared, the one that means something after demeaning.
+    within = [bool(m.effects) and m.rsquared_within is not None for m in models]
     add("R-squared", [format_number(m.rsquared, digits) if not w else "" for m, w in zip(models, within)])
     add("Within R-squared", [format_number(m.rsquared_within, digits) if w else "" for m, w in zip(models, within)])
     add(plural(models[0].entity_label) if models else "Entities", [format_count(m.n_entities) for m in models])
@@ -306,6 +318,14 @@ def build_regression_grid(table: TableResult) -> Grid:
     for dim in dims:
         add("Clusters" if not dim else f"Clusters ({_dim_label(dim, models)})",
             [format_count(_cluster_dims(m).get(dim)) for m in models])
+    treated: list[tuple[str, str]] = []
+    for model in models:
+        treated.extend(k for k in ((term, dim) for term, by_dim in model.ever_treated_clusters.items()
+                                   for dim in by_dim) if k not in treated)
+    for term, dim in treated:
+        where = f" ({_dim_label(dim, models).lower()})" if len(dims) > 1 or dim != "entity" else ""
+        add(f"Clusters ever treated{where}: {term_label(term, labels)}",
+            [format_count(m.ever_treated_clusters.get(term, {}).get(dim)) for m in models])
     add("Standard errors", [m.cov_label for m in models])
 
     boot_terms: list[str] = []
@@ -327,7 +347,10 @@ def build_regression_grid(table: TableResult) -> Grid:
             [(format_count if count else (lambda v: format_number(v, digits)))(m.stats.get(key)) for m in models])
 
     notes = [star_legend(table.star_levels), "Standard errors in parentheses."]
-    notes.extend(table.notes)
+    if any(within):
+        notes.append("Within R-squared: R-squared of the model on the data demeaned by every absorbed fixed effect "
+                     "(as fixest's within R-squared).")
+    notes.extend(sentence(note) for note in table.notes)
     notes.extend(_model_notes(table))
     provenance = (f"Spec {table.spec_path} (sha256 {table.spec_sha256[:12]}); "
                   f"data sha256 {table.data_sha256[:12]}.")
@@ -416,4 +439,4 @@ def build_frame_grid(frame: pd.DataFrame, *, stem: str, title: str, notes: Seque
             panels[group] = [Row(group, (), kind="group")] if grouped else []
         panels[group].append(Row(stub, cells, kind="data"))
     return Grid(stem=stem, title=title, n_columns=n, header=tuple(header),
-                panels=tuple(tuple(rows) for rows in panels.values()), notes=tuple(notes))
+                panels=tuple(tuple(rows) for rows in panels.values()), notes=tuple(sentence(n) for n in notes))

@@ -17,6 +17,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 from griparm_econ.config import Settings
 from griparm_econ.errors import GriparmError, SpecError
+from griparm_econ.report.labels import exhibit_name
 
 Echo = Callable[[str], None]
 
@@ -48,7 +49,10 @@ PACKAGE_ROLES: dict[str, str] = {
     "python-docx": "Word (`.docx`) tables",
     "joblib": "the multiverse executor's parallel backend",
     "tqdm": "the multiverse executor's progress bar",
+    "csdid": "Callaway-Sant'Anna group-time ATTs and aggregations (`estimation/designs/callaway_santanna.py`; "
+             "matches R did on mpdta)",
     "pytest": "the test suite",
+    "pyreadr": "reads the R-format (`.rda`, `.RData`) reference data sets in the causal-design tests",
     "selenium": "the index page test: drives headless Chromium through chromedriver (Debian's chromium-driver)",
     "dask": "`[executor] backend = \"dask\"`: multiverses on a dask.distributed cluster",
     "pyfixest": "benchmark and test reference only (fixed-effects estimates to compare against)",
@@ -279,11 +283,8 @@ def render_worldbank_series(settings: Settings) -> str:
 
 
 def _exhibit(stem: str) -> str:
-    table = re.match(r"table(\d+)", stem)
-    if table:
-        return f"Table {table.group(1)}"
-    figure = re.match(r"fig(?:ure)?(\d+)", stem)
-    return f"Figure {figure.group(1)}" if figure else f"`{stem}`"
+    name = exhibit_name(stem)
+    return name if name != stem else f"`{stem}`"
 
 
 def _grouped(paths: Sequence[str]) -> str:

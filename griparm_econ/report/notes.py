@@ -1,0 +1,183 @@
+"""The prose under a table: every note sentence a table prints is composed here, from the facts estimation returns.
+
+Estimation code returns numbers and settings (singletons dropped, the named sample's description, the bootstrap's
+settings, the Hausman statistic); this module turns them into sentences, in one fixed order a reader can rely on:
+
+1. sample     what rows were used (restrictions, each column's years and entities, singletons dropped);
+2. estimation how the coefficients were computed;
+3. inference  how uncertainty was measured (bootstrap, the F statistic, tests);
+4. others     notes the models carry that no rule above composed, then the spec's own notes, as the author wrote them.
+
+Every sentence ends with a full stop, and every term is printed by its label (:mod:`griparm_econ.report.labels`).
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+from griparm_econ.estimation.results import ModelResult
+from griparm_econ.report.labels import INTERCEPT, counted, term_label, time_unit
+
+SECTIONS = ("sample", "estimation", "inference", "others")
+
+
+def sentence(text: str) -> str:
+    """``text`` as a note sentence: stripped, first letter kept, ending in a full stop (or ? !)."""
+    text = text.strip()
+    if text and text[-1] not in ".?!":
+        text += "."
+    return text
+
+
+def _unique(notes: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(sentence(note) for note in notes if note and note.strip()))
+
+
+# ------------------------------------------------------------------------------------------------ sample
+
+def restriction_text(sample, time_label: str = "Year") -> str:
+    """What a ``[sample]`` table keeps, as a phrase ("years 1996-2025; only CHN, IDN"); "" when it keeps all."""
+    if sample is None:
+        return ""
+    parts = []
+    if sample.description:
+        parts.append(sample.description)
+    if sample.query:
+        parts.append(f"rows where {sample.query}")
+    if sample.years:
+        first, last = sample.years
+        parts.append(f"{time_unit(time_label)} {first}-{last}" if first != last
+                     else f"{time_label.lower()} {first}")
+    if sample.entities:
+        parts.append(f"only {', '.join(sample.entities)}")
+    if sample.exclude_entities:
+        parts.append(f"excluding {', '.join(sample.exclude_entities)}")
+    return "; ".join(parts)
+
+
+def restriction_notes(sample, time_label: str = "Year") -> list[str]:
+    """The file-level [sample] filters, stated so that a reader knows the sample was restricted."""
+    text = restriction_text(sample, time_label)
+    return [f"Sample restriction: {text}."] if text else []
+
+
+def _coverage(model: ModelResult) -> str:
+    parts = []
+    if model.years:
+        first, last = model.years
+        parts.append(f"{time_unit(model.time_label)} {first}-{last}" if first != last
+                     else f"{model.time_label.lower()} {first}")
+    if model.n_entities is not None:
+        parts.append(counted(model.n_entities, model.entity_label.lower()))
+    if not parts:
+        parts.append(counted(model.nobs, "observation"))
+    text = ", ".join(parts)
+    return f"{model.sample_description}; {text}" if model.sample_description else text
+
+
+def coverage_notes(models: Sequence[ModelResult]) -> list[str]:
+    """Each column's sample (its named sample, years and entities); one note when every column shares it."""
+    described = [_coverage(model) for model in models]
+    if not described:
+        return []
+    if len(set(described)) == 1:
+        return [f"Sample: {described[0]}."]
+    return [f"Sample of {model.name}: {text}." for model, text in zip(models, described)]
+
+
+def singleton_note(model: ModelResult, prefix: str | None = None) -> str:
+    """'<name>: 3 singleton countries (one observation each) dropped.' ('' when none were; no lead when
+    ``prefix`` is "")."""
+    count = model.n_singletons_dropped
+    if not count:
+        return ""
+    lead = model.name if prefix is None else prefix
+    each = "one observation" if count == 1 else "one observation each"
+    text = f"{counted(count, 'singleton ' + model.entity_label.lower())} ({each}) dropped."
+    return f"{lead}: {text}" if lead else text[:1].upper() + text[1:]
+
+
+# -------------------------------------------------------------------------------------------- inference
+
+def bootstrap_note(settings: Mapping) -> str:
+    """The wild cluster bootstrap's method, from the settings a model records."""
+    kind = "WCR, null imposed" if settings.get("impose_null") else "WCU, null not imposed"
+    return (f"Bootstrap p-values and {float(settings['level']):.0%} intervals: wild cluster bootstrap ({kind}), "
+            f"{str(settings['weights']).capitalize()} weights, B = {int(settings['B']):,} (all 2^G sign vectors when "
+            f"fewer), seed {settings['seed']}; intervals by test inversion; symmetric p-values.")
+
+
+def hausman_note(model: ModelResult) -> str:
+    stats = model.stats
+    if "hausman_chi2" not in stats:
+        return ""
+    df = int(stats["hausman_df"])
+    return (f"{model.name}: Hausman test of random against fixed {model.entity_label.lower()} effects on "
+            f"{counted(df, 'common coefficient')}, conventional covariances (Stata's `hausman fe re`): "
+            f"chi2({df}) = {stats['hausman_chi2']:.2f}, p = {stats['hausman_pvalue']:.3f}.")
+
+
+def f_statistic_note(models: Sequence[ModelResult]) -> str:
+    """What the "F statistic" row is: the test, and its degrees of freedom column by column."""
+    groups: dict[str, list[int]] = {}
+    for number, model in enumerate(models, start=1):
+        if model.stats.get("f_stat") is None and model.stats.get("F") is None:
+            continue
+        q = sum(1 for term in model.params if term != INTERCEPT)
+        dist = (f"F({q}, {model.df_pvalues:,})" if model.df_pvalues is not None
+                else f"chi2({q})/{q} (large-sample)")
+        groups.setdefault(dist, []).append(number)
+    if not groups:
+        return ""
+    where = "; ".join(f"{dist} in {', '.join(f'({n})' for n in numbers)}" for dist, numbers in groups.items())
+    return ("F statistic: Wald test that all slope coefficients are zero, computed with each column's own "
+            "covariance matrix (as Stata's model F), with the degrees of freedom of the column's t tests "
+            f"(clusters less one when clustered): {where}.")
+
+
+# -------------------------------------------------------------------------------------------- tables
+
+def regression_notes(models: Sequence[ModelResult], *, restriction=None, spec_notes: Sequence[str] = ()) -> list[str]:
+    """Every note of a regression table (after the star legend), in the order sample, estimation, inference,
+    others."""
+    time_label = models[0].time_label if models else "Year"
+    sections: dict[str, list[str]] = {name: [] for name in SECTIONS}
+    sections["sample"] += restriction_notes(restriction, time_label)
+    sections["sample"] += coverage_notes(models)
+    sections["sample"] += [singleton_note(model) for model in models]
+    sections["inference"].append(f_statistic_note(models))
+    sections["inference"] += [bootstrap_note(model.bootstrap_settings) for model in models
+                              if model.bootstrap_settings]
+    sections["inference"] += [hausman_note(model) for model in models]
+    sections["others"] += [note for model in models for note in model.notes]
+    sections["others"] += list(spec_notes)
+    return _unique([note for name in SECTIONS for note in sections[name]])
+
+
+def multiverse_notes(result) -> list[str]:
+    """The notes of a multiverse's summary table: the grid, the focus coefficient, inference, the scale, then the
+    spec's notes."""
+    labels = dict(result.labels)
+    focus = [term_label(variable, labels) for variable in result.focus_variables]
+    focus_text = focus[0] if len(focus) == 1 else ", ".join(focus[:-1]) + f" or {focus[-1]}"
+    counts = " x ".join(counted(n, word) for n, word in result.grid_counts)
+    notes = [f"{result.n_models:,} models: {counts}.",
+             f"Focus coefficient: {focus_text} (whichever the model's treatment set holds), lagged by the model's "
+             f"lag length; expected sign {result.expected_sign}. Significance: p < 0.05 with each model's own "
+             "standard errors.",
+             "Standard errors and p-values follow fixest's small-sample conventions (clustered: G/(G-1) (N-1)/(N-K), "
+             "t with G-1 degrees of freedom); singletons of the fixed effects are dropped."]
+    if result.scale == "outcome_sd":
+        where = restriction_text(result.restriction, result.time_label)
+        notes.append("Scaled estimates (and the curve) are divided by the standard deviation of the outcome "
+                     + (f"in the study sample ({where})" if where else "over all rows of the data")
+                     + ", so outcomes in different units share one axis.")
+    if result.collinear:
+        shown = ", ".join(result.collinear[:10]) + (" ..." if len(result.collinear) > 10 else "")
+        notes.append(f"{counted(len(result.collinear), 'model')} lost the focus coefficient as collinear: {shown}.")
+    if result.outside_valid_range:
+        from griparm_econ.estimation.valid_range import left_out_note
+
+        notes.append(left_out_note(result.outside_valid_range, "Variables of the grid"))
+    notes.extend(result.spec_notes)
+    return _unique(notes)
