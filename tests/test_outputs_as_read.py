@@ -7,13 +7,12 @@
   their own box); screenshots are written to ``output/screenshots/`` for a reviewer;
 * each ``.docx`` reopened with python-docx: its cells are the estimates of the estimates file.
 
-The study runs once, in a temporary folder. Each part skips with its reason where its tool is not installed.
+The study runs once, in a temporary folder, on the same data as the study tests. Each part skips with its reason where its tool is not installed.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -22,12 +21,12 @@ from urllib.parse import unquote, urlparse
 import pytest
 
 from griparm_econ import study
-from griparm_econ.config import PROJECT_ROOT, Settings
+from griparm_econ.config import PROJECT_ROOT, Settings, resolve_data_dir
 from griparm_econ.report.formats import LATEX_PACKAGES
 from griparm_econ.report.grid import format_number
 
-DATA = os.environ.get("GRIPARM_DATA")
-pytestmark = pytest.mark.skipif(not DATA, reason="GRIPARM_DATA is not set (the study needs the data snapshot)")
+DATA = resolve_data_dir()      # GRIPARM_DATA, else the repository's data/raw
+pytestmark = pytest.mark.skipif(not DATA, reason="no data directory (the study needs the data snapshot)")
 
 # The preamble docs/specs.md tells users to add; geometry stands for the user's page (1-inch margins, letter).
 LATEX_DOCUMENT = ("\\documentclass{article}\n\\usepackage[margin=1in]{geometry}\n"
