@@ -1,5 +1,5 @@
-# griparm-econ. `make install` makes .venv (with the dev and bench extras: pytest, and pyfixest/wildboottest, which
-# the tests compare against); every other target runs in it.
+# griparm-econ. `make install` makes .venv (with the dev, bench and cluster extras: pytest and selenium, pyfixest and
+# wildboottest, which the tests compare against, and dask.distributed); every other target runs in it.
 # The inputs ship in data/raw (the default); GRIPARM_DATA (or DATA=dir) points at another snapshot with the same layout.
 PYTHON ?= python3
 VENV   := .venv
@@ -14,7 +14,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench,cluster]'
 	touch $@
 
 data: install

@@ -106,6 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
             cmd.add_argument("specs", nargs="*", type=Path, help="spec files (default: every spec in specs/)")
         if name in ("run", "tables", "replicate", "report-freeze"):
             cmd.add_argument("--out", metavar="DIR", default=None, help="output folder (default: output/)")
+        if name in ("run", "tables", "replicate", "report-freeze"):
+            cmd.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                             help="run multiverses on the dask cluster at ADDRESS (tcp://host:8786); implies "
+                                  "[executor] backend = \"dask\"")
         if name in ("run", "tables"):
             cmd.add_argument("--force", action="store_true", help="re-estimate even when nothing changed")
         if name == "readme":
@@ -138,7 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.specs = [Path(p).absolute() for p in args.specs]
         settings = load_settings(args.data, out=getattr(args, "out", None),
                                  offline=getattr(args, "offline", None) or None,
-                                 live_worldbank=getattr(args, "live_worldbank", False))
+                                 live_worldbank=getattr(args, "live_worldbank", False),
+                                 scheduler=getattr(args, "scheduler", None))
         return args.handler(args, settings)
     except GriparmError as err:
         print(f"griparm: error: {err.message}", file=sys.stderr)

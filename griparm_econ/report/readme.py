@@ -53,6 +53,8 @@ PACKAGE_ROLES: dict[str, str] = {
              "matches R did on mpdta)",
     "pytest": "the test suite",
     "pyreadr": "reads the R-format (`.rda`, `.RData`) reference data sets in the causal-design tests",
+    "selenium": "the index page test: drives headless Chromium through chromedriver (Debian's chromium-driver)",
+    "dask": "`[executor] backend = \"dask\"`: multiverses on a dask.distributed cluster",
     "pyfixest": "benchmark and test reference only (fixed-effects estimates to compare against)",
     "wildboottest": "benchmark and test reference only (wild cluster bootstrap to compare against)",
 }
