@@ -241,8 +241,6 @@ def run_specs(specs: Sequence[Path] | None, settings: Settings, *, force: bool =
     """Validate, estimate and write every spec; returns the regression tables estimated (skipped ones are not
     returned). Descriptive and shares tables are computed and written the same way; figure specs named on the
     command line are drawn."""
-    from griparm_econ.estimation.frames import frame_result
-
     out = Path(out_dir) if out_dir is not None else settings.output_dir
     loaded = check_specs(specs, settings, echo=_quiet)
     figures = [item for item in loaded if item.kind == "figure"]
@@ -253,19 +251,37 @@ def run_specs(specs: Sequence[Path] | None, settings: Settings, *, force: bool =
         if item not in todo:
             echo(f"up to date: {_display_path(item.path, settings)} (use --force to re-estimate)")
     # Everything is computed before the first file is written, so a failing spec leaves no output behind.
-    results = [estimate_spec(item, settings, cache) if item.kind == "regression"
-               else _estimate_multiverse(item, settings, cache, echo) if item.kind == "multiverse"
-               else frame_result(item, settings, cache, display_path=_display_path) for item in todo]
+    results = [estimate(item, settings, cache, echo=echo) for item in todo]
     for result in results:
-        paths = (write_outputs(result, out) if isinstance(result, TableResult)
-                 else write_multiverse_outputs(result, out) if hasattr(result, "curve")
-                 else write_frame_outputs(result, out))
+        paths = write_result(result, out)
         echo(f"wrote {len(paths)} file{'s' if len(paths) != 1 else ''} for {result.stem} in {out}")
     if figures:
         from griparm_econ.study import run_figures
 
         run_figures(settings, [item.path for item in figures], force=force, echo=echo, out_dir=out)
     return [r for r in results if isinstance(r, TableResult)]
+
+
+def estimate(item: LoadedSpec, settings: Settings, cache: dict | None = None, *, echo: Echo = _quiet):
+    """One validated table spec computed in memory, nothing written: a TableResult (regression), a
+    MultiverseResult or a FrameResult (descriptive, shares)."""
+    from griparm_econ.estimation.frames import frame_result
+
+    cache = {} if cache is None else cache
+    if item.kind == "regression":
+        return estimate_spec(item, settings, cache)
+    if item.kind == "multiverse":
+        return _estimate_multiverse(item, settings, cache, echo)
+    return frame_result(item, settings, cache, display_path=_display_path)
+
+
+def write_result(result, out_dir: Path) -> list[Path]:
+    """Every file of one result of :func:`estimate`, the record marking it up to date last."""
+    if isinstance(result, TableResult):
+        return write_outputs(result, out_dir)
+    if hasattr(result, "curve"):
+        return write_multiverse_outputs(result, out_dir)
+    return write_frame_outputs(result, out_dir)
 
 
 def _estimate_multiverse(item: LoadedSpec, settings: Settings, cache: dict, echo: Echo):
