@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -13,10 +12,14 @@ from griparm_econ.runner import run_specs
 
 
 def data_dir() -> Path:
-    raw = os.environ.get("GRIPARM_DATA")
-    if not raw:
-        pytest.skip("GRIPARM_DATA is not set: the reference data sets are not available")
-    return Path(raw)
+    """The data snapshot folder. Tests that need it carry the ``snapshot`` marker, so tests/conftest.py has skipped
+    them already when there is none; any other caller is skipped with the same reason."""
+    from conftest import SKIP_REASON, snapshot_dir
+
+    root = snapshot_dir()
+    if root is None:
+        pytest.skip(SKIP_REASON)
+    return root
 
 
 def spec_text(title: str, data: dict | None, models: list[dict], extra: str = "") -> str:

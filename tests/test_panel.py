@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -22,12 +21,9 @@ pytestmark = pytest.mark.snapshot
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory) -> Settings:
-    raw = os.environ.get("GRIPARM_DATA")
-    if not raw:
-        pytest.skip("GRIPARM_DATA is not set")
+def settings(tmp_path_factory, snapshot) -> Settings:
     root = tmp_path_factory.mktemp("panel")
-    return Settings(data_dir=Path(raw).resolve(), work_dir=root / "data", output_dir=root / "output", offline=True)
+    return Settings(data_dir=snapshot.data_dir, work_dir=root / "data", output_dir=root / "output", offline=True)
 
 
 @pytest.fixture(scope="module")
