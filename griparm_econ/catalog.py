@@ -25,7 +25,6 @@ from griparm_econ.io import sha256_file
 from griparm_econ.sources.country_names import EU27
 
 DEFAULT_CATALOG = PROJECT_ROOT / "specs" / "variables.toml"
-SOURCES = ("worldbank", "trade", "gvc", "production", "restrictions", "derived")
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 CASE_GROUPS: Mapping[str, tuple[str, ...]] = {"EU27": EU27}
 

@@ -26,11 +26,12 @@ def synthetic(tmp_path) -> Path:
     firms, years = 60, 12
     entity = np.repeat(np.arange(firms), years)
     year = np.tile(np.arange(2000, 2000 + years), firms)
-    x = rng.normal(size=firms * years) + 0.5 * rng.normal(size=firms)[entity]
+    z = rng.normal(size=firms * years)
+    x = rng.normal(size=firms * years) + 0.5 * rng.normal(size=firms)[entity] + z
     y = rng.normal(size=firms)[entity] + rng.normal(size=years)[year - 2000] + TRUE_BETA * x \
         + 0.1 * rng.normal(size=firms * years)
     path = tmp_path / "panel.csv"
-    pd.DataFrame({"firm": entity, "year": year, "x": x, "y": y}).to_csv(path, index=False)
+    pd.DataFrame({"firm": entity, "year": year, "x": x, "y": y, "z": z}).to_csv(path, index=False)
     return path
 
 
@@ -99,6 +100,16 @@ def test_bad_specs_are_one_error(spec, field):
 def test_a_figure_spec_is_refused_with_a_fix():
     with pytest.raises(GriparmError, match="griparm run"):
         gp.run(PROJECT_ROOT / "specs" / "figures" / "fig1_trajectories.toml")
+
+
+def test_every_statistic_label_names_a_statistic_an_estimator_produces(synthetic):
+    from griparm_econ.report.grid import KNOWN_STATS
+
+    spec = _spec_dict(synthetic)
+    spec["model"] += [{"name": "RE", "formula": "y ~ 1 + x", "estimator": "random_effects", "hausman": True},
+                      {"name": "IV", "formula": "y ~ 1 + [x ~ z]", "estimator": "iv2sls"}]
+    produced = {key.partition(":")[0] for model in gp.run(spec).models for key in model.result.stats}
+    assert produced == {key for key, _ in KNOWN_STATS}
 
 
 def _readme_python_block() -> str:

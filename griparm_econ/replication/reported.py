@@ -16,7 +16,6 @@ from griparm_econ.errors import DataError
 from griparm_econ.io import atomic_write_text
 
 FORMAT_VERSION = 1
-REPORTED_PATH = Path("reported") / "estimates.json"
 
 # What a reviewer compares, and how strictly: relative tolerance, plus an absolute floor so that a coefficient that is
 # zero up to rounding (1e-17 vs -3e-18) does not count as a mismatch.
