@@ -17,7 +17,7 @@ from griparm_econ.config import Settings
 from griparm_econ.io import sha256_file
 from griparm_econ.sources.country_names import EU27
 
-pytestmark = pytest.mark.snapshot
+pytestmark = [pytest.mark.snapshot, pytest.mark.slow]   # builds the panel from the snapshot (several seconds)
 
 
 @pytest.fixture(scope="module")

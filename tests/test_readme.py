@@ -120,6 +120,7 @@ print(json.dumps(render_sections(settings), sort_keys=True))
 """
 
 
+@pytest.mark.slow
 def test_rendering_is_identical_in_two_processes(project):
     # Separate processes with different hash seeds: set or dict ordering that leaks into the text would differ.
     import os

@@ -49,6 +49,7 @@ def estimates(tmp_path_factory):
     return run_and_read(tmp, {block.replace("-", "_"): _spec(block) for block in BLOCKS})
 
 
+@pytest.mark.slow
 @pytest.mark.snapshot
 @pytest.mark.parametrize("block", BLOCKS)
 def test_matches_stata(block, estimates):
@@ -68,6 +69,7 @@ def test_matches_stata(block, estimates):
             assert model["pvalues"][name] == pytest.approx(p, rel=1e-5), name
 
 
+@pytest.mark.slow
 @pytest.mark.snapshot
 @pytest.mark.parametrize("block", [b for b in BLOCKS if STATA_SIMULATED[b]["scalars"]["F"] is not None])
 def test_model_f_statistic(block, estimates):
@@ -76,6 +78,7 @@ def test_model_f_statistic(block, estimates):
     assert model["stats"]["f_stat"] == pytest.approx(STATA_SIMULATED[block]["scalars"]["F"], rel=1e-6)
 
 
+@pytest.mark.slow
 @pytest.mark.snapshot
 @pytest.mark.parametrize("block", [b for b in BLOCKS if b.startswith(("fixed_effect", "pooled", "between"))])
 def test_rsquared(block, estimates):
