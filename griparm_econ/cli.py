@@ -7,6 +7,7 @@ message on stderr and exit status 2.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Callable, Sequence
@@ -140,6 +141,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GriparmError as err:
         print(f"griparm: error: {err.message}", file=sys.stderr)
         return err.exit_code
+    except BrokenPipeError:
+        # The reader stopped reading (e.g. `griparm vars | head`): not a failure. Point stdout at devnull so that
+        # the interpreter's final flush does not report the closed pipe either.
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return 0
     except OSError as err:
         # A folder that cannot be written (a file in the way, no permission, a full disk): nothing was renamed
         # into place, because every output is written to a temporary file first.
