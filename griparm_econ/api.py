@@ -61,7 +61,7 @@ def _load(spec, name: str) -> LoadedSpec:
                     field="(spec)", fix='pass e.g. "specs/table2_forward.toml".')
 
 
-@dataclass
+@dataclass(eq=False)
 class Model:
     """One fitted model of a regression spec: ``result`` holds the reported numbers (the
     :class:`~griparm_econ.estimation.results.ModelResult` every table is written from); ``fit`` is linearmodels'
@@ -70,7 +70,7 @@ class Model:
     result: Any
     _run: "Run" = field(repr=False)
     _index: int = field(repr=False)
-    _fit: Any = field(default=None, repr=False)
+    _fit: Any = field(default=None, repr=False)   # linearmodels result, once fitted
 
     @property
     def name(self) -> str:
@@ -87,7 +87,7 @@ class Model:
         return self._fit
 
 
-@dataclass
+@dataclass(eq=False)
 class Run:
     """The results of one spec, in memory. ``result`` is the object the tables are written from (TableResult,
     MultiverseResult or FrameResult); ``models`` the fitted models of a regression spec (empty otherwise)."""
