@@ -125,7 +125,7 @@ class Run:
         ``griparm run --out`` does; returns the files written."""
         from griparm_econ.runner import write_result
 
-        return write_result(self.result, Path(out).resolve())
+        return write_result(self.spec, self.result, Path(out).resolve())
 
     def _linearmodels_fit(self, index: int):
         from griparm_econ.estimation.design import build_design, load_dataset

@@ -1,27 +1,27 @@
 """Fixtures shared by the test modules, and the one rule for tests that need the data snapshot.
 
 A test that needs the snapshot carries the ``snapshot`` marker (a test using the ``snapshot`` fixture gets it
-automatically). When there is no snapshot (``GRIPARM_DATA`` unset or not a folder) every such test is skipped here,
-with one reason; no test module skips on its own.
+automatically). When there is none (``GRIPARM_DATA`` unset or not a folder, and no ``data/raw``) every such test is
+skipped here, with one reason; no test module skips on its own.
 """
 
-import os
 from pathlib import Path
 
 import pytest
 
-from griparm_econ.config import Settings
+from griparm_econ.config import Settings, resolve_data_dir
+from griparm_econ.errors import DataError
 
-SKIP_REASON = "no data snapshot: GRIPARM_DATA is not set or is not a folder"
+SKIP_REASON = "no data: GRIPARM_DATA is unset or not a folder and the repository has no data/raw"
 
 
 def snapshot_dir() -> Path | None:
-    """The data snapshot folder, or None when there is none."""
-    raw = os.environ.get("GRIPARM_DATA")
-    if not raw:
+    """The data folder the command line would use (--data aside: GRIPARM_DATA, else the repository's data/raw), or
+    None when there is none."""
+    try:
+        return resolve_data_dir()
+    except DataError:
         return None
-    path = Path(raw).expanduser().resolve()
-    return path if path.is_dir() else None
 
 
 @pytest.hookimpl(tryfirst=True)

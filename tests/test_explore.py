@@ -30,7 +30,7 @@ def test_help_is_plain_text(capsys):
 def test_unknown_variable_is_one_error_with_did_you_mean(capsys):
     assert main(["describe", "state_capacty"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "did you mean state_capacity?" in err and "variables.toml" in err
+    assert err.count("\n") == 1 and "did you mean state_capacity" in err and "variables.toml" in err
 
 
 @pytest.fixture()

@@ -48,7 +48,10 @@ PACKAGE_ROLES: dict[str, str] = {
     "python-docx": "Word (`.docx`) tables",
     "joblib": "the multiverse executor's parallel backend",
     "tqdm": "the multiverse executor's progress bar",
+    "csdid": "Callaway-Sant'Anna group-time ATTs and aggregations (`estimation/designs/callaway_santanna.py`; "
+             "matches R did on mpdta)",
     "pytest": "the test suite",
+    "pyreadr": "reads the R-format (`.rda`, `.RData`) reference data sets in the causal-design tests",
     "pyfixest": "benchmark and test reference only (fixed-effects estimates to compare against)",
     "wildboottest": "benchmark and test reference only (wild cluster bootstrap to compare against)",
 }

@@ -32,7 +32,10 @@ from griparm_econ.config import Settings
 from griparm_econ.errors import DataError
 from griparm_econ.sources import SourceFrame
 from griparm_econ.sources._files import describe_file, require_file, tidy_long
+from griparm_econ.sources.snapshot import read_text
 from griparm_econ.sources.country_names import EU_JURISDICTION_CODES, eu_members, names_to_iso3
+from griparm_econ.sources.restrictions_schema import EventRow, QuotaRow, validate
+from griparm_econ.sources.treatments import treatment_measures
 
 FOLDER = "restrictions"
 EVENTS_FILE = "export_restrictions_events.csv"
@@ -83,6 +86,7 @@ def read_events(settings: Settings) -> SourceFrame:
     """The events file as typed rows, with ``measure_type``, ``rare_earth``, ``role`` and the effective end year."""
     path = require_file(settings, FOLDER, EVENTS_FILE, "restrictions")
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    validate(EventRow, raw, path)             # the codebook's schema: every problem of every row in one message
     missing = [c for c in EVENT_COLUMNS if c not in raw.columns]
     if missing:
         raise DataError(f"expected columns {missing} are missing.", where=path, field=", ".join(missing),
@@ -93,7 +97,8 @@ def read_events(settings: Settings) -> SourceFrame:
                         fix=f"use one of {sorted(MEASURE_TYPES)}.")
     events, notes = prepare_events(raw)
     return SourceFrame("restrictions.events", events,
-                       (describe_file(settings, path, vintage="hand-compiled 2026-11-28", rows=len(raw)),),
+                       (describe_file(settings, path, rows=len(raw),
+                                      vintage="hand-compiled 2026-11-28, stage and motive coded 2026-11-29"),),
                        (CONFLICT_RULE, *notes))
 
 
@@ -278,8 +283,8 @@ def read_gta(settings: Settings) -> SourceFrame:
     """One row per intervention x implementer: iso3, year implemented, deal type, intervention type."""
     path = require_file(settings, FOLDER, GTA_FILE, "restrictions")
     try:
-        interventions = json.loads(path.read_text(encoding="utf-8"))["interventions"]
-    except (json.JSONDecodeError, KeyError) as err:
+        interventions = json.loads(read_text(path))["interventions"]
+    except (json.JSONDecodeError, KeyError, UnicodeDecodeError, OSError, EOFError) as err:
         raise DataError(f"not the expected GTA JSON ({err}).", where=path, field="interventions",
                         fix="restore the file from its source.") from err
     implementers = sorted({name for item in interventions for name in item.get("implementers", [])})
@@ -325,6 +330,7 @@ def read_china_quotas(settings: Settings) -> SourceFrame:
     """China's rare-earth export quotas (several figures per year where sources disagree); read for the record and
     the provenance manifest, not turned into a panel series because no single figure per year is documented."""
     path = require_file(settings, FOLDER, QUOTAS_FILE, "restrictions")
+    validate(QuotaRow, pd.read_csv(path, dtype=str, keep_default_na=False), path)
     raw = pd.read_csv(path, dtype={"note": str, "source_url": str})
     return SourceFrame("restrictions.china_quotas", raw,
                        (describe_file(settings, path, vintage="hand-compiled 2026-11-28", rows=len(raw)),),
@@ -334,8 +340,10 @@ def read_china_quotas(settings: Settings) -> SourceFrame:
 
 def country_year_measures(events: pd.DataFrame, iea: pd.DataFrame, gta: pd.DataFrame, first_year: int,
                           last_year: int) -> pd.DataFrame:
-    """Restriction measures (events file), IEA policy counts and GTA counts as long country-year rows."""
+    """Restriction measures and the named treatment definitions (events file), IEA policy counts and GTA counts as
+    long country-year rows."""
     return pd.concat([restriction_measures(events, first_year, last_year),
+                      treatment_measures(events, first_year, last_year),
                       iea_policy_counts(iea, first_year, last_year),
                       gta_counts(gta, first_year, last_year)], ignore_index=True)
 

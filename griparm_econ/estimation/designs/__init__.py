@@ -1,0 +1,1 @@
+"""Causal-design estimators: difference-in-differences, event studies, synthetic control."""
