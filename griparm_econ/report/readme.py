@@ -36,7 +36,7 @@ PACKAGE_ROLES: dict[str, str] = {
     "pyarrow": "`data/panel.parquet` and `data/aggregates.parquet`",
     "linearmodels": "every estimator a spec can name (panel, pooled, OLS and IV; `docs/specs.md`) and their "
                     "covariances",
-    "statsmodels": "estimation library under linearmodels (not called by the package); a reference in the "
+    "statsmodels": "the HP filter of the commodity price booms (`sources/prices.py`); a reference in the "
                    "first-difference tests",
     "wbgapi": "the World Bank API (live pulls of WDI and WGI series when no data directory holds them)",
     "requests": "HTTP session, timeouts and retries under wbgapi",
