@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 GRIPARM := $(BIN)/griparm
 DATA_OPT := $(if $(DATA),--data $(DATA),)
 
-.PHONY: install data panel tables test replicate freeze bench clean readme
+.PHONY: install data panel tables test test-fast replicate freeze bench clean readme
 
 install: $(VENV)/.installed
 
@@ -39,6 +39,10 @@ readme: install
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# Everything but the tests marked slow (the whole study, the README example, tests over ~5 s): under a minute.
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not slow"
 
 # Every benchmarks/bench_*.py in turn (DATA=dir or GRIPARM_DATA: the snapshot); REPEAT=n passes --repeat n.
 bench: install

@@ -54,9 +54,6 @@ class Settings:
             raise ValueError(f"unknown data folder {folder!r}; expected one of {DATA_FOLDERS}")
         return None if self.data_dir is None else self.data_dir / folder
 
-    def with_overrides(self, **changes) -> "Settings":
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
-
 
 def resolve_data_dir(cli_value: str | os.PathLike | None = None) -> Path | None:
     """``--data`` wins over ``GRIPARM_DATA``, which wins over the repository's ``data/raw``; a path that is set but

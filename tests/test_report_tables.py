@@ -474,6 +474,7 @@ write_table(make_table(), Path({out!r}))
 """
 
 
+@pytest.mark.slow
 def test_output_is_byte_identical_across_processes_and_hash_seeds(tmp_path):
     tests_dir = str(Path(__file__).parent)
     outputs = []
