@@ -863,7 +863,8 @@ def test_data_setting_that_is_a_file(workdir, capsys, monkeypatch):
 # The multiverse's named axes (outcome_families, treatment_definitions, moderators, estimators): each bad row ends in
 # one message naming the field, before any data are read. (change of the good spec's text, field, needles)
 NAMED_MULTIVERSE = ('kind = "multiverse"\ntitle = "M"\nexpected_sign = "positive"\n'
-                    'treatment_definitions = ["x"]\nmoderators = ["none", "z"]\ncontrol_sets = "none"\nestimators = ["twfe"]\n'
+                    'treatment_definitions = ["x"]\nmoderators = ["none", "z"]\ncontrol_sets = "none"\n'
+                    'estimators = ["twfe"]\n'
                     '[outcome_families]\nlevels = ["y"]\n'
                     '[data]\npath = "panel.csv"\nentity = "firm"\ntime = "year"\n')
 NAMED_AXIS_CASES = [
