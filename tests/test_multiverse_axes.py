@@ -184,3 +184,9 @@ def test_reruns_are_byte_identical(runs, tmp_path):
     run_specs([runs / "named.toml"], _settings(runs), force=True, echo=lambda _: None, out_dir=tmp_path)
     for rel in ("estimates/named.parquet", "estimates/named.json", "tables/named.csv", "figures/named.png"):
         assert (tmp_path / rel).read_bytes() == (runs / "out" / rel).read_bytes(), rel
+
+
+def test_listed_control_sets_get_one_summary_row_each(runs):
+    values = json.loads((runs / "out" / "estimates" / "named.json").read_text())["values"]
+    assert values["Controls: none"]["Models"] == values["Controls: all 2"]["Models"] == 24
+    assert not any(row.startswith("Controls: with") for row in values)

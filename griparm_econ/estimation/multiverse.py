@@ -224,7 +224,15 @@ def indicators(curve: pd.DataFrame, spec: MultiverseSpec, *, entity_label: str =
             lambda v: "None (no interaction)" if v == NO_MODERATOR else term_label(v, labels))
     else:
         add("Treatment", "treatment", [" + ".join(t) for t in spec.treatments], lambda v: _treatment_text(v, labels))
-    if len(control_sets(spec)) > 1:
+    if len(control_sets(spec)) > 1 and isinstance(spec.control_sets, list):
+        # Sets listed by hand: one row per set (per-control rows would repeat each other, e.g. for none vs all).
+        def set_text(chosen: str) -> str:
+            terms = chosen.split(" + ") if chosen else []
+            return ("none" if not terms else f"all {len(terms)}" if terms == list(spec.controls)
+                    else "with " + ", ".join(term_label(t, labels) for t in terms))
+
+        add("Controls", "controls", [" + ".join(c) for c in control_sets(spec)], set_text)
+    elif len(control_sets(spec)) > 1:
         sets = curve["controls"].str.split(" + ", regex=False)
         for control in spec.controls:
             out.append(Indicator("Controls", f"with {term_label(control, labels)}",
