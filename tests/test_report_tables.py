@@ -649,7 +649,8 @@ def test_one_labeller_for_terms_and_plurals():
         assert "def _plural" not in source and "def _term_label" not in source and "def _term_text" not in source
     spec = SimpleNamespace(outcomes=["y"], treatments=[["L.x"]], controls=["F.c", "D.c"], lags=[1], samples={},
                            effects=[["entity"]], cov=["cluster:entity"], labels={"c": "Capacity"},
-                           control_sets="all_subsets")
+                           control_sets="all_subsets", outcome_families={}, treatment_definitions=[],
+                           estimators=["twfe"])
     curve = pd.DataFrame({"outcome": ["y"] * 4, "treatment": ["L.x"] * 4,
                           "controls": ["", "F.c", "D.c", "F.c + D.c"]})
     rows = multiverse.indicators(curve, spec)

@@ -16,9 +16,9 @@ from griparm_econ import study
 
 pytestmark = [pytest.mark.snapshot, pytest.mark.slow]
 
-TABLES = ("multiverse_forward", "table1_descriptives", "table2_forward", "table3_backward", "table4_robustness",
-          "table5_value_chain")
-MULTIVERSES = ("multiverse_forward",)
+TABLES = ("multiverse_forward", "multiverse_measures", "table1_descriptives", "table2_forward", "table3_backward",
+          "table4_robustness", "table5_value_chain")
+MULTIVERSES = ("multiverse_forward", "multiverse_measures")
 REGRESSIONS = ("table2_forward", "table3_backward", "table4_robustness")
 FIGURES = ("fig1_trajectories", "fig2_marginal_effect", "fig3_coefficients", "fig4_ree_shares",
            "fig5_restrictions_timeline")
