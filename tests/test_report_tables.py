@@ -208,7 +208,7 @@ def test_notes_legend_table_model_notes_and_provenance():
     assert grid.notes[0] == "* p<0.10, ** p<0.05, *** p<0.01"
     assert grid.notes[1] == "Standard errors in parentheses."
     assert "Sample: 2000-2022." in grid.notes
-    assert "(1) 3 singleton countries (one observation each) dropped." in grid.notes
+    assert "Singleton countries (one observation each) dropped: 3 in (1)." in grid.notes
     assert "(2) Swamy-Arora variance components." in grid.notes
     assert "specs/baseline.toml" in grid.provenance
     assert "0123456789ab" in grid.provenance and "fedcba987654" in grid.provenance
@@ -556,8 +556,9 @@ def _referee_models():
 
 def test_singleton_notes_say_countries_and_country():
     notes = regression_notes(_referee_models())
-    assert "Manufactures exports: 3 singleton countries (one observation each) dropped." in notes
-    assert "Manufacturing VA: 1 singleton country (one observation) dropped." in notes
+    # One sentence for every column's singletons, naming the columns; "countries", never "countrys".
+    assert "Singleton countries (one observation each) dropped: 3 in (1); 1 in (2)." in notes
+    assert sum("singleton" in note.lower() for note in notes) == 1
     assert not any("countrys" in note for note in notes)
     assert counted(2, "singleton firm") == "2 singleton firms" and counted(4096, "model") == "4,096 models"
 
@@ -573,7 +574,8 @@ def test_sample_restriction_says_the_panels_time_unit():
 
 def test_a_named_sample_is_described_with_its_coverage_not_repeated_after_its_name():
     notes = regression_notes(_referee_models())
-    assert "Sample of Resource-rich: resource-rich countries; years 1997-2024, 63 countries." in notes
+    assert ("Samples: (1) years 1997-2024, 167 countries; (2) years 1997-2020, 163 countries; "
+            "(3) resource-rich countries: years 1997-2024, 63 countries.") in notes
     assert "Resource-rich: resource-rich countries" not in notes
     assert "Resource-rich: resource-rich countries." not in notes
 
@@ -597,7 +599,7 @@ def test_f_statistic_is_defined_with_its_test_and_degrees_of_freedom():
 def test_notes_follow_sample_then_estimation_then_inference_then_others():
     notes = regression_notes(_referee_models(), restriction=SampleTable(years=(1996, 2025)),
                              spec_notes=["Two-way fixed effects."])
-    last_sample = max(i for i, note in enumerate(notes) if note.startswith("Sample") or "singleton" in note)
+    last_sample = max(i for i, note in enumerate(notes) if note.startswith("Sample") or "singleton" in note.lower())
     bootstrap = next(i for i, note in enumerate(notes) if note.startswith("Bootstrap p-values"))
     f_stat = next(i for i, note in enumerate(notes) if note.startswith("F statistic"))
     assert last_sample < min(bootstrap, f_stat)                   # no bootstrap note between singleton notes
@@ -655,3 +657,18 @@ def test_one_labeller_for_terms_and_plurals():
     assert [row.label for row in rows] == [f"with {term_label('F.c', spec.labels)}",
                                            f"with {term_label('D.c', spec.labels)}"]
     assert rows[0].label == "with Capacity (t+1)"
+
+
+def test_each_kind_of_column_fact_is_one_sentence_naming_its_columns():
+    from griparm_econ.report.notes import columns_text
+
+    assert columns_text([1, 2, 3, 4, 6, 7, 9]) == "(1)-(4), (6), (7), (9)"
+    lost = {"variable": "y", "label": "Outcome", "entity": "JOR", "year": 2005, "value": 372.9,
+            "valid_range": [0, 100]}
+    models = tuple(make_model(f"M{i}", {"x": 1.0}, {"x": 0.5}, {"x": 0.04}, n_singletons_dropped=[3, 3, 3, 2][i],
+                              n_outside_valid_range=1, outside_valid_range=(lost,)) for i in range(4))
+    notes = build_regression_grid(make_table(models=models, notes=())).notes
+    assert "Singleton countries (one observation each) dropped: 3 in (1)-(3); 2 in (4)." in notes
+    (lost_note,) = [note for note in notes if "valid range" in note]
+    assert lost_note == ("Observations dropped because a value lies outside its unit's valid range: 1 in (1)-(4) "
+                         "(Outcome, valid range 0-100: JOR 2005 (372.9)).")
