@@ -122,7 +122,7 @@ def test_singletons_dropped_and_reported(workdir):
     model = estimates["models"][0]
     assert model["n_singletons_dropped"] == 1
     assert model["nobs"] == 120 and model["n_entities"] == 20
-    assert any("1 singleton firm" in note for note in estimates["notes"])
+    assert "Singleton firms (one observation) dropped: 1 in (1)." in estimates["notes"]
     assert model["params"]["x"] == pytest.approx(0.5, abs=0.05)
 
 
