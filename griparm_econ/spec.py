@@ -22,6 +22,7 @@ from griparm_econ.estimation.covariance import COV_NAMES, COV_OPTIONS, SMALL_SAM
 from griparm_econ.estimation.dispatch import ESTIMATOR_NAMES, ESTIMATORS
 from griparm_econ.estimation.formula import Factor, FormulaError, ParsedFormula, Term, parse_formula
 from griparm_econ.io import sha256_bytes
+from griparm_econ.multiverse_axes import MULTIVERSE_ESTIMATORS
 from griparm_econ.spec_expr import check_spec_conditions
 from griparm_econ.spec_names import check_data_path, check_spec_names, check_spec_stem
 from griparm_econ.suggest import did_you_mean as _suggest, nearest  # noqa: F401 (nearest: imported from here)
@@ -250,7 +251,7 @@ class TimelineFigure(_Figure):
 
 
 MULTIVERSE_COVS = ("unadjusted", "robust", "cluster:entity", "cluster:time")   # what the within engine computes
-EXECUTOR_BACKENDS = ("loky", "threading", "sequential", "multiprocessing", "dask", "ray")
+EXECUTOR_BACKENDS = ("loky", "threading", "sequential", "multiprocessing", "dask")
 
 
 class ExecutorTable(_Strict):
@@ -259,6 +260,8 @@ class ExecutorTable(_Strict):
     backend: Literal[EXECUTOR_BACKENDS] = "loky"  # type: ignore[valid-type]
     n_jobs: int = -1                              # -1: every core (or every worker of a cluster backend)
     progress: bool = True                         # a progress bar on the terminal (stderr)
+    # backend "dask": the scheduler's address; `--scheduler` on the command line overrides it
+    scheduler: str | None = Field(default=None, pattern=r"^(tcp|tls|ucx|inproc)://\S+$")
 
 
 class MultiverseSpec(_Strict):
@@ -266,11 +269,17 @@ class MultiverseSpec(_Strict):
 
     kind: Literal["multiverse"]
     title: str = Field(min_length=1)
-    focus: list[str] = Field(min_length=1)        # the coefficient(s) the curve shows; one per treatment set
+    focus: list[str] = Field(default_factory=list)   # the coefficient(s) the curve shows; one per treatment set
     expected_sign: Literal["positive", "negative"]
     limit: int = Field(default=5_000, ge=1)       # refuse grids with more models than this
-    outcomes: list[str] = Field(min_length=1)
-    treatments: list[list[str]] = Field(min_length=1)
+    # Outcomes and treatment sets, written out or by name (griparm_econ/multiverse_axes.py resolves both forms).
+    outcomes: list[str] = Field(default_factory=list)
+    outcome_families: dict[str, list[str]] = Field(default_factory=dict)
+    treatments: list[list[str]] = Field(default_factory=list)
+    treatment_definitions: list[str] = Field(default_factory=list)
+    moderators: list[str] = Field(default_factory=lambda: ["none"], min_length=1)
+    estimators: list[Literal[tuple(MULTIVERSE_ESTIMATORS)]] = Field(  # type: ignore[valid-type]
+        default_factory=lambda: ["twfe"], min_length=1)
     controls: list[str] = Field(default_factory=list)
     control_sets: Literal["all_subsets", "all", "none"] | list[list[str]] = "all"
     lags: list[int] = Field(default_factory=lambda: [1], min_length=1)
@@ -439,7 +448,8 @@ def _validation_error(err: ValidationError, path: Path, raw: dict, schema: type[
                    "effects": EFFECT_NAMES, "kind": tuple(SPEC_KINDS), "figure": tuple(FIGURE_KINDS),
                    "world": ("reported", "sum"), "expected_sign": ("positive", "negative"),
                    "backend": EXECUTOR_BACKENDS, "weights": BOOTSTRAP_WEIGHTS, "scale": ("outcome_sd", "none"),
-                   "control_sets": ("all_subsets", "all", "none")}.get(key, ())
+                   "control_sets": ("all_subsets", "all", "none"),
+                   "estimators": tuple(MULTIVERSE_ESTIMATORS)}.get(key, ())
         if key == "cov" and schema is MultiverseSpec:   # the multiverse engine computes fewer covariances
             allowed = MULTIVERSE_COVS
         allowed = getattr(schema, "LITERAL_CHOICES", {}).get(key, allowed)   # a kind's own vocabularies
@@ -721,13 +731,17 @@ def multiverse_size(spec: MultiverseSpec) -> int:
     """The number of models, counted from the choices (the grid itself is not built)."""
     n_sets = (2 ** len(spec.controls) if spec.control_sets == "all_subsets" else
               1 if spec.control_sets in ("all", "none") else len(spec.control_sets))
-    return (len(spec.outcomes) * len(spec.treatments) * n_sets * len(spec.lags)
-            * max(1, len(spec.samples)) * len(spec.effects) * len(spec.cov))
+    from griparm_econ.multiverse_axes import n_treatment_sets, outcome_list
+
+    return (len(outcome_list(spec)) * n_treatment_sets(spec) * n_sets * len(spec.lags)
+            * max(1, len(spec.samples)) * len(spec.effects) * len(spec.cov) * len(spec.estimators))
 
 
 def multiverse_variables(spec: MultiverseSpec) -> tuple[str, ...]:
-    names = list(spec.outcomes)
-    for term in [t for ts in spec.treatments for t in ts] + list(spec.controls):
+    from griparm_econ.multiverse_axes import outcome_list, treatment_sets
+
+    names = outcome_list(spec)
+    for term in [t for ts in treatment_sets(spec) for t in ts.terms] + list(spec.controls):
         names += [f.variable for f in parse_formula(f"y ~ {term}").exog[0].factors]
     return tuple(dict.fromkeys(names))
 
@@ -736,18 +750,22 @@ def _check_multiverse(spec: MultiverseSpec, path: Path) -> None:
     def fail(field: str, problem: str, fix: str) -> None:
         raise SpecError(problem, where=path, field=field, fix=fix)
 
+    from griparm_econ.multiverse_axes import check_axes, outcome_list, treatment_sets
+
     if spec.data is not None and (spec.data.entity is None or spec.data.time is None):
         fail("data", "a multiverse needs a panel, but [data] sets no "
              f"{'entity' if spec.data.entity is None else 'time'}.", "set entity and time in [data].")
+    check_axes(spec, path)
+    outcomes = outcome_list(spec)
     for key, terms in ([(f"treatments[{i + 1}]", ts) for i, ts in enumerate(spec.treatments)]
                        + [("controls", spec.controls), ("focus", spec.focus)]
-                       + [(f"outcomes[{i + 1}]", [o]) for i, o in enumerate(spec.outcomes)]):
+                       + [(f"outcomes[{i + 1}]", [o]) for i, o in enumerate(outcomes)]):
         for term in terms:
             try:
                 parse_formula(f"y ~ {term}")
             except FormulaError as err:
                 fail(f"{key}: {term}", err.problem, err.fix or "write a term as a formula does, e.g. \"L.x:L.z\".")
-    for i, outcome in enumerate(spec.outcomes):
+    for i, outcome in enumerate(outcomes):
         if parse_formula(f"{outcome} ~ x").dependent.op:
             fail(f"outcomes[{i + 1}]", f"the outcome '{outcome}' has a time-series operator.",
                  "name outcome variables without L./F./D. (regressors are lagged through `lags`).")
@@ -766,9 +784,11 @@ def _check_multiverse(spec: MultiverseSpec, path: Path) -> None:
             fail(f"treatments[{i + 1}]", f"the treatment set {treatment} contains {len(found)} of the focus terms "
                  f"{spec.focus}; each set must contain exactly one (the coefficient the curve shows).",
                  "add the set's focus term to focus, or the focus term to the set.")
-        overlap = [c for c in spec.controls if c in treatment]
+    for i, chosen in enumerate(treatment_sets(spec)):
+        overlap = [c for c in spec.controls if c in chosen.terms]
         if overlap:
-            fail(f"treatments[{i + 1}]", f"'{overlap[0]}' is both a treatment and a control.",
+            fail(f"treatments[{i + 1}]" if spec.treatments else "controls",
+                 f"'{overlap[0]}' is both a treatment and a control.",
                  "list it in one of them only.")
     if any(lag < 1 for lag in spec.lags) or len(set(spec.lags)) != len(spec.lags):
         fail("lags", f"lags = {spec.lags} must be distinct positive lag lengths.", "write e.g. lags = [1, 2].")
@@ -790,7 +810,7 @@ def _check_multiverse(spec: MultiverseSpec, path: Path) -> None:
     if size > spec.limit:
         fail("limit", f"the grid expands to {size:,} models, above the limit of {spec.limit:,}.",
              f"set limit = {size} (or more) if you mean to run them all, or drop choices (outcomes, treatments, "
-             "control_sets, lags, samples, effects, cov).")
+             "moderators, control_sets, lags, samples, effects, cov, estimators).")
 
 
 def load_spec(path: str | os.PathLike) -> LoadedSpec:

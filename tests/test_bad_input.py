@@ -122,7 +122,7 @@ def test_singletons_dropped_and_reported(workdir):
     model = estimates["models"][0]
     assert model["n_singletons_dropped"] == 1
     assert model["nobs"] == 120 and model["n_entities"] == 20
-    assert any("1 singleton firm" in note for note in estimates["notes"])
+    assert "Singleton firms (one observation) dropped: 1 in (1)." in estimates["notes"]
     assert model["params"]["x"] == pytest.approx(0.5, abs=0.05)
 
 
@@ -926,3 +926,63 @@ def test_data_setting_that_is_a_file(workdir, capsys, monkeypatch):
     assert main(["check", _spec(workdir, GOOD_MODEL)]) == 2
     err = capsys.readouterr().err
     assert "GRIPARM_DATA" in err and "is a file, not a folder" in err and "does not exist" not in err, err
+
+
+# The multiverse's named axes (outcome_families, treatment_definitions, moderators, estimators): each bad row ends in
+# one message naming the field, before any data are read. (change of the good spec's text, field, needles)
+NAMED_MULTIVERSE = ('kind = "multiverse"\ntitle = "M"\nexpected_sign = "positive"\n'
+                    'treatment_definitions = ["x"]\nmoderators = ["none", "z"]\ncontrol_sets = "none"\n'
+                    'estimators = ["twfe"]\n'
+                    '[outcome_families]\nlevels = ["y"]\n'
+                    '[data]\npath = "panel.csv"\nentity = "firm"\ntime = "year"\n')
+NAMED_AXIS_CASES = [
+    ("both_outcome_forms", ('estimators = ["twfe"]\n', 'estimators = ["twfe"]\noutcomes = ["y"]\n'), "[outcomes]",
+     "not both"),
+    ("no_outcomes", ('[outcome_families]\nlevels = ["y"]\n', ''), "[outcomes]", "neither"),
+    ("both_treatment_forms", ('estimators = ["twfe"]\n', 'estimators = ["twfe"]\ntreatments = [["L.x"]]\n'),
+     "[treatments]", "not both"),
+    ("focus_with_definitions", ('estimators = ["twfe"]\n', 'estimators = ["twfe"]\nfocus = "L.x"\n'), "[focus]",
+     "remove focus"),
+    ("moderators_without_definitions", ('treatment_definitions = ["x"]\n', 'treatments = [["L.x"]]\nfocus = "L.x"\n'),
+     "[moderators]", "crossed with treatment_definitions"),
+    ("definition_with_operator", ('treatment_definitions = ["x"]', 'treatment_definitions = ["L.x"]'),
+     "[treatment_definitions[1]]", "not a variable name"),
+    ("moderator_product", ('["none", "z"]', '["none", "x:z"]'), "[moderators[2]]", "not a variable name"),
+    ("moderator_twice", ('["none", "z"]', '["z", "z"]'), "[moderators[1]]", "listed twice"),
+    ("moderator_is_the_treatment", ('["none", "z"]', '["none", "x"]'), "[moderators[2]]", "both a treatment"),
+    ("outcome_in_two_families", ('levels = ["y"]\n', 'levels = ["y"]\nagain = ["y"]\n'),
+     "[outcome_families.again]", "put each outcome in one family"),
+    ("empty_family", ('levels = ["y"]\n', 'levels = ["y"]\nnothing = []\n'), "[outcome_families.nothing]",
+     "lists no outcome"),
+    ("unknown_estimator", ('estimators = ["twfe"]', 'estimators = ["twfe", "did2s"]'), "[estimators[2]]",
+     "'did2s' is not a valid estimators", "twfe"),
+    ("estimator_twice", ('estimators = ["twfe"]', 'estimators = ["twfe", "twfe"]'), "[estimators]", "repeats"),
+    ("control_is_the_moderator", ('estimators = ["twfe"]\n', 'estimators = ["twfe"]\ncontrols = ["L.z"]\n'),
+     "[controls]", "both a treatment and a control"),
+    ("unknown_moderator_variable", ('["none", "z"]', '["none", "zz"]'), "(grid): zz", "not a variable of the data"),
+    ("above_the_limit", ('estimators = ["twfe"]\n', 'estimators = ["twfe"]\nlimit = 3\n'), "[limit]",
+     "expands to 4 models"),
+]
+
+
+@pytest.mark.parametrize("case", NAMED_AXIS_CASES, ids=[c[0] for c in NAMED_AXIS_CASES])
+def test_bad_named_multiverse_axis(workdir, capsys, case):
+    name, (old, new), *needles = case
+    assert old in NAMED_MULTIVERSE, name
+    text = NAMED_MULTIVERSE.replace(old, new)
+    if name == "above_the_limit":        # two outcomes x two moderators: counted, not built
+        text = text.replace('levels = ["y"]', 'levels = ["y", "x2"]')
+    path = workdir / "named.toml"
+    path.write_text(text, encoding="utf-8")
+    if name != "unknown_moderator_variable":      # the data are needed to know a variable is missing
+        assert main(["check", str(path)]) == 2
+        capsys.readouterr()
+    _run_fails(workdir, capsys, str(path), *needles)
+
+
+def test_good_named_multiverse_runs(workdir, capsys):
+    path = workdir / "named.toml"
+    path.write_text(NAMED_MULTIVERSE.replace('estimators = ["twfe"]\n',
+                                             'estimators = ["twfe"]\n[executor]\nbackend = "sequential"\n'
+                                             'progress = false\n'), encoding="utf-8")
+    assert main(["run", str(path), "--out", str(workdir / "out")]) == 0, capsys.readouterr().err

@@ -10,25 +10,24 @@ from pathlib import Path
 
 import pytest
 
-from griparm_econ.config import PROJECT_ROOT, Settings, resolve_data_dir
+from griparm_econ.config import PROJECT_ROOT, Settings
 from griparm_econ.report.replication import console_lines
 from griparm_econ import study
 
-DATA = resolve_data_dir()
-pytestmark = pytest.mark.skipif(not DATA, reason="GRIPARM_DATA is not set (the study needs the data snapshot)")
+pytestmark = [pytest.mark.snapshot, pytest.mark.slow]
 
-TABLES = ("multiverse_forward", "table1_descriptives", "table2_forward", "table3_backward", "table4_robustness",
-          "table5_value_chain", "table6_event_study", "table7_synth_indonesia_nickel")
+TABLES = ("multiverse_forward", "multiverse_measures", "table1_descriptives", "table2_forward", "table3_backward",
+          "table4_robustness", "table5_value_chain", "table6_event_study", "table7_synth_indonesia_nickel")
 EVENT_STUDIES = ("table6_event_study",)
 SYNTHETIC_CONTROLS = ("table7_synth_indonesia_nickel",)
-MULTIVERSES = ("multiverse_forward",)
+MULTIVERSES = ("multiverse_forward", "multiverse_measures")
 REGRESSIONS = ("table2_forward", "table3_backward", "table4_robustness")
 FIGURES = ("fig1_trajectories", "fig2_marginal_effect", "fig3_coefficients", "fig4_ree_shares",
            "fig5_restrictions_timeline")
 
 
-def _settings(root: Path) -> Settings:
-    return Settings(data_dir=Path(DATA).resolve(), project_root=root, specs_dir=root / "specs",
+def _settings(root: Path, data: Path) -> Settings:
+    return Settings(data_dir=data, project_root=root, specs_dir=root / "specs",
                     work_dir=root / "data", output_dir=root / "output")
 
 
@@ -37,10 +36,10 @@ def _digests(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory):
+def project(tmp_path_factory, snapshot):
     root = tmp_path_factory.mktemp("study")
     shutil.copytree(PROJECT_ROOT / "specs", root / "specs")
-    settings = _settings(root)
+    settings = _settings(root, snapshot.data_dir)
     lines: list[str] = []
     study.run_study(settings, echo=lines.append)
     return settings, _digests(settings.output_dir), lines

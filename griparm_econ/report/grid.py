@@ -14,9 +14,8 @@ import numpy as np
 import pandas as pd
 
 from griparm_econ.estimation.results import ModelResult, TableResult
-from griparm_econ.estimation.valid_range import lost_note
 from griparm_econ.report.labels import INTERCEPT, plural, term_label
-from griparm_econ.report.notes import sentence, singleton_note
+from griparm_econ.report.notes import by_columns, columns_text, lost_values_notes, sentence, singleton_notes
 
 
 @dataclass(frozen=True)
@@ -121,31 +120,17 @@ _ESTIMATOR_LABELS = {
 
 # Extra statistics in a fixed order with their printed names; anything else follows alphabetically. A key may carry a
 # term after a colon ("first_stage_f:restriction"), printed as "First-stage F: <label of the term>".
-_KNOWN_STATS: tuple[tuple[str, str], ...] = (
+# Exactly the statistics estimation/dispatch.py produces (tests/test_api.py pins the two lists together).
+KNOWN_STATS: tuple[tuple[str, str], ...] = (
     ("f_stat", "F statistic"),
     ("wald_chi2", "Wald χ²"),
-    ("F", "F statistic"),
-    ("f_pvalue", "F p-value"),
-    ("f_robust", "Robust F statistic"),
-    ("f_robust_pvalue", "Robust F p-value"),
     ("first_stage_f", "First-stage F"),
-    ("first_stage_f_pvalue", "First-stage F p-value"),
-    ("hausman", "Hausman χ²"),
     ("hausman_chi2", "Hausman χ²"),
-    ("hausman_stat", "Hausman χ²"),
     ("hausman_df", "Hausman df"),
     ("hausman_pvalue", "Hausman p-value"),
-    ("sargan", "Sargan statistic"),
-    ("sargan_pvalue", "Sargan p-value"),
-    ("wu_hausman", "Wu-Hausman statistic"),
-    ("wu_hausman_pvalue", "Wu-Hausman p-value"),
     ("sigma_u", "σ ({entity} effect)"),
     ("sigma_e", "σ (idiosyncratic error)"),
     ("theta_mean", "θ (mean)"),
-    ("rho", "ρ (share of variance from {entity} effect)"),
-    ("loglik", "Log likelihood"),
-    ("aic", "AIC"),
-    ("bic", "BIC"),
 )
 _COUNT_STATS_SUFFIXES = ("_df", "_n", "_count")
 
@@ -154,7 +139,7 @@ def _stat_label(key: str, labels: Mapping[str, str], entity_label: str) -> str:
     if key in labels:
         return labels[key]
     base, _, term = key.partition(":")
-    known = dict(_KNOWN_STATS)
+    known = dict(KNOWN_STATS)
     if base in known:
         text = known[base].format(entity=entity_label.lower())
     else:
@@ -164,7 +149,7 @@ def _stat_label(key: str, labels: Mapping[str, str], entity_label: str) -> str:
 
 
 def _stat_order(keys: Iterable[str]) -> list[str]:
-    rank = {key: i for i, (key, _) in enumerate(_KNOWN_STATS)}
+    rank = {key: i for i, (key, _) in enumerate(KNOWN_STATS)}
     return sorted(set(keys), key=lambda key: (rank.get(key.partition(":")[0], len(rank)), key))
 
 
@@ -226,27 +211,26 @@ def _dim_label(dim: str, models: Sequence[ModelResult]) -> str:
 
 
 def _model_notes(table: TableResult) -> list[str]:
-    """Each model's own notes, prefixed by its column number; a note shared by several models is printed once.
+    """The models' own notes, each stated once naming its columns ("(1), (4) ..."); then the singletons and the
+    out-of-range observations the columns dropped, one sentence each (:mod:`griparm_econ.report.notes`).
 
     Notes the table already carries (the runner copies model notes into the table notes) are not repeated.
     """
     already = {sentence(text) for text in table.notes}
     mentions_singletons = any("singleton" in text.lower() for text in table.notes)
-    by_text: dict[str, list[int]] = {}
+    facts: list[tuple[int, str]] = []
+    unnoted_singletons = []
     for number, model in enumerate(table.models, start=1):
         texts = [sentence(text) for text in model.notes if sentence(text) not in already]
-        singleton_noted = mentions_singletons or any("singleton" in text.lower() for text in model.notes)
-        if model.n_singletons_dropped and not singleton_noted:
-            texts.append(singleton_note(model, prefix=""))
-        if model.n_outside_valid_range:
-            texts.append(lost_note(model.n_outside_valid_range, model.outside_valid_range))
+        if not (mentions_singletons or any("singleton" in text.lower() for text in model.notes)):
+            unnoted_singletons.append((number, model))
         if model.endogenous or model.instruments:
             endogenous = ", ".join(term_label(t, table.labels) for t in model.endogenous)
             instruments = ", ".join(term_label(t, table.labels) for t in model.instruments)
             texts.append(f"Instrumented: {endogenous}; instruments: {instruments}.")
-        for text in texts:
-            by_text.setdefault(text, []).append(number)
-    return [f"{', '.join(f'({n})' for n in numbers)} {text}" for text, numbers in by_text.items()]
+        facts.extend((number, text) for text in texts)
+    return ([f"{columns_text(numbers)} {text}" for text, numbers in by_columns(facts)]
+            + singleton_notes(unnoted_singletons) + lost_values_notes(enumerate(table.models, start=1)))
 
 
 def _interval(draws: Mapping[str, float], digits: int) -> str:
