@@ -84,6 +84,14 @@ class BootstrapTable(_Strict):
 SWITCH_OFF = ("bandwidth", "weights", "sample", "bootstrap")
 
 
+class RandomizationTable(_Strict):
+    """``randomization_inference = {...}``: permutation p-value of a treatment coefficient (twfe_diagnostics.py)."""
+
+    term: str = Field(min_length=1)
+    draws: int = Field(default=999, ge=1, le=100_000)
+    seed: int = Field(default=20261129, ge=0)
+
+
 class ModelOptions(_Strict):
     """Keys a model may set and ``[defaults]`` may set for every model."""
 
@@ -98,6 +106,8 @@ class ModelOptions(_Strict):
     between_wls: bool | None = None
     hausman: bool | None = None                 # random_effects: Hausman test against fixed effects (as `hausman`)
     bootstrap: BootstrapTable | Literal[False] | None = None     # wild cluster bootstrap for named coefficients
+    bacon: bool | str | None = None             # Goodman-Bacon decomposition (true: the only 0/1 regressor; or a term)
+    randomization_inference: RandomizationTable | None = None
 
     @field_validator(*SWITCH_OFF, mode="before")
     @classmethod
@@ -298,14 +308,23 @@ FIGURE_KINDS: dict[str, type[BaseModel]] = {
 }
 
 
+from griparm_econ.spec_event_study import EventStudySpec  # noqa: E402  (its [data]/[sample] are defined above)
+from griparm_econ.spec_synthetic_control import SyntheticControlSpec  # noqa: E402
+
+for _design_kind in (EventStudySpec, SyntheticControlSpec):
+    _design_kind.model_rebuild(_types_namespace={"DataTable": DataTable, "SampleTable": SampleTable})
+
 # Every kind of spec file; the runner dispatches on ``kind`` (figures then on ``figure``).
 SPEC_KINDS: dict[str, type[BaseModel] | None] = {"regression": RegressionSpec, "descriptive": DescriptiveSpec,
                                                  "shares": SharesSpec, "multiverse": MultiverseSpec,
+                                                 "event_study": EventStudySpec,
+                                                 "synthetic_control": SyntheticControlSpec,
                                                  "figure": None}  # figure: see FIGURE_KINDS
 
 BUILTIN_DEFAULTS: dict[str, Any] = {"effects": [], "cov": "unadjusted", "small_sample": "stata", "bandwidth": None,
                                     "weights": None, "sample": None, "drop_singletons": True, "between_wls": False,
-                                    "hausman": False, "bootstrap": None}
+                                    "hausman": False, "bootstrap": None, "bacon": False,
+                                    "randomization_inference": None}
 
 
 @dataclass(frozen=True)
@@ -326,6 +345,8 @@ class ModelConfig:
     between_wls: bool
     hausman: bool = False
     bootstrap: BootstrapTable | None = None
+    bacon: bool | str = False
+    randomization_inference: RandomizationTable | None = None
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -431,6 +452,7 @@ def _validation_error(err: ValidationError, path: Path, raw: dict, schema: type[
                    "estimators": tuple(MULTIVERSE_ESTIMATORS)}.get(key, ())
         if key == "cov" and schema is MultiverseSpec:   # the multiverse engine computes fewer covariances
             allowed = MULTIVERSE_COVS
+        allowed = getattr(schema, "LITERAL_CHOICES", {}).get(key, allowed)   # a kind's own vocabularies
         return SpecError(f"'{value}' is not a valid {key}{_suggest(value, allowed)}.", where=path, field=field,
                          fix=f"use one of: {', '.join(allowed)}." if allowed else first["msg"])
     if kind == "missing":
@@ -466,7 +488,8 @@ def _resolve_model(index: int, table: ModelTable, spec: RegressionSpec, path: Pa
                        effects=tuple(dict.fromkeys(values["effects"])), cov=values["cov"],
                        small_sample=values["small_sample"], bandwidth=values["bandwidth"], weights=values["weights"],
                        sample=values["sample"], drop_singletons=values["drop_singletons"],
-                       between_wls=values["between_wls"], hausman=values["hausman"], bootstrap=values["bootstrap"])
+                       between_wls=values["between_wls"], hausman=values["hausman"], bootstrap=values["bootstrap"],
+                       bacon=values["bacon"], randomization_inference=values["randomization_inference"])
 
 
 def _check_model(index: int, table: ModelTable, model: ModelConfig, spec: RegressionSpec, path: Path) -> None:
@@ -523,12 +546,30 @@ def _check_model(index: int, table: ModelTable, model: ModelConfig, spec: Regres
              "remove hausman, or set estimator = \"random_effects\".")
     if model.bootstrap is not None:
         _check_bootstrap(model, fail)
+    _check_twfe_diagnostics(model, fail)
     if model.between_wls and model.estimator != "between_ols":
         fail("between_wls", "between_wls applies to estimator between_ols only.", "remove between_wls.")
     if model.sample is not None and model.sample not in spec.samples:
         known = ", ".join(spec.samples) or "(none defined)"
         fail("sample", f"the named sample '{model.sample}' is not defined{_suggest(model.sample, spec.samples)}.",
              f"define [samples.{model.sample}] or use one of: {known}.")
+
+
+def _check_twfe_diagnostics(model: ModelConfig, fail) -> None:
+    """bacon and randomization_inference describe a two-way fixed-effects coefficient (issue 12)."""
+    for key, asked in (("bacon", model.bacon), ("randomization_inference", model.randomization_inference)):
+        if asked and (model.estimator != "panel_ols" or sorted(model.effects) != ["entity", "time"]
+                      or model.weights is not None):
+            fail(key, f"{key} applies to two-way fixed-effects models (panel_ols with entity and time effects, "
+                 "unweighted).", f"remove {key}, or set estimator = \"panel_ols\" and effects = [\"entity\", "
+                 "\"time\"].")
+    names = model.parsed.regressor_names
+    for key, term in (("bacon", model.bacon if isinstance(model.bacon, str) else None),
+                      ("randomization_inference.term",
+                       model.randomization_inference.term if model.randomization_inference else None)):
+        if term is not None and (term not in names or term == "Intercept"):
+            fail(key, f"'{term}' is not a slope of the model{_suggest(term, names)}.",
+                 "name the treatment term exactly as the formula writes it, e.g. \"L.x\".")
 
 
 def _check_bootstrap(model: ModelConfig, fail) -> None:
@@ -622,6 +663,8 @@ def parse_spec_text(text: str, path: Path) -> LoadedSpec:
     if isinstance(spec, MultiverseSpec):
         _check_multiverse(spec, path)
         return LoadedSpec(path=path, sha256=sha, spec=spec, models=())
+    if hasattr(spec, "resolve"):    # a kind whose schema module resolves and checks its own models (event_study)
+        return LoadedSpec(path=path, sha256=sha, spec=spec, models=spec.resolve(path))
     if not isinstance(spec, RegressionSpec):
         _check_other(spec, path)
         return LoadedSpec(path=path, sha256=sha, spec=spec, models=())

@@ -312,6 +312,74 @@ def test_data_directory_that_is_a_file(tmp_path, capsys):
     assert "is a file, not a folder" in capsys.readouterr().err
 
 
+# ------------------------------------------------------------------------------------------------------------------
+# Event-study specs (issue 12): every bad input is one message naming the file, the field and the fix; no output.
+# The panel gains a staggered cohort g (first treated year; 0 = never), its 0/1 treatment d, and d_off, which
+# switches off again in firm e01.
+
+def _event_spec(workdir, model: str) -> str:
+    path = workdir / "bad_event.toml"
+    path.write_text('kind = "event_study"\ntitle = "Test"\n[data]\npath = "panel.csv"\nentity = "firm"\n'
+                    'time = "year"\n[[model]]\nname = "ES"\noutcome = "y"\nwindow = [-3, 2]\n' + model,
+                    encoding="utf-8")
+    return str(path)
+
+
+EVENT_CASES = [
+    ("event_did_multiplegt", 'cohort = "g"\nestimator = "did_multiplegt"\n', "estimator", "not available"),
+    ("event_switching_treatment", 'treatment = "d_off"\nestimator = "twfe"\n', "treatment", "switches off",
+     "on_off"),
+    ("event_not_binary_treatment", 'treatment = "x"\nestimator = "twfe"\n', "treatment", "not 0/1"),
+    ("event_unknown_outcome", 'cohort = "g"\nestimator = "twfe"\n', "outcome", "yy"),
+    ("event_no_treated", 'cohort = "never"\nestimator = "did2s"\n', "no unit is treated"),
+    ("event_control_group", 'cohort = "g"\nestimator = "twfe"\ncontrol_group = "never_treated"\n',
+     "control_group", "callaway_santanna"),
+    ("event_unknown_key", 'cohort = "g"\nestimator = "twfe"\nbins = 3\n', "bins", "window"),
+]
+
+
+@pytest.fixture()
+def event_workdir(workdir):
+    frame = pd.read_csv(workdir / "panel.csv")
+    number = frame["firm"].str.extract(r"(\d+)")[0].fillna("99").astype(int)
+    frame["g"] = np.select([number % 3 == 0, number % 3 == 1], [2002, 2004], 0)
+    frame.loc[frame["firm"] == "lonely", "g"] = 0
+    frame["d"] = ((frame["g"] > 0) & (frame["year"] >= frame["g"])).astype(int)
+    frame["d_off"] = frame["d"]
+    frame.loc[(frame["firm"] == "e01") & (frame["year"] == 2005), "d_off"] = 0
+    frame["never"] = 0
+    frame.to_csv(workdir / "panel.csv", index=False)
+    return workdir
+
+
+@pytest.mark.parametrize("case", EVENT_CASES, ids=[c[0] for c in EVENT_CASES])
+def test_bad_event_study_spec(event_workdir, capsys, case):
+    name, model, *needles = case
+    if name == "event_unknown_outcome":
+        spec = _event_spec(event_workdir, model).replace("bad_event", "bad_event")
+        text = open(spec, encoding="utf-8").read().replace('outcome = "y"', 'outcome = "yy"')
+        open(spec, "w", encoding="utf-8").write(text)
+    else:
+        spec = _event_spec(event_workdir, model)
+    _run_fails(event_workdir, capsys, spec, *needles)
+
+
+DIAGNOSTIC_CASES = [
+    ("bacon_not_twfe", GOOD_MODEL + "bacon = true\n", "bacon", "two-way fixed-effects"),
+    ("ri_unknown_term", GOOD_MODEL.replace('["entity"]', '["entity", "time"]')
+     + 'randomization_inference = { term = "L.x" }\n', "randomization_inference.term", "not a slope"),
+    ("bacon_no_binary", GOOD_MODEL.replace('["entity"]', '["entity", "time"]') + "bacon = true\n", "bacon",
+     "0/1 regressor"),
+]
+
+
+@pytest.mark.parametrize("case", DIAGNOSTIC_CASES, ids=[c[0] for c in DIAGNOSTIC_CASES])
+def test_bad_twfe_diagnostic(workdir, capsys, case):
+    name, body, *needles = case
+    _run_fails(workdir, capsys, _spec(workdir, body), *needles)
+# ------------------------------------------------------------------------------------------------ end of event-study specs
+
+
 # =================================================================================================================
 # Faults (issue 9): outputs edited, deleted or left half-written, a damaged built panel, a damaged reported file.
 # One row per fault: how to break things after a good run, and what the next run must do. Extend by adding rows.
