@@ -367,6 +367,14 @@ def _fault_display_keys_changed(workdir, out, spec, monkeypatch):
                           encoding="utf-8")
 
 
+def _fault_edited_record(workdir, out, spec, monkeypatch):
+    """The record is a file of the unit too: a coefficient times 100 in it must not pass as current."""
+    record = out / "estimates" / "good.json"
+    document = json.loads(record.read_text(encoding="utf-8"))
+    document["models"][0]["params"]["x"] *= 100
+    record.write_text(json.dumps(document), encoding="utf-8")
+
+
 def _unchanged_tables(reference):
     def check(out):
         for name, data in reference.items():
@@ -382,6 +390,7 @@ FAULT_CASES = [
     ("aborted_edit_then_revert_is_rerun", _fault_aborted_edit_then_revert, "wrote 6 files for good"),
     ("stale_temp_files_are_removed", _fault_stale_temp_files, "up to date"),
     ("display_keys_rerender_without_estimating", _fault_display_keys_changed, "re-rendered good"),
+    ("edited_estimates_record_is_reestimated", _fault_edited_record, "wrote 6 files for good"),
 ]
 
 
@@ -390,6 +399,7 @@ def test_fault(workdir, capsys, monkeypatch, case):
     name, fault, expected = case
     spec, out = _good_run(workdir, capsys)
     before = {p.name: p.read_bytes() for p in (out / "tables").iterdir()}
+    record = (out / "estimates" / "good.json").read_bytes()
     fault(workdir, out, spec, monkeypatch)
     assert main(["run", spec, "--out", str(out)]) == 0
     said = capsys.readouterr().out
@@ -401,6 +411,7 @@ def test_fault(workdir, capsys, monkeypatch, case):
         assert "up to date" in _rerun(spec, out, capsys)
     else:
         _unchanged_tables(before)(out)
+        assert (out / "estimates" / "good.json").read_bytes() == record
         assert "up to date" in _rerun(spec, out, capsys)
 
 
@@ -530,6 +541,34 @@ def test_reported_file_with_wrong_types(tmp_path, case):
     message = caught.value.message
     assert "estimates.json" in message and f"[{field}]" in message and "Fix:" in message, message
     assert not settings.output_dir.exists()          # refused before anything ran
+
+
+def test_replicate_reestimates_in_memory_and_never_trusts_the_output_folder(workdir, monkeypatch):
+    """`griparm replicate` re-estimates every spec and compares that with the reported file: an estimates record in
+    output/ edited by hand neither fails the check (it was compared before) nor makes an edited reported number pass."""
+    from griparm_econ import panel as panel_module
+    from griparm_econ import study
+    from griparm_econ.config import Settings
+
+    (workdir / "specs").mkdir()
+    (workdir / "specs" / "good.toml").write_text('title = "Good"\n[data]\npath = "../panel.csv"\nentity = "firm"\n'
+                                                 f'time = "year"\n{GOOD_MODEL}', encoding="utf-8")
+    settings = Settings(project_root=workdir, specs_dir=workdir / "specs", work_dir=workdir / "data",
+                        output_dir=workdir / "output")
+    monkeypatch.setattr(panel_module, "load_panel", lambda *args, **kwargs: None)   # no study panel needed
+    study.freeze_reported(settings, echo=lambda _: None)
+    record = settings.output_dir / "estimates" / "good.json"
+    document = json.loads(record.read_text(encoding="utf-8"))
+    document["models"][0]["params"]["x"] *= 100
+    record.write_text(json.dumps(document), encoding="utf-8")
+    assert study.replicate(settings, echo=lambda _: None)
+    reported = study.reported_path(settings)
+    frozen = json.loads(reported.read_text(encoding="utf-8"))
+    frozen["tables"]["good"]["models"][0]["params"]["x"] *= 100         # now agrees with the edited record
+    reported.write_text(json.dumps(frozen), encoding="utf-8")
+    lines: list[str] = []
+    assert not study.replicate(settings, echo=lines.append)
+    assert [line for line in lines if line.startswith("  good | FE | x (coef) | 50.22")], lines
 
 
 def test_outputs_of_a_removed_spec_leave_the_output_folder(workdir, monkeypatch):
