@@ -167,6 +167,9 @@ DEGENERATE_CASES = [
      "sum of a firm effect and a year effect"),
     ("outcome_absorbed_first_difference", _model("fc ~ x", "first_difference"), "formula: fc",
      "first differences of the outcome fc take a single value (0)"),
+    ("absurd_lag", _model("y ~ 1 + L99999999999999999999.x", "pooled_ols"), "formula: L99999999999999999999.x",
+     "spans only 5 periods (2000-2005)", "at most 5"),
+    ("lead_past_the_panel", _model("y ~ 1 + F6.x", "pooled_ols"), "formula: F6.x", "6 periods ahead"),
     ("single_cluster", '[sample]\nentities = ["e01"]\n' + _model("y ~ 1 + x", "pooled_ols", cov="cluster:entity"),
      "cov", "single firm"),
     ("single_cluster_time", '[sample]\nyears = [2003, 2003]\n'

@@ -74,6 +74,14 @@ class Dataset:
             raise SpecError(f"'{factor.name}': only first differences (D.x) are supported.", where=where,
                             field=f"{field_name}: {factor.name}",
                             fix="write D.x, or compute longer differences in the data.")
+        span = int(time.max() - time.min()) if time.notna().any() else 0
+        if factor.lag > span:
+            # Every value would be missing; and a lag of 20 digits overflows the time index's integers.
+            raise SpecError(f"'{factor.name}' reaches {factor.lag} periods {'ahead' if factor.op == 'F' else 'back'}, "
+                            f"but the time index '{self.time}' spans only {span} periods "
+                            f"({int(time.min())}-{int(time.max())}), so every value would be missing.", where=where,
+                            field=f"{field_name}: {factor.name}",
+                            fix=f"use a {'lead' if factor.op == 'F' else 'lag'} of at most {span} periods.")
         # the value of the same entity `periods_back` periods earlier (negative = later), looked up, not shifted
         periods_back = -factor.lag if factor.op == "F" else factor.lag
         earlier = self.earlier(base, periods_back)
