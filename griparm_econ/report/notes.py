@@ -65,8 +65,11 @@ def _coverage(model: ModelResult) -> str:
     parts = []
     if model.years:
         first, last = model.years
-        parts.append(f"{time_unit(model.time_label)} {first}-{last}" if first != last
-                     else f"{model.time_label.lower()} {first}")
+        # A named sample's description that already gives its years ("2017-2022, the years of ...") is not followed
+        # by the same years again.
+        if (f"{first}-{last}" if first != last else str(first)) not in model.sample_description:
+                parts.append(f"{time_unit(model.time_label)} {first}-{last}" if first != last
+                         else f"{model.time_label.lower()} {first}")
     if model.n_entities is not None:
         parts.append(counted(model.n_entities, model.entity_label.lower()))
     if not parts:
@@ -82,7 +85,11 @@ def coverage_notes(models: Sequence[ModelResult]) -> list[str]:
         return []
     if len(set(described)) == 1:
         return [f"Sample: {described[0]}."]
-    return [f"Sample of {model.name}: {text}." for model, text in zip(models, described)]
+    # A column on a named sample is introduced by the sample's description, not by its name, which often repeats it
+    # ("Resource-rich: resource-rich countries").
+    return [f"{model.sample_description[:1].upper()}{model.sample_description[1:]} (column {number}): "
+            f"{text.removeprefix(model.sample_description + '; ')}." if model.sample_description
+            else f"Sample of {model.name}: {text}." for number, (model, text) in enumerate(zip(models, described), 1)]
 
 
 def singleton_note(model: ModelResult, prefix: str | None = None) -> str:
