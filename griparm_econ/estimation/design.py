@@ -121,6 +121,9 @@ class Design:
     sample_description: str = ""     # the named sample's description (the report writes it into the notes)
     outside_valid_range: tuple = ()     # OutsideValue: out-of-range values whose observations the sample lost
     n_outside_valid_range: int = 0      # observations lost to them
+    # first differences: each regressor in levels, 1 where it is 1 in either year of the row's difference (the
+    # ever-treated cluster count reads the treatment, not its changes)
+    levels: dict = field(default_factory=dict)
 
     @property
     def nobs(self) -> int:
@@ -321,9 +324,11 @@ def build_design(loaded: LoadedSpec, index: int, data: Dataset) -> Design:
     endog = {t.name: data.term(t, where, formula_field) for t in parsed.endog}
     instruments = {t.name: data.term(t, where, formula_field) for t in parsed.instruments}
     weights = data.column(Factor(model.weights), where, f"model[{index + 1}].weights") if model.weights else None
+    levels: dict[str, np.ndarray] = {}
     if model.estimator == "first_difference":
         # Differences over one calendar period (Stata's D.): a year whose predecessor is missing drops out, rather
         # than being differenced against an older year as differencing adjacent rows would do.
+        levels = {name: np.fmax(values, data.earlier(values, 1)) for name, values in columns.items()}
         y = y - data.earlier(y, 1)
         columns = {name: values - data.earlier(values, 1) for name, values in columns.items()}
 
@@ -394,6 +399,7 @@ def build_design(loaded: LoadedSpec, index: int, data: Dataset) -> Design:
         sample_description=sample_description,
         outside_valid_range=lost_values,
         n_outside_valid_range=n_lost,
+        levels={name: values[rows] for name, values in levels.items()},
     )
     return design
 

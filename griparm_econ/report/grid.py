@@ -225,7 +225,8 @@ def _model_notes(table: TableResult) -> list[str]:
         if model.n_singletons_dropped and not singleton_noted:
             texts.append(singleton_note(model, prefix=""))
         if model.n_outside_valid_range:
-            texts.append(lost_note(model.n_outside_valid_range, model.outside_valid_range))
+            texts.append(lost_note(model.n_outside_valid_range, model.outside_valid_range,
+                                   model.estimator == "first_difference"))
         if model.endogenous or model.instruments:
             endogenous = ", ".join(term_label(t, table.labels) for t in model.endogenous)
             instruments = ", ".join(term_label(t, table.labels) for t in model.instruments)
