@@ -243,6 +243,11 @@ def _directory_for_a_file(root):
     (root / "trade/oec_hs2846_rare_earth_compounds_country_year_1995_2022.csv").mkdir()
 
 
+def _directory_for_a_compressed_file(root):
+    (root / "worldbank/wgi.csv.gz").unlink()
+    (root / "worldbank/wgi.csv.gz").mkdir()
+
+
 def _two_files_missing(root):
     (root / "gvc/adb_mrio72_gvc_participation_country_total_2017_2022.csv.gz").unlink()
     (root / "restrictions/china_ree_export_quotas.csv").unlink()
@@ -273,6 +278,8 @@ DATA_CASES = [
     ("binary_countries_csv", _binary_countries, "panel", ("worldbank/countries.csv: binary content",)),
     ("directory_where_a_file_belongs", _directory_for_a_file, "check",
      ("oec_hs2846_rare_earth_compounds_country_year_1995_2022.csv: is a directory",)),
+    ("directory_where_a_compressed_file_belongs", _directory_for_a_compressed_file, "check",
+     ("worldbank/wgi.csv.gz: is a directory",)),
     ("two_files_missing", _two_files_missing, "check",
      ("2 input file(s)", "adb_mrio72_gvc_participation_country_total_2017_2022.csv: missing",
       "china_ree_export_quotas.csv: missing")),
