@@ -60,4 +60,4 @@ def test_ever_treated_clusters_count_the_treatment_in_levels(tmp_path):
     record = json.loads((tmp_path / "out" / "estimates" / "fd.json").read_text())
     assert record["models"][0]["ever_treated_clusters"] == {"d": {"entity": 5}}
     table = (tmp_path / "out" / "tables" / "fd.md").read_text()
-    assert "Clusters ever treated" in table and "in levels, before differencing" in table
+    assert "Clusters ever treated" in table and "Clusters ever treated in FD: counted on the treatment in levels" in table

@@ -255,8 +255,9 @@ def fit_model(config: "ModelConfig", design: "Design", *, where: str, field: str
     notes = list(design.notes)
     ever_treated = _ever_treated_clusters(config, design, plan.clusters)
     if ever_treated and config.estimator == "first_difference":
-        notes.append("Clusters ever treated: the treatment in levels, before differencing (a cluster counts when the "
-                     "treatment is 1 in either year of one of its differences).")
+        notes.append(f"Clusters ever treated in {config.name}: counted on the treatment in levels, before "
+                     "differencing (a cluster counts when the treatment is 1 in either year of one of its "
+                     "differences).")
     if config.hausman:
         test = _hausman(design, config)
         # The report states the test in the notes (griparm_econ.report.notes.hausman_note).
