@@ -113,7 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
         ("vars", "list the catalog's variables: source, unit, country-years with data, years, label", _cmd_vars),
         ("describe", "one variable: definition, inputs, source files and vintage, coverage", _cmd_describe),
         ("tables", "the whole study: panel, every spec, every figure, output/index.html", _cmd_tables),
-        ("replicate", "rerun every spec and compare with reported/estimates.json (exit 1 on any mismatch)",
+        ("replicate", "re-estimate every regression spec in memory and compare with reported/estimates.json "
+         "(exit 1 on any mismatch)",
          _cmd_replicate),
         ("report-freeze", "run the study and record its estimates as reported/estimates.json", _cmd_freeze),
         ("readme", "rewrite README.md's generated sections (--check: exit 1 naming any stale section)", _cmd_readme),

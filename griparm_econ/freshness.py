@@ -3,8 +3,11 @@
 A spec's outputs are one unit: its table files (and a multiverse's parquet and curve, a figure's images) plus the
 record written last (``estimates/<stem>.json`` or ``figures/<stem>.json``). The record names every other file of the
 unit with its sha256, so the unit is current only when the record's spec, data and code match AND every file it
-names exists with that sha256. A run killed between writing the files and the record, a file edited or deleted by
-hand, or a temporary file left behind cannot make stale outputs look current.
+names exists with that sha256. The record itself is sealed: it holds the sha256 of its own content
+(``record_sha256``, :func:`seal_record`), so a record edited by hand (a coefficient times 100) is not current either.
+A run killed between writing the files and the record, a file edited or deleted by hand, or a temporary file left
+behind cannot make stale outputs look current. (The seal guards against edits and damage, not against someone who
+recomputes it: the inputs' manifest and ``griparm replicate`` are what a reader checks numbers against.)
 
 Before a unit is written its record is removed, so an interrupted write never leaves a record that vouches for
 files of another run; the interrupted unit's files are removed too (:func:`writing_unit`).
@@ -28,6 +31,8 @@ DISPLAY_KEYS = frozenset({"title", "labels", "order", "notes", "digits", "stars"
 TABLE_SUFFIXES = (".html", ".tex", ".md", ".csv", ".docx")
 MULTIVERSE_FIGURE_FORMATS = ("png", "pdf")
 OUTPUT_FOLDERS = ("tables", "estimates", "figures")
+
+RECORD_SEAL = "record_sha256"
 
 # io.atomic_path's temporary files: ".<target name>.<8 random characters>.tmp" (tempfile.mkstemp).
 _TEMP_NAME = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")
@@ -88,6 +93,24 @@ def file_hashes(out_dir: Path, paths: Iterable[Path | str]) -> dict[str, str]:
     return {rel: sha256_file(out_dir / rel) for rel in rels}
 
 
+def _content_sha256(document: Mapping) -> str:
+    content = {key: value for key, value in document.items() if key != RECORD_SEAL}
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def seal_record(document: Mapping) -> dict:
+    """The record as written, with the sha256 of its content. The content is taken as JSON reads it back (tuples
+    become lists, numbers their JSON form), so the seal of a record read from disk is computed the same way."""
+    content = json.loads(json.dumps({k: v for k, v in document.items() if k != RECORD_SEAL}, allow_nan=False))
+    return content | {RECORD_SEAL: _content_sha256(content)}
+
+
+def record_edited(record: Mapping) -> bool:
+    """True when a record's content is not what its writer sealed (edited by hand, or written before seals)."""
+    return record.get(RECORD_SEAL) != _content_sha256(record)
+
+
 def read_record(path: Path) -> dict | None:
     try:
         record = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -122,6 +145,8 @@ def table_verdict(loaded, record_path: Path, out_dir: Path, *, version: str, cod
     record = read_record(record_path)
     if record is None:
         return Verdict("estimate", "no record of a previous run")
+    if record_edited(record):
+        return Verdict("estimate", f"{Path(record_path).name} differs from what its run wrote (edited by hand?)")
     if record.get("griparm_version") != version or record.get("code_sha256") != code:
         return Verdict("estimate", "the code changed")
     if record.get("data_sha256") != data_sha256():
@@ -137,7 +162,7 @@ def table_verdict(loaded, record_path: Path, out_dir: Path, *, version: str, cod
 
 def figure_current(record_path: Path, out_dir: Path, key: Mapping) -> bool:
     record = read_record(record_path)
-    if record is None or any(record.get(k) != v for k, v in key.items()):
+    if record is None or record_edited(record) or any(record.get(k) != v for k, v in key.items()):
         return False
     return broken_output(record, out_dir, record.get("files", ())) is None
 

@@ -258,10 +258,18 @@ class ExecutorTable(_Strict):
     """``[executor]``: where the models of a multiverse are fitted (joblib backend and workers)."""
 
     backend: Literal[EXECUTOR_BACKENDS] = "loky"  # type: ignore[valid-type]
-    n_jobs: int = -1                              # -1: every core (or every worker of a cluster backend)
+    # -1: every core (or every worker of a cluster backend); above 2 per core: clamped (estimation/multiverse.py)
+    n_jobs: int = Field(default=-1, ge=-1)
     progress: bool = True                         # a progress bar on the terminal (stderr)
     # backend "dask": the scheduler's address; `--scheduler` on the command line overrides it
     scheduler: str | None = Field(default=None, pattern=r"^(tcp|tls|ucx|inproc)://\S+$")
+
+    @field_validator("n_jobs")
+    @classmethod
+    def _some_workers(cls, value: int) -> int:
+        if value == 0:
+            raise ValueError("n_jobs = 0 runs nothing: give a number of workers, or -1 for every core")
+        return value
 
 
 class MultiverseSpec(_Strict):

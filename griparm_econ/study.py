@@ -380,7 +380,7 @@ def run_figures(settings: Settings, specs: Sequence[Path] | None = None, *, forc
         if item.kind != "figure":
             raise SpecError(f"is a {item.kind} spec, not a figure.", where=item.path, field="kind",
                             fix="figure specs live in specs/figures/ and say kind = \"figure\".")
-    from griparm_econ.freshness import clean_stale_temps, figure_current, file_hashes, writing_unit
+    from griparm_econ.freshness import clean_stale_temps, figure_current, file_hashes, seal_record, writing_unit
 
     clean_stale_temps(out / FIGURES_DIR)
     ctx = _Context(settings=settings, out_dir=out)
@@ -401,7 +401,8 @@ def run_figures(settings: Settings, specs: Sequence[Path] | None = None, *, forc
             record = {"kind": "figure", "figure": item.spec.figure, "stem": item.stem, "title": item.spec.title,
                       "spec": _display(item.path, settings), **key, "notes": list(notes) + list(item.spec.notes),
                       "files": [f.relative_to(out).as_posix() for f in files], "outputs": file_hashes(out, files)}
-            written += files + [atomic_write_text(record_path, json.dumps(record, indent=2, sort_keys=True) + "\n")]
+            written += files + [atomic_write_text(record_path, json.dumps(seal_record(record), indent=2,
+                                                                      sort_keys=True) + "\n")]
         echo(f"drew {item.stem} ({', '.join(f.suffix.lstrip('.') for f in files)}) in {out / FIGURES_DIR}")
     return written
 
@@ -548,20 +549,25 @@ def freeze_reported(settings: Settings, *, echo: Echo = print) -> Path:
 
 
 def replicate(settings: Settings, *, echo: Echo = print) -> bool:
-    """Rerun every spec and compare every reported number; True when all match."""
+    """Re-estimate every regression spec in memory and compare every reported number with it; True when all match.
+    Nothing in the output folder is read (an edited estimates record could agree with an edited reported file) and
+    only the replication report is written there."""
     from griparm_econ.panel import load_panel
     from griparm_econ.replication import check, reported
     from griparm_econ.replication.manifest import package_versions
+    from griparm_econ.report.estimates import estimates_dict
     from griparm_econ.report.replication import console_lines, write_replication_report
-    from griparm_econ.runner import discover_specs
+    from griparm_econ.runner import check_specs, discover_specs, estimate
 
     frozen = reported.load(reported_path(settings))
     load_panel(settings)   # a panel rebuilt because it changed since its build says so (one line on stderr)
-    run_study(settings, echo=_quiet)
-    current = data_vintage(settings)
-    # The tables that report estimates, from the specs (not from the file under check): each must be reported.
-    study_tables = [p.stem for p in discover_specs(settings) if load_spec(p).kind == "regression"]
-    report = check.check(frozen, settings.output_dir / "estimates", current, study_tables=study_tables,
+    specs = discover_specs(settings)
+    regressions = [item for item in (check_specs(specs, settings, echo=_quiet) if specs else [])
+                   if item.kind == "regression"]
+    cache: dict = {}
+    # The tables that report estimates come from the specs (not from the file under check): each must be reported.
+    replicated = {item.stem: estimates_dict(estimate(item, settings, cache)) for item in regressions}
+    report = check.check(frozen, replicated, data_vintage(settings), study_tables=list(replicated),
                          versions=package_versions())
     for line in console_lines(report):
         echo(line)

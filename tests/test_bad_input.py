@@ -159,6 +159,17 @@ DEGENERATE_CASES = [
      "combination of x once the entity fixed effects are removed"),
     ("collinear_panel_ols_two_way", _model("y ~ x + x2", "panel_ols", effects='["entity", "time"]'), "formula: x2",
      "combination of x once the entity and time fixed effects are removed"),
+    ("outcome_absorbed_entity", _model("fc ~ x", "panel_ols", effects='["entity"]'), "formula: fc",
+     "fully absorbed", "constant within each firm"),
+    ("outcome_absorbed_time", _model("tc ~ x", "panel_ols", effects='["time"]'), "formula: tc", "fully absorbed",
+     "constant within each year"),
+    ("outcome_absorbed_two_way", _model("ftc ~ x", "panel_ols", effects='["entity", "time"]'), "formula: ftc",
+     "sum of a firm effect and a year effect"),
+    ("outcome_absorbed_first_difference", _model("fc ~ x", "first_difference"), "formula: fc",
+     "first differences of the outcome fc take a single value (0)"),
+    ("absurd_lag", _model("y ~ 1 + L99999999999999999999.x", "pooled_ols"), "formula: L99999999999999999999.x",
+     "spans only 5 periods (2000-2005)", "at most 5"),
+    ("lead_past_the_panel", _model("y ~ 1 + F6.x", "pooled_ols"), "formula: F6.x", "6 periods ahead"),
     ("single_cluster", '[sample]\nentities = ["e01"]\n' + _model("y ~ 1 + x", "pooled_ols", cov="cluster:entity"),
      "cov", "single firm"),
     ("single_cluster_time", '[sample]\nyears = [2003, 2003]\n'
@@ -175,6 +186,9 @@ def degenerate_workdir(workdir):
     frame["x2"] = 2 * frame["x"] + 1
     frame["x3"] = 2 * frame["x"] + frame["z"]
     frame["c"] = 3.0
+    frame["fc"] = frame["z"] * 1.5 + 1.0                   # constant within each firm (z is the firm's index)
+    frame["tc"] = (frame["year"] - 2000) ** 2 / 7.0        # constant within each year
+    frame["ftc"] = frame["fc"] + frame["tc"]               # a firm effect plus a year effect
     frame.to_csv(workdir / "panel.csv", index=False)
     return workdir
 
@@ -183,7 +197,7 @@ def degenerate_workdir(workdir):
 def test_degenerate_design(degenerate_workdir, capsys, case):
     name, body, *needles = case
     err = _run_fails(degenerate_workdir, capsys, _spec(degenerate_workdir, body), *needles)
-    assert "fully absorbed" not in err or name.startswith("absorbed")
+    assert "fully absorbed" not in err or name.startswith(("absorbed", "outcome_absorbed"))
 
 
 def test_absorbed_regressor_keeps_the_absorbed_message(degenerate_workdir, capsys):
@@ -229,6 +243,11 @@ def _directory_for_a_file(root):
     (root / "trade/oec_hs2846_rare_earth_compounds_country_year_1995_2022.csv").mkdir()
 
 
+def _directory_for_a_compressed_file(root):
+    (root / "worldbank/wgi.csv.gz").unlink()
+    (root / "worldbank/wgi.csv.gz").mkdir()
+
+
 def _two_files_missing(root):
     (root / "gvc/adb_mrio72_gvc_participation_country_total_2017_2022.csv.gz").unlink()
     (root / "restrictions/china_ree_export_quotas.csv").unlink()
@@ -259,6 +278,8 @@ DATA_CASES = [
     ("binary_countries_csv", _binary_countries, "panel", ("worldbank/countries.csv: binary content",)),
     ("directory_where_a_file_belongs", _directory_for_a_file, "check",
      ("oec_hs2846_rare_earth_compounds_country_year_1995_2022.csv: is a directory",)),
+    ("directory_where_a_compressed_file_belongs", _directory_for_a_compressed_file, "check",
+     ("worldbank/wgi.csv.gz: is a directory",)),
     ("two_files_missing", _two_files_missing, "check",
      ("2 input file(s)", "adb_mrio72_gvc_participation_country_total_2017_2022.csv: missing",
       "china_ree_export_quotas.csv: missing")),
@@ -435,6 +456,14 @@ def _fault_display_keys_changed(workdir, out, spec, monkeypatch):
                           encoding="utf-8")
 
 
+def _fault_edited_record(workdir, out, spec, monkeypatch):
+    """The record is a file of the unit too: a coefficient times 100 in it must not pass as current."""
+    record = out / "estimates" / "good.json"
+    document = json.loads(record.read_text(encoding="utf-8"))
+    document["models"][0]["params"]["x"] *= 100
+    record.write_text(json.dumps(document), encoding="utf-8")
+
+
 def _unchanged_tables(reference):
     def check(out):
         for name, data in reference.items():
@@ -450,6 +479,7 @@ FAULT_CASES = [
     ("aborted_edit_then_revert_is_rerun", _fault_aborted_edit_then_revert, "wrote 6 files for good"),
     ("stale_temp_files_are_removed", _fault_stale_temp_files, "up to date"),
     ("display_keys_rerender_without_estimating", _fault_display_keys_changed, "re-rendered good"),
+    ("edited_estimates_record_is_reestimated", _fault_edited_record, "wrote 6 files for good"),
 ]
 
 
@@ -458,6 +488,7 @@ def test_fault(workdir, capsys, monkeypatch, case):
     name, fault, expected = case
     spec, out = _good_run(workdir, capsys)
     before = {p.name: p.read_bytes() for p in (out / "tables").iterdir()}
+    record = (out / "estimates" / "good.json").read_bytes()
     fault(workdir, out, spec, monkeypatch)
     assert main(["run", spec, "--out", str(out)]) == 0
     said = capsys.readouterr().out
@@ -469,6 +500,7 @@ def test_fault(workdir, capsys, monkeypatch, case):
         assert "up to date" in _rerun(spec, out, capsys)
     else:
         _unchanged_tables(before)(out)
+        assert (out / "estimates" / "good.json").read_bytes() == record
         assert "up to date" in _rerun(spec, out, capsys)
 
 
@@ -598,6 +630,34 @@ def test_reported_file_with_wrong_types(tmp_path, case):
     message = caught.value.message
     assert "estimates.json" in message and f"[{field}]" in message and "Fix:" in message, message
     assert not settings.output_dir.exists()          # refused before anything ran
+
+
+def test_replicate_reestimates_in_memory_and_never_trusts_the_output_folder(workdir, monkeypatch):
+    """`griparm replicate` re-estimates every spec and compares that with the reported file: an estimates record in
+    output/ edited by hand neither fails the check (it was compared before) nor makes an edited reported number pass."""
+    from griparm_econ import panel as panel_module
+    from griparm_econ import study
+    from griparm_econ.config import Settings
+
+    (workdir / "specs").mkdir()
+    (workdir / "specs" / "good.toml").write_text('title = "Good"\n[data]\npath = "../panel.csv"\nentity = "firm"\n'
+                                                 f'time = "year"\n{GOOD_MODEL}', encoding="utf-8")
+    settings = Settings(project_root=workdir, specs_dir=workdir / "specs", work_dir=workdir / "data",
+                        output_dir=workdir / "output")
+    monkeypatch.setattr(panel_module, "load_panel", lambda *args, **kwargs: None)   # no study panel needed
+    study.freeze_reported(settings, echo=lambda _: None)
+    record = settings.output_dir / "estimates" / "good.json"
+    document = json.loads(record.read_text(encoding="utf-8"))
+    document["models"][0]["params"]["x"] *= 100
+    record.write_text(json.dumps(document), encoding="utf-8")
+    assert study.replicate(settings, echo=lambda _: None)
+    reported = study.reported_path(settings)
+    frozen = json.loads(reported.read_text(encoding="utf-8"))
+    frozen["tables"]["good"]["models"][0]["params"]["x"] *= 100         # now agrees with the edited record
+    reported.write_text(json.dumps(frozen), encoding="utf-8")
+    lines: list[str] = []
+    assert not study.replicate(settings, echo=lines.append)
+    assert [line for line in lines if line.startswith("  good | FE | x (coef) | 50.22")], lines
 
 
 def test_outputs_of_a_removed_spec_leave_the_output_folder(workdir, monkeypatch):

@@ -41,3 +41,23 @@ def test_first_difference_skips_gaps_and_matches_regress_on_d(tmp_path):
     assert model["params"]["x"] == pytest.approx(fit.params["x"], rel=1e-10)
     assert model["std_errors"]["x"] == pytest.approx(fit.bse["x"], rel=1e-8)
     assert model["n_clusters"] == diff.index.get_level_values("id").nunique()
+
+
+def test_ever_treated_clusters_count_the_treatment_in_levels(tmp_path):
+    """Table 4's first-difference column showed no ever-treated count: differenced, a 0/1 treatment is -1/0/1, which
+    is not binary. The count reads the treatment in levels (1 in either year of a difference the model uses)."""
+    rng = np.random.default_rng(5)
+    rows = [(f"c{i}", t) for i in range(12) for t in range(2000, 2010)]
+    frame = pd.DataFrame(rows, columns=["id", "year"])
+    start = {f"c{i}": 2003 + i for i in range(5)}              # five countries adopt in 2003..2007; seven never do
+    frame["d"] = [float(year >= start.get(c, 9999)) for c, year in zip(frame["id"], frame["year"])]
+    frame["y"] = 0.8 * frame["d"] + rng.normal(size=len(frame))
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    (tmp_path / "fd.toml").write_text(
+        f'title = "FD"\n[data]\npath = "{tmp_path / "d.csv"}"\nentity = "id"\ntime = "year"\n'
+        '[[model]]\nname = "FD"\nformula = "y ~ d"\nestimator = "first_difference"\ncov = "cluster:entity"\n')
+    run_specs([tmp_path / "fd.toml"], load_settings(), force=True, echo=lambda _: None, out_dir=tmp_path / "out")
+    record = json.loads((tmp_path / "out" / "estimates" / "fd.json").read_text())
+    assert record["models"][0]["ever_treated_clusters"] == {"d": {"entity": 5}}
+    table = (tmp_path / "out" / "tables" / "fd.md").read_text()
+    assert "Clusters ever treated" in table and "Clusters ever treated in FD: counted on the treatment in levels" in table

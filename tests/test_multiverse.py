@@ -156,6 +156,33 @@ def test_validation_names_the_field(change, field):
     assert caught.value.field == field and caught.value.fix
 
 
+def test_n_jobs_far_above_the_cores_is_clamped_with_one_warning(tmp_path, capsys):
+    """`[executor] n_jobs` had no upper bound: 10**6 asked joblib for a million workers. Above 2 per core it runs on
+    the machine's cores, and says so once; the estimates are those of any other worker count."""
+    from joblib import cpu_count
+
+    from griparm_econ.estimation.multiverse import local_workers
+
+    assert local_workers(2 * cpu_count(), "loky", Path("m.toml")) == 2 * cpu_count()
+    assert local_workers(10**6, "dask", Path("m.toml")) == 10**6          # a cluster's workers, not these cores
+    assert not capsys.readouterr().err
+    synthetic_panel().to_csv(tmp_path / "panel.csv", index=False)
+    spec = tmp_path / "many.toml"
+    spec.write_text(MULTIVERSE.replace('backend = "sequential"', 'backend = "threading"\nn_jobs = 1000000')
+                    .replace("lags = [1, 2]", "lags = [1]").replace('"all_subsets"', '"all"'))
+    assert main(["run", str(spec), "--out", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err
+    warnings = [line for line in err.splitlines() if "n_jobs" in line]
+    assert len(warnings) == 1 and f"using {cpu_count()}" in warnings[0] and "[executor]" in warnings[0], err
+
+
+@pytest.mark.parametrize("n_jobs", ["0", "-2"])
+def test_n_jobs_without_workers_is_refused(n_jobs):
+    with pytest.raises(SpecError) as caught:
+        _spec(MULTIVERSE.replace('progress = false', f'progress = false\nn_jobs = {n_jobs}'))
+    assert caught.value.field == "executor.n_jobs" and caught.value.fix
+
+
 def test_grid_above_the_limit_is_refused_before_any_output(tmp_path, capsys):
     synthetic_panel().to_csv(tmp_path / "panel.csv", index=False)
     spec = tmp_path / "big.toml"

@@ -24,6 +24,17 @@ def test_repository_readme_is_up_to_date():
                          "and commit README.md")
 
 
+def test_another_snapshot_example_is_neutral_and_ci_replicates():
+    """The README's example of another snapshot was `GRIPARM_DATA=../shared/data make tables`, a snapshot the input
+    check refuses (an older events file); CI ran `make tables` but never `make replicate`."""
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    assert "../shared/data make tables" not in readme
+    assert "GRIPARM_DATA=/path/to/snapshot make tables" in readme and "griparm data manifest --data DIR" in readme
+    ci = [line.strip() for line in (PROJECT_ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()]
+    assert ci.index("make replicate") > ci.index("make tables")
+    assert any(line.startswith('echo "ci: make replicate took') for line in ci)
+
+
 def test_cli_check_passes_on_the_repository(capsys):
     assert cli.main(["readme", "--check"]) == 0
     assert "up to date" in capsys.readouterr().out

@@ -18,11 +18,16 @@ def _write_estimates(folder, *, value_coef=0.1101238, data_sha="d" * 64):
     (folder / "t.json").write_text(json.dumps(est))
 
 
+def _fresh(folder):
+    """The replicated estimates the check takes (table -> estimates document), here from the files just written."""
+    return {path.stem: json.loads(path.read_text()) for path in sorted(folder.glob("*.json"))}
+
+
 def test_freeze_then_check_passes(tmp_path):
     est = tmp_path / "estimates"
     _write_estimates(est)
     path = rrep.freeze(est, tmp_path / "reported.json", data_vintage={"inputs": [{"path": "a.csv", "sha256": "x"}]})
-    report = rcheck.check(rrep.load(path), est, {"inputs": [{"path": "a.csv", "sha256": "x"}]})
+    report = rcheck.check(rrep.load(path), _fresh(est), {"inputs": [{"path": "a.csv", "sha256": "x"}]})
     assert report.ok and report.n_matched == 5 and not report.vintage_warnings
     assert console_lines(report)[-1].endswith("PASS")
 
@@ -34,7 +39,7 @@ def test_changed_reported_number_fails_and_is_named(tmp_path):
     document = json.loads(path.read_text())
     document["tables"]["t"]["models"][0]["std_errors"]["capital"] = 0.0173546  # off by 6e-6 relative
     path.write_text(json.dumps(document))
-    report = rcheck.check(rrep.load(path), est, {})
+    report = rcheck.check(rrep.load(path), _fresh(est), {})
     assert not report.ok and report.n_mismatched == 1
     (miss,) = report.tables[0].mismatches
     assert (miss.table, miss.model, miss.quantity, miss.term) == ("t", "FE", "std_errors", "capital")
@@ -48,11 +53,11 @@ def test_within_tolerance_is_a_match_and_nobs_is_exact(tmp_path):
     ref = tmp_path / "ref"
     _write_estimates(ref)
     path = rrep.freeze(ref, tmp_path / "reported.json", data_vintage={})
-    assert rcheck.check(rrep.load(path), est, {}).ok
+    assert rcheck.check(rrep.load(path), _fresh(est), {}).ok
     document = json.loads(path.read_text())
     document["tables"]["t"]["models"][0]["nobs"] = 199
     path.write_text(json.dumps(document))
-    report = rcheck.check(rrep.load(path), est, {})
+    report = rcheck.check(rrep.load(path), _fresh(est), {})
     assert [m.term for m in report.tables[0].mismatches] == ["N"]
 
 
@@ -63,7 +68,7 @@ def test_data_vintage_change_is_said_first(tmp_path):
                        data_vintage={"inputs": [{"path": "wdi.csv", "sha256": "old"}],
                                      "worldbank_last_updated": {"WDI": "2025-12-19"}})
     _write_estimates(est, data_sha="e" * 64)
-    report = rcheck.check(rrep.load(path), est, {"inputs": [{"path": "wdi.csv", "sha256": "new"}],
+    report = rcheck.check(rrep.load(path), _fresh(est), {"inputs": [{"path": "wdi.csv", "sha256": "new"}],
                                                  "worldbank_last_updated": {"WDI": "2026-07-01"}})
     lines = console_lines(report)
     assert lines[0].startswith("WARNING") and any("wdi.csv" in w for w in report.vintage_warnings)
@@ -78,7 +83,7 @@ def test_spec_change_is_said_apart_from_data(tmp_path):
     document = json.loads(path.read_text())
     document["tables"]["t"]["spec_sha256"] = "0" * 64
     path.write_text(json.dumps(document))
-    report = rcheck.check(rrep.load(path), est, {})
+    report = rcheck.check(rrep.load(path), _fresh(est), {})
     assert report.ok and not report.vintage_warnings and len(report.spec_warnings) == 1
     assert not any("data differ" in line for line in console_lines(report))
 
@@ -101,7 +106,7 @@ def test_tolerances_in_the_reported_file_cannot_loosen_the_check(tmp_path):
     document["tolerances"] = {"params": {"rtol": 1e9, "atol": 1e9}, "std_errors": {"rtol": 1e9}, "nobs": {"rtol": 1}}
     document["tables"]["t"]["models"][0]["params"]["value"] *= 100
     path.write_text(json.dumps(document))
-    report = rcheck.check(rrep.load(path), est, {})
+    report = rcheck.check(rrep.load(path), _fresh(est), {})
     assert not report.ok and [m.term for m in report.tables[0].mismatches] == ["value"]
     assert report.tolerances == rcheck.TOLERANCES
 
@@ -110,7 +115,7 @@ def test_a_table_of_the_study_missing_from_the_reported_file_fails(tmp_path):
     est = tmp_path / "estimates"
     _write_estimates(est)
     path = rrep.freeze(est, tmp_path / "reported.json", data_vintage={})
-    report = rcheck.check(rrep.load(path), est, {}, study_tables=["t", "table9_gone"])
+    report = rcheck.check(rrep.load(path), _fresh(est), {}, study_tables=["t", "table9_gone"])
     assert not report.ok and report.unreported == ("table9_gone",)
     lines = console_lines(report)
     assert lines[-1].endswith("FAIL") and any("table9_gone" in line for line in lines)
@@ -125,7 +130,7 @@ def test_a_rebuilt_panel_with_unchanged_inputs_is_no_vintage_change(tmp_path):
                "worldbank_last_updated": {"WDI": "2025-12-19"}}
     path = rrep.freeze(est, tmp_path / "reported.json", data_vintage=vintage)
     _write_estimates(est, data_sha="e" * 64)
-    report = rcheck.check(rrep.load(path), est, vintage, versions={"numpy": "2.0.0", "python": "3.12.1"})
+    report = rcheck.check(rrep.load(path), _fresh(est), vintage, versions={"numpy": "2.0.0", "python": "3.12.1"})
     assert report.ok and not report.vintage_warnings
     assert not any("data differ" in line for line in console_lines(report))
     assert report.inputs_matched == ("worldbank/wdi.csv (sha256 aaaaaaaaaaaa)", "World Bank WDI (2025-12-19)")

@@ -190,6 +190,8 @@ def test_committed_reported_estimates_replicate(project):
 
     settings, _, _ = project
     frozen = reported.load(PROJECT_ROOT / "reported" / "estimates.json")
-    result = check.check(frozen, settings.output_dir / "estimates", study.data_vintage(settings))
+    records = (settings.output_dir / "estimates").glob("*.json")
+    replicated = {path.stem: json.loads(path.read_text()) for path in records}
+    result = check.check(frozen, replicated, study.data_vintage(settings))
     assert result.ok, "\n".join(console_lines(result))
     assert not [w for w in result.vintage_warnings if "input" in w], result.vintage_warnings

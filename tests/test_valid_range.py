@@ -46,6 +46,18 @@ def test_outside_values_are_dropped_counted_and_named(tmp_path, snapshot):
     assert "SDN 1998 (619.7), SDN 1999 (638.7)" in table and "JOR 2005 (372.9)" in table
 
 
+def test_first_differences_say_why_one_value_costs_two_observations(tmp_path, snapshot):
+    """Table 4 column 3 said "2 observations dropped" naming only JOR 2005: differenced, Jordan's 2005 value enters
+    the 2005 and the 2006 difference, and both are lost."""
+    estimates, table = _run(tmp_path, snapshot, '[sample]\nyears = [2000, 2010]\n[[model]]\nname = "FD"\n'
+                            'formula = "manuf_exports ~ L.log_gdp_pc"\nestimator = "first_difference"\n'
+                            'cov = "cluster:entity"\n')
+    model = estimates["models"][0]
+    assert _cells(model) == [("JOR", 2005, 372.9)] and model["n_outside_valid_range"] == 2
+    assert "Observations dropped because a value lies outside" in table and "2 in (1)" in table
+    assert "its own year's and the following year's difference" in table
+
+
 def test_a_spec_can_keep_them_and_then_they_enter(tmp_path, snapshot):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()

@@ -2,7 +2,8 @@
 
 linearmodels fits rank-deficient designs when asked not to check the rank (``check_rank=False``, which the package
 needs for its own absorbed-effect message), and then prints coefficients of a pseudo-inverse; a constant outcome gives
-round-off coefficients with tiny standard errors; an outcome that is also a regressor gives R-squared 1. Each is a
+round-off coefficients with tiny standard errors (and so does an outcome the fixed effects absorb completely); an
+outcome that is also a regressor gives R-squared 1. Each is a
 spec the user has to change, so each is a :class:`SpecError` naming the formula term.
 """
 
@@ -34,9 +35,38 @@ def refuse_outcome_problems(config: "ModelConfig", design: "Design", *, where: s
     y = design.y.to_numpy(dtype=float)
     scale = max(float(np.max(np.abs(y))), 1.0) if y.size else 1.0
     if y.size and float(np.max(y) - np.min(y)) <= 1e-12 * scale:
-        raise SpecError(f"the outcome {dependent} takes a single value ({y[0]:g}) in the estimation sample, so "
-                        "there is nothing to explain.", where=where, field=f"{field}.formula: {dependent}",
+        # A first-difference design holds the differences already: a single value there is a constant change.
+        what = (f"the first differences of the outcome {dependent} take" if config.estimator == "first_difference"
+                else f"the outcome {dependent} takes")
+        raise SpecError(f"{what} a single value ({y[0]:g}) in the estimation sample, so there is nothing to "
+                        "explain.", where=where, field=f"{field}.formula: {dependent}",
                         fix="choose an outcome that varies in this sample, or widen the sample.")
+    _refuse_absorbed_outcome(config, design, y, where=where, field=f"{field}.formula: {dependent}")
+
+
+def _refuse_absorbed_outcome(config: "ModelConfig", design: "Design", y: np.ndarray, *, where: str,
+                             field: str) -> None:
+    """An outcome that the fixed effects explain completely (constant within each entity under entity effects, within
+    each period under time effects, or a sum of the two under both) leaves zeros to regress on: every coefficient
+    prints as 0.000 (0.000)."""
+    dependent = config.parsed.dependent.name
+    if config.estimator != "panel_ols" or not config.effects:
+        return     # first differences: the design holds them, so the single-value check above covers it
+    effects = list(config.effects)
+    entity = design.entity_codes if "entity" in effects else None
+    time = design.time_codes if "time" in effects else None
+    left = within_transform(y[:, None], entity, time)[:, 0]
+    if float(np.linalg.norm(left)) > 1e-10 * float(np.linalg.norm(y - y.mean())):
+        return
+    units = {"entity": design.entity_label.lower(), "time": design.time_label.lower()}
+    if len(effects) == 1:
+        how = f"it is constant within each {units[effects[0]]}"
+    else:
+        how = f"it is the sum of a {units['entity']} effect and a {units['time']} effect"
+    raise SpecError(f"the outcome {dependent} is fully absorbed: {how} in the estimation sample, so the "
+                    f"{' and '.join(effects)} fixed effects leave nothing to explain.", where=where, field=field,
+                    fix="choose an outcome that varies within the units the effects hold fixed, or drop the effects "
+                        "that absorb it.")
 
 
 def _columns_to_check(config: "ModelConfig", design: "Design") -> tuple[np.ndarray, list[str]]:

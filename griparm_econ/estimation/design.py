@@ -74,6 +74,14 @@ class Dataset:
             raise SpecError(f"'{factor.name}': only first differences (D.x) are supported.", where=where,
                             field=f"{field_name}: {factor.name}",
                             fix="write D.x, or compute longer differences in the data.")
+        span = int(time.max() - time.min()) if time.notna().any() else 0
+        if factor.lag > span:
+            # Every value would be missing; and a lag of 20 digits overflows the time index's integers.
+            raise SpecError(f"'{factor.name}' reaches {factor.lag} periods {'ahead' if factor.op == 'F' else 'back'}, "
+                            f"but the time index '{self.time}' spans only {span} periods "
+                            f"({int(time.min())}-{int(time.max())}), so every value would be missing.", where=where,
+                            field=f"{field_name}: {factor.name}",
+                            fix=f"use a {'lead' if factor.op == 'F' else 'lag'} of at most {span} periods.")
         # the value of the same entity `periods_back` periods earlier (negative = later), looked up, not shifted
         periods_back = -factor.lag if factor.op == "F" else factor.lag
         earlier = self.earlier(base, periods_back)
@@ -113,6 +121,9 @@ class Design:
     sample_description: str = ""     # the named sample's description (the report writes it into the notes)
     outside_valid_range: tuple = ()     # OutsideValue: out-of-range values whose observations the sample lost
     n_outside_valid_range: int = 0      # observations lost to them
+    # first differences: each regressor in levels, 1 where it is 1 in either year of the row's difference (the
+    # ever-treated cluster count reads the treatment, not its changes)
+    levels: dict = field(default_factory=dict)
 
     @property
     def nobs(self) -> int:
@@ -313,9 +324,11 @@ def build_design(loaded: LoadedSpec, index: int, data: Dataset) -> Design:
     endog = {t.name: data.term(t, where, formula_field) for t in parsed.endog}
     instruments = {t.name: data.term(t, where, formula_field) for t in parsed.instruments}
     weights = data.column(Factor(model.weights), where, f"model[{index + 1}].weights") if model.weights else None
+    levels: dict[str, np.ndarray] = {}
     if model.estimator == "first_difference":
         # Differences over one calendar period (Stata's D.): a year whose predecessor is missing drops out, rather
         # than being differenced against an older year as differencing adjacent rows would do.
+        levels = {name: np.fmax(values, data.earlier(values, 1)) for name, values in columns.items()}
         y = y - data.earlier(y, 1)
         columns = {name: values - data.earlier(values, 1) for name, values in columns.items()}
 
@@ -386,6 +399,7 @@ def build_design(loaded: LoadedSpec, index: int, data: Dataset) -> Design:
         sample_description=sample_description,
         outside_valid_range=lost_values,
         n_outside_valid_range=n_lost,
+        levels={name: values[rows] for name, values in levels.items()},
     )
     return design
 

@@ -253,6 +253,11 @@ def fit_model(config: "ModelConfig", design: "Design", *, where: str, field: str
         result_stats["sigma_e"] = float(np.sqrt(variance["Residual"]))
 
     notes = list(design.notes)
+    ever_treated = _ever_treated_clusters(config, design, plan.clusters)
+    if ever_treated and config.estimator == "first_difference":
+        notes.append(f"Clusters ever treated in {config.name}: counted on the treatment in levels, before "
+                     "differencing (a cluster counts when the treatment is 1 in either year of one of its "
+                     "differences).")
     if config.hausman:
         test = _hausman(design, config)
         # The report states the test in the notes (griparm_econ.report.notes.hausman_note).
@@ -298,7 +303,7 @@ def fit_model(config: "ModelConfig", design: "Design", *, where: str, field: str
         stats=result_stats,
         bootstrap=bootstrap,
         bootstrap_settings=bootstrap_settings,
-        ever_treated_clusters=_ever_treated_clusters(config, design, plan.clusters),
+        ever_treated_clusters=ever_treated,
         n_outside_valid_range=design.n_outside_valid_range,
         outside_valid_range=tuple(value.as_dict() for value in design.outside_valid_range),
         notes=tuple(notes),
@@ -307,14 +312,15 @@ def fit_model(config: "ModelConfig", design: "Design", *, where: str, field: str
 
 def _ever_treated_clusters(config: "ModelConfig", design: "Design", clusters: tuple[str, ...]) -> dict:
     """For each binary (0/1) regressor of a clustered model: how many clusters have it at 1 somewhere in the sample.
-    Interactions are not treatments of their own and are skipped."""
+    Interactions are not treatments of their own and are skipped. Under first differences the regressor is read in
+    levels (a cluster whose treatment is 1 in either year of one of its differences), not its changes (-1, 0, 1)."""
     if not clusters:
         return {}
     out: dict[str, dict[str, int]] = {}
     for term in config.parsed.exog:
         if len(term.factors) != 1 or term.name not in design.exog.columns:
             continue
-        values = design.exog[term.name].to_numpy(dtype=float)
+        values = design.levels.get(term.name, design.exog[term.name].to_numpy(dtype=float))
         if not np.isin(values, (0.0, 1.0)).all() or values.min() == values.max():
             continue
         out[term.name] = {dim: int(np.unique(design.cluster_codes(dim)[values == 1.0]).size) for dim in clusters}

@@ -261,6 +261,26 @@ def _outcome_sd(frame: pd.DataFrame, outcome: str, base: np.ndarray) -> float:
     return float(np.std(values, ddof=1)) if values.size > 1 else float("nan")
 
 
+# [executor] n_jobs above this many workers per core of the machine is clamped to the core count, with one warning
+# (docs/specs.md): more processes than cores only cost memory, and a spec written on a large machine stays runnable on
+# a laptop. A dask cluster's workers are not this machine's cores, so its n_jobs is left alone.
+JOBS_PER_CORE = 2
+
+
+def local_workers(n_jobs: int, backend: str, where: Path) -> int:
+    """``n_jobs`` as the executor uses it on this machine."""
+    from joblib import cpu_count
+
+    cores = cpu_count()
+    if backend == "dask" or n_jobs <= JOBS_PER_CORE * cores:
+        return n_jobs
+    import sys
+
+    print(f"griparm: warning: {where} [executor] n_jobs = {n_jobs:,} is more than {JOBS_PER_CORE} per core of this "
+          f"machine ({cores} cores); using {cores}. Fix: n_jobs = -1 uses every core.", file=sys.stderr)
+    return cores
+
+
 def estimate_multiverse(loaded: LoadedSpec, settings, cache: dict | None = None, *,
                         echo: Callable[[str], None] = print, display_path=None) -> MultiverseResult:
     """Fit every model of the grid; nothing is written."""
@@ -283,9 +303,11 @@ def estimate_multiverse(loaded: LoadedSpec, settings, cache: dict | None = None,
                           sample=sample_columns[m.sample]) for m in grid]
     # --scheduler on the command line sends every multiverse to that dask cluster, whatever its spec says.
     cli_scheduler = getattr(settings, "scheduler", None)
+    backend = "dask" if cli_scheduler else spec.executor.backend
+    n_jobs = local_workers(spec.executor.n_jobs, backend, loaded.path)
     try:
-        fits = fit_many(frame, models, entity=data.entity, time=data.time, n_jobs=spec.executor.n_jobs,
-                        backend="dask" if cli_scheduler else spec.executor.backend, progress=spec.executor.progress,
+        fits = fit_many(frame, models, entity=data.entity, time=data.time, n_jobs=n_jobs,
+                        backend=backend, progress=spec.executor.progress,
                         scheduler=cli_scheduler or spec.executor.scheduler)
     except SpecError as err:
         raise SpecError(err.problem, where=loaded.path, field=f"(grid) {err.field or ''}".strip(),

@@ -160,10 +160,13 @@ def describe(values: Sequence) -> str:
     return "; ".join(parts)
 
 
-def lost_note(n_lost: int, values: Sequence) -> str:
-    """The table note of a model whose sample lost observations to out-of-range values."""
+def lost_note(n_lost: int, values: Sequence, first_difference: bool = False) -> str:
+    """The table note of a model whose sample lost observations to out-of-range values. Under first differences a
+    value enters two differences (its own year's and the next year's), so one value can cost two observations."""
+    why = ("; in first differences a value enters its own year's and the following year's difference, and both are "
+           "lost" if first_difference and n_lost > len(values) else "")
     return (f"{n_lost:,} observation{'s' if n_lost != 1 else ''} dropped because a value lies outside its unit's "
-            f"valid range ({describe(values)}).")
+            f"valid range ({describe(values)}){why}.")
 
 
 def raw_complete(data: "Dataset", model: "ModelConfig", mask: np.ndarray, where, field: str) -> np.ndarray:

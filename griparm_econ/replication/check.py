@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Mapping, Sequence
 
 from griparm_econ.replication.reported import COMPARED, Reported
@@ -112,12 +110,12 @@ def compare_table(table: str, reported: Mapping, replicated: Mapping | None, tol
     return TableCheck(table=table, matched=matched, mismatches=tuple(mismatches))
 
 
-def spec_warnings(reported: Reported, estimates_dir: Path) -> list[str]:
+def spec_warnings(reported: Reported, replicated: Mapping[str, Mapping]) -> list[str]:
     """Specs changed since the reported numbers were frozen, said before any comparison."""
     warnings = []
     for table, entry in sorted(reported.tables.items()):
-        path = Path(estimates_dir) / f"{table}.json"
-        if path.exists() and json.loads(path.read_text(encoding="utf-8")).get("spec_sha256") != entry.get("spec_sha256"):
+        fresh = replicated.get(table)
+        if fresh is not None and fresh.get("spec_sha256") != entry.get("spec_sha256"):
             warnings.append(f"{table}: spec {entry.get('spec')} changed since the numbers were reported")
     return warnings
 
@@ -146,17 +144,17 @@ def vintage_comparison(reported: Reported, current_vintage: Mapping) -> tuple[li
     return differences, matched
 
 
-def check(reported: Reported, estimates_dir: Path, current_vintage: Mapping, *,
+def check(reported: Reported, replicated: Mapping[str, Mapping], current_vintage: Mapping, *,
           study_tables: Sequence[str] = (), versions: Mapping[str, str] | None = None) -> ReplicationReport:
-    """Compare every reported number with its replication. ``study_tables``: the tables of the study that report
-    estimates; one missing from the reported file fails the check (deleting a table from the file cannot pass)."""
-    checks = []
-    for table, entry in sorted(reported.tables.items()):
-        path = Path(estimates_dir) / f"{table}.json"
-        replicated = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
-        checks.append(compare_table(table, entry, replicated, TOLERANCES))
+    """Compare every reported number with its replication. ``replicated``: table -> its estimates as
+    :func:`griparm_econ.report.estimates.estimates_dict` gives them, from a fresh estimation in memory (never the
+    records of an output folder, which an edit could make agree with the reported file). ``study_tables``: the tables
+    of the study that report estimates; one missing from the reported file fails the check (deleting a table from the
+    file cannot pass)."""
+    checks = [compare_table(table, entry, replicated.get(table), TOLERANCES)
+              for table, entry in sorted(reported.tables.items())]
     differences, matched = vintage_comparison(reported, current_vintage)
     return ReplicationReport(tables=tuple(checks), vintage_warnings=tuple(differences),
-                             spec_warnings=tuple(spec_warnings(reported, estimates_dir)),
+                             spec_warnings=tuple(spec_warnings(reported, replicated)),
                              unreported=tuple(sorted(set(study_tables) - set(reported.tables))),
                              inputs_matched=tuple(matched), versions=dict(versions or {}))

@@ -15,6 +15,7 @@ from griparm_econ import __version__
 from griparm_econ.config import code_sha256
 from griparm_econ.estimation.results import TableResult
 from griparm_econ.io import atomic_write_text
+from griparm_econ.freshness import seal_record
 
 SCHEMA_VERSION = 1
 
@@ -95,7 +96,8 @@ def estimates_path(out_dir: Path, stem: str) -> Path:
 def _write(document: dict, out_dir: Path, unit: Mapping | None) -> Path:
     # ``unit``: what makes the outputs one unit (griparm_econ.freshness): the sha256 of every other file the spec
     # wrote ("outputs") and the digest of what it estimates ("estimation_sha256").
-    document = document | dict(unit or {})
+    # The record is sealed with the sha256 of its own content, so an edited record is not current (freshness).
+    document = seal_record(document | dict(unit or {}))
     text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
     return atomic_write_text(estimates_path(out_dir, document["stem"]), text)
 

@@ -93,8 +93,11 @@ def _coverage(model: ModelResult, described: str = "; ") -> str:
     parts = []
     if model.years:
         first, last = model.years
-        parts.append(f"{time_unit(model.time_label)} {first}-{last}" if first != last
-                     else f"{model.time_label.lower()} {first}")
+        # A named sample's description that already gives its years ("2017-2022, the years of ...") is not followed
+        # by the same years again.
+        if (f"{first}-{last}" if first != last else str(first)) not in model.sample_description:
+                parts.append(f"{time_unit(model.time_label)} {first}-{last}" if first != last
+                         else f"{model.time_label.lower()} {first}")
     if model.n_entities is not None:
         parts.append(counted(model.n_entities, model.entity_label.lower()))
     if not parts:
@@ -143,8 +146,13 @@ def lost_values_notes(numbered: Iterable[tuple[int, ModelResult]]) -> list[str]:
     parts = [" and ".join(f"{count} in {columns_text(numbers)}" for count, numbers in by_columns(facts))
              + (f" ({values})" if values else "") for values, facts in by_values.items()]
     many = sum(model.n_outside_valid_range for _, model in numbered) > 1
+    # Under first differences a value enters two differences (its own year's and the next), so it can cost two rows.
+    differenced = [number for number, model in numbered if model.estimator == "first_difference"
+                   and model.n_outside_valid_range > len(model.outside_valid_range)]
+    why = (f"; in first differences ({columns_text(differenced)}) a value enters its own year's and the following "
+           "year's difference, and both are lost" if differenced else "")
     return [f"Observation{'s' if many else ''} dropped because a value lies outside its unit's valid range: "
-            + "; ".join(parts) + "."]
+            + "; ".join(parts) + why + "."]
 
 
 # -------------------------------------------------------------------------------------------- inference

@@ -121,6 +121,8 @@ def _problem(data_dir: Path, entry: ManifestEntry) -> str | None:
     path = stored(data_dir, entry.path)
     if path.is_dir():
         return f"{entry.path}: is a directory where a file belongs"
+    if not path.is_file() and (folder / (name + COMPRESSED_SUFFIX)).is_dir():   # locate() skips a directory
+        return f"{entry.path}{COMPRESSED_SUFFIX}: is a directory where a file belongs"
     if not path.is_file():
         return f"{entry.path}: missing (neither {name} nor {name}{COMPRESSED_SUFFIX} in {folder})"
     try:
