@@ -13,7 +13,7 @@ import re
 import textwrap
 
 from griparm_econ.report.grid import Cell, Grid, Row
-from griparm_econ.report.latex_layout import column_panels, layout_lines, tabular_name
+from griparm_econ.report.latex_layout import column_panels, layout_lines, part_name, row_parts, tabular_name
 
 # ----------------------------------------------------------------------------------------------------- LaTeX
 
@@ -62,8 +62,17 @@ _LATEX_TABLE = str.maketrans(_LATEX_ESCAPES)
 _NEGATIVE_NUMBER = re.compile(r"(?<![\w.-])-(?=\d)")
 
 
+# A power written with a caret ("2^G") is set as one ($2^{G}$), not as a caret between two letters.
+_ESCAPED_POWER = re.compile(r"(\d+)\\textasciicircum\{\}(\w+)")
+
+
 def latex_escape(text: str) -> str:
-    return text.translate(_LATEX_TABLE)
+    return _ESCAPED_POWER.sub(r"$\1^{\2}$", text.translate(_LATEX_TABLE))
+
+
+def _sentence(note: str) -> str:
+    """A note ends as a sentence (the star legend has no full stop), since LaTeX runs the notes together."""
+    return note if note.rstrip().endswith((".", ":", ";", "?", "!")) else note.rstrip() + "."
 
 
 def _latex_cell(cell: Cell) -> str:
@@ -186,19 +195,26 @@ def render_latex(grid: Grid) -> str:
     ]
     for index, (heading, panel) in enumerate(panels):
         lines += _latex_tabular(panel, tabular_name(index), heading)
+    # Layout 5: the table, or each panel, cut between rows.
+    parts = [(heading, part) for heading, whole in (panels or [("", grid)]) for part in row_parts(whole)]
+    if len(parts) <= max(len(panels), 1):
+        parts = []
+    for index, (heading, part) in enumerate(parts):
+        lines += _latex_tabular(part, part_name(index), heading)
     # Notes as wide as the table above them (what threeparttable does, without needing that package), run together
     # in one paragraph as journals set them.
     notes = [r"\def\griparmnotes{%"]
     if grid.notes or grid.provenance:
         notes.append(r"\par\smallskip\raggedright")
-        notes += [("\\textit{Notes:} " if i == 0 else "") + latex_escape(note) for i, note in enumerate(grid.notes)]
+        notes += [("\\textit{Notes:} " if i == 0 else "") + latex_escape(_sentence(note))
+                  for i, note in enumerate(grid.notes)]
         if grid.notes:
             notes.append(r"\par")
         if grid.provenance:
             notes.append(f"{{\\scriptsize {latex_escape(grid.provenance)}\\par}}")
     notes.append("}%")
     lines += notes
-    lines += layout_lines(latex_escape(grid.title), _latex_label(grid.stem), len(panels))
+    lines += layout_lines(latex_escape(grid.title), _latex_label(grid.stem), len(panels), len(parts))
     return "\n".join(lines) + "\n"
 
 
