@@ -60,6 +60,7 @@ class SampleTable(_Strict):
 
 
 BOOTSTRAP_WEIGHTS = ("rademacher", "webb")
+RISK_SETS = ("first_adoption",)   # sample rules of discrete-time hazard models (griparm_econ.estimation.hazard)
 # Estimators whose fit the wild cluster bootstrap engine reproduces (a linear model after partialling out effects).
 BOOTSTRAP_ESTIMATORS = ("panel_ols", "pooled_ols", "ols")
 BOOTSTRAP_COVS = ("cluster:entity", "cluster:time")
@@ -90,6 +91,7 @@ class ModelOptions(_Strict):
     between_wls: bool | None = None
     hausman: bool | None = None                 # random_effects: Hausman test against fixed effects (as `hausman`)
     bootstrap: BootstrapTable | None = None     # wild cluster bootstrap for named coefficients
+    risk_set: Literal[RISK_SETS] | None = None  # type: ignore[valid-type]  # binary hazards (estimation.hazard)
 
 
 class ModelTable(ModelOptions):
@@ -280,7 +282,7 @@ SPEC_KINDS: dict[str, type[BaseModel] | None] = {"regression": RegressionSpec, "
 
 BUILTIN_DEFAULTS: dict[str, Any] = {"effects": [], "cov": "unadjusted", "small_sample": "stata", "bandwidth": None,
                                     "weights": None, "sample": None, "drop_singletons": True, "between_wls": False,
-                                    "hausman": False, "bootstrap": None}
+                                    "hausman": False, "bootstrap": None, "risk_set": None}
 
 
 @dataclass(frozen=True)
@@ -301,6 +303,7 @@ class ModelConfig:
     between_wls: bool
     hausman: bool = False
     bootstrap: BootstrapTable | None = None
+    risk_set: str | None = None
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -398,7 +401,7 @@ def _validation_error(err: ValidationError, path: Path, raw: dict, schema: type[
                    "effects": EFFECT_NAMES, "kind": tuple(SPEC_KINDS), "figure": tuple(FIGURE_KINDS),
                    "world": ("reported", "sum"), "expected_sign": ("positive", "negative"),
                    "backend": EXECUTOR_BACKENDS, "weights": BOOTSTRAP_WEIGHTS, "scale": ("outcome_sd", "none"),
-                   "control_sets": ("all_subsets", "all", "none")}.get(key, ())
+                   "control_sets": ("all_subsets", "all", "none"), "risk_set": RISK_SETS}.get(key, ())
         if key == "cov" and schema is MultiverseSpec:   # the multiverse engine computes fewer covariances
             allowed = MULTIVERSE_COVS
         return SpecError(f"'{value}' is not a valid {key}{_suggest(value, allowed)}.", where=path, field=field,
@@ -434,7 +437,8 @@ def _resolve_model(index: int, table: ModelTable, spec: RegressionSpec, path: Pa
                        effects=tuple(dict.fromkeys(values["effects"])), cov=values["cov"],
                        small_sample=values["small_sample"], bandwidth=values["bandwidth"], weights=values["weights"],
                        sample=values["sample"], drop_singletons=values["drop_singletons"],
-                       between_wls=values["between_wls"], hausman=values["hausman"], bootstrap=values["bootstrap"])
+                       between_wls=values["between_wls"], hausman=values["hausman"], bootstrap=values["bootstrap"],
+                       risk_set=values["risk_set"])
 
 
 def _check_model(index: int, table: ModelTable, model: ModelConfig, spec: RegressionSpec, path: Path) -> None:
@@ -466,6 +470,7 @@ def _check_model(index: int, table: ModelTable, model: ModelConfig, spec: Regres
         if not present and (dim in model.effects):
             fail("effects", f"{dim} effects need a {dim} index, but [data] sets no {dim}.",
                  f"set {dim} = \"<column>\" in [data], or remove \"{dim}\" from effects.")
+    _check_estimator_options(model, info, fail, has_entity and has_time)
     option = COV_OPTIONS[model.cov]
     needed = set(option.clusters) | ({"entity", "time"} if option.needs_panel else set())
     for dim in sorted(needed):
@@ -497,6 +502,25 @@ def _check_model(index: int, table: ModelTable, model: ModelConfig, spec: Regres
         known = ", ".join(spec.samples) or "(none defined)"
         fail("sample", f"the named sample '{model.sample}' is not defined{_suggest(model.sample, spec.samples)}.",
              f"define [samples.{model.sample}] or use one of: {known}.")
+
+
+def _check_estimator_options(model: ModelConfig, info, fail, panel: bool) -> None:
+    """What the estimator's registry entry allows (covariances, small-sample conventions, a risk set): the one place
+    an unsupported combination is refused."""
+    if info.covs is not None and model.cov not in info.covs:
+        fail("cov", f"{model.estimator} computes cov = {', '.join(info.covs)}, not \"{model.cov}\".",
+             f"set cov = one of: {', '.join(info.covs)}.")
+    if info.small_samples is not None and model.small_sample not in info.small_samples:
+        fail("small_sample", f"{model.estimator} has the small-sample conventions {', '.join(info.small_samples)}, "
+             f"not \"{model.small_sample}\".", f"set small_sample = one of: {', '.join(info.small_samples)}.")
+    if model.risk_set is not None:
+        if not info.binary:
+            binary = ", ".join(name for name, entry in ESTIMATORS.items() if entry.binary)
+            fail("risk_set", f"risk_set applies to the binary hazard estimators ({binary}), not {model.estimator}.",
+                 f"set estimator = one of: {binary}, or remove risk_set.")
+        if not panel:
+            fail("risk_set", "a risk set follows each entity over time, but [data] sets no entity or time.",
+                 "set entity and time in [data], or remove risk_set.")
 
 
 def _check_bootstrap(model: ModelConfig, fail) -> None:
