@@ -117,6 +117,9 @@ _ESTIMATOR_LABELS = {
     "pooled_ols": "Pooled OLS",
     "iv2sls": "2SLS",
     "ols": "OLS",
+    "ppml": "PPML",
+    "logit": "Logit",
+    "cloglog": "Complementary log-log",
 }
 
 # Extra statistics in a fixed order with their printed names; anything else follows alphabetically. A key may carry a
@@ -144,6 +147,9 @@ _KNOWN_STATS: tuple[tuple[str, str], ...] = (
     ("theta_mean", "θ (mean)"),
     ("rho", "ρ (share of variance from {entity} effect)"),
     ("loglik", "Log likelihood"),
+    ("pseudo_r2", "Pseudo R-squared (McFadden)"),
+    ("events_count", "Events (outcome = 1)"),
+    ("separated_dropped_count", "Observations dropped (separation)"),
     ("aic", "AIC"),
     ("bic", "BIC"),
 )
