@@ -165,6 +165,19 @@ class SharesSpec(_Strict):
     digits: int = Field(default=1, ge=0, le=6)
 
 
+class BeforeAfterSpec(_Strict):
+    """Groups' shares of world totals before and after a date: period means, change, descriptive comparison."""
+
+    kind: Literal["before_after"]
+    title: str = Field(min_length=1)
+    group: list[ShareGroup] = Field(min_length=1)
+    measure: list[ShareMeasure] = Field(min_length=1)
+    before: tuple[int, int]                      # first and last year of the "before" window (inclusive)
+    after: tuple[int, int]
+    notes: list[str] = Field(default_factory=list)
+    digits: int = Field(default=2, ge=0, le=6)
+
+
 class _Figure(_Strict):
     kind: Literal["figure"]
     title: str = Field(min_length=1)
@@ -213,6 +226,16 @@ class SharesFigure(_Figure):
     group: list[ShareGroup] = Field(min_length=1)
     measure: list[ShareMeasure] = Field(min_length=1)
     rest_label: str = "Rest of the world"
+    years: tuple[int, int] | None = None
+
+
+class ImporterSharesFigure(_Figure):
+    """Each group's share of a world total over time, one line per group and panel per measure, the break marked."""
+
+    figure: Literal["importer_shares"]
+    group: list[ShareGroup] = Field(min_length=1)
+    measure: list[ShareMeasure] = Field(min_length=1)
+    break_year: int                               # first year of the "after" window, drawn as a vertical line
     years: tuple[int, int] | None = None
 
 
@@ -271,13 +294,14 @@ class MultiverseSpec(_Strict):
 
 FIGURE_KINDS: dict[str, type[BaseModel]] = {
     "trajectories": TrajectoriesFigure, "marginal_effect": MarginalEffectFigure, "coefficients": CoefficientsFigure,
-    "shares": SharesFigure, "timeline": TimelineFigure,
+    "shares": SharesFigure, "timeline": TimelineFigure, "importer_shares": ImporterSharesFigure,
 }
 
 
 # Every kind of spec file; the runner dispatches on ``kind`` (figures then on ``figure``).
 SPEC_KINDS: dict[str, type[BaseModel] | None] = {"regression": RegressionSpec, "descriptive": DescriptiveSpec,
                                                  "shares": SharesSpec, "multiverse": MultiverseSpec,
+                                                 "before_after": BeforeAfterSpec,
                                                  "figure": None}  # figure: see FIGURE_KINDS
 
 BUILTIN_DEFAULTS: dict[str, Any] = {"effects": [], "cov": "unadjusted", "small_sample": "stata", "bandwidth": None,
@@ -634,6 +658,12 @@ def _check_other(spec: BaseModel, path: Path) -> None:
             backwards(group.years, f"group[{i + 1}].years")
     for i, period in enumerate(getattr(spec, "periods", []) or []):
         backwards(period, f"periods[{i + 1}]")
+    if isinstance(spec, BeforeAfterSpec):
+        backwards(spec.before, "before")
+        backwards(spec.after, "after")
+        if spec.before[1] >= spec.after[0]:
+            raise SpecError(f"the windows overlap: before ends in {spec.before[1]}, after starts in {spec.after[0]}.",
+                            where=path, field="after", fix="let the after window start after the before window ends.")
     names = [g.name for g in getattr(spec, "group", []) or []]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:

@@ -108,9 +108,9 @@ def figure_inputs(loaded: LoadedSpec, ctx: _Context) -> dict[str, str]:
     spec = loaded.spec
     settings = ctx.settings
     paths: list[Path] = []
-    if spec.figure in ("trajectories", "marginal_effect", "shares"):
+    if spec.figure in ("trajectories", "marginal_effect", "shares", "importer_shares"):
         paths.append(settings.panel_path)
-    if spec.figure == "shares":
+    if spec.figure in ("shares", "importer_shares"):
         paths.append(aggregates_path(settings))
     if spec.figure == "marginal_effect":
         paths.append(ctx.out_dir / "estimates" / f"{spec.table}.json")
@@ -362,7 +362,14 @@ def _draw_timeline(loaded: LoadedSpec, ctx: _Context):
 
 
 DRAW = {"trajectories": _draw_trajectories, "marginal_effect": _draw_marginal_effect,
-        "coefficients": _draw_coefficients, "shares": _draw_shares, "timeline": _draw_timeline}
+        "coefficients": _draw_coefficients, "shares": _draw_shares, "timeline": _draw_timeline,
+        "importer_shares": lambda loaded, ctx: _importers().draw_importer_shares(loaded, ctx)}
+
+
+def _importers():
+    from griparm_econ.report import importers   # imported when drawn: matplotlib is slow to import
+
+    return importers
 
 
 def _record_path(out_dir: Path, stem: str) -> Path:

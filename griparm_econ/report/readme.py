@@ -25,7 +25,7 @@ README_FILE = "README.md"
 PYPROJECT_FILE = "pyproject.toml"
 SECTIONS = ("software", "data-sources", "worldbank-series", "tables")
 SHA_PREFIX = 12   # hex digits of an input's sha256 shown in the README: enough to tell two vintages apart
-KNOWN_TABLE_KINDS = ("regression", "descriptive", "shares")
+KNOWN_TABLE_KINDS = ("regression", "descriptive", "shares", "before_after")
 
 # What each dependency is used for. A dependency missing here is still listed (with a pointer to this table), so
 # adding one to pyproject.toml changes the README's software section and the check asks for a regeneration.
