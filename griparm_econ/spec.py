@@ -205,6 +205,9 @@ class MarginalEffectFigure(_Figure):
     moderator: str = Field(min_length=1)      # the study-panel variable whose observed range is the x axis
     level: float = Field(default=0.95, gt=0, lt=1)
     points: int = Field(default=101, ge=3, le=2001)
+    # > 0: also the binning estimator (Hainmueller, Mummolo and Xu 2019) with this many quantile bins of the
+    # moderator, and the moderator's distribution among treated observations beneath (estimation/binned.py)
+    bins: int = Field(default=0, ge=0, le=10)
 
 
 class CoefficientsFigure(_Figure):

@@ -114,6 +114,8 @@ def figure_inputs(loaded: LoadedSpec, ctx: _Context) -> dict[str, str]:
         paths.append(aggregates_path(settings))
     if spec.figure == "marginal_effect":
         paths.append(ctx.out_dir / "estimates" / f"{spec.table}.json")
+        if spec.bins:   # the binned estimator refits the table's model from its spec
+            paths.append(settings.specs_dir / f"{spec.table}.toml")
     if spec.figure == "coefficients":
         paths += [ctx.out_dir / "estimates" / f"{t}.json" for t in spec.tables]
     if spec.figure == "timeline":
@@ -203,6 +205,10 @@ def _moderator_lag(interaction: str, moderator: str, loaded: LoadedSpec) -> int:
 
 
 def _draw_marginal_effect(loaded: LoadedSpec, ctx: _Context):
+    if loaded.spec.bins:
+        from griparm_econ.report.binned_figure import draw_binned_marginal_effect
+
+        return draw_binned_marginal_effect(loaded, ctx)
     from griparm_econ.estimation.postestimation import marginal_effect
     from griparm_econ.estimation.results import ModelResult
     from griparm_econ.report.figures import plot_marginal_effect

@@ -36,8 +36,8 @@ PACKAGE_ROLES: dict[str, str] = {
     "pyarrow": "`data/panel.parquet` and `data/aggregates.parquet`",
     "linearmodels": "every estimator a spec can name (panel, pooled, OLS and IV; `docs/specs.md`) and their "
                     "covariances",
-    "statsmodels": "estimation library under linearmodels (not called by the package); a reference in the "
-                   "first-difference tests",
+    "statsmodels": "estimators `logit` and `cloglog` (Logit; GLM binomial with the cloglog link); also under "
+                   "linearmodels and a reference in the first-difference tests",
     "formulaic": "formula engine under linearmodels (not called directly; spec formulas are parsed by "
                  "`griparm_econ/estimation/formula.py`)",
     "wbgapi": "the World Bank API (live pulls of WDI and WGI series when no data directory holds them)",
@@ -53,7 +53,8 @@ PACKAGE_ROLES: dict[str, str] = {
              "matches R did on mpdta)",
     "pytest": "the test suite",
     "pyreadr": "reads the R-format (`.rda`, `.RData`) reference data sets in the causal-design tests",
-    "pyfixest": "benchmark and test reference only (fixed-effects estimates to compare against)",
+    "pyfixest": "estimator `ppml` (Poisson PML with absorbed fixed effects, `fepois`); also a test reference for "
+                "the fixed-effects engines",
     "wildboottest": "benchmark and test reference only (wild cluster bootstrap to compare against)",
 }
 MAKEFILE = "Makefile"
