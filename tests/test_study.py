@@ -18,11 +18,11 @@ DATA = os.environ.get("GRIPARM_DATA")
 pytestmark = pytest.mark.skipif(not DATA, reason="GRIPARM_DATA is not set (the study needs the data snapshot)")
 
 TABLES = ("multiverse_forward", "table1_descriptives", "table2_forward", "table3_backward", "table4_robustness",
-          "table5_value_chain")
+          "table5_value_chain", "table6_policy_choice", "table7_importers")
 MULTIVERSES = ("multiverse_forward",)
-REGRESSIONS = ("table2_forward", "table3_backward", "table4_robustness")
+REGRESSIONS = ("table2_forward", "table3_backward", "table4_robustness", "table6_policy_choice")
 FIGURES = ("fig1_trajectories", "fig2_marginal_effect", "fig3_coefficients", "fig4_ree_shares",
-           "fig5_restrictions_timeline")
+           "fig5_restrictions_timeline", "fig6_importers")
 
 
 def _settings(root: Path) -> Settings:
