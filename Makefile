@@ -1,6 +1,6 @@
 # griparm-econ. `make install` makes .venv (with the dev and bench extras: pytest, and pyfixest/wildboottest, which
 # the tests compare against); every other target runs in it.
-# GRIPARM_DATA (or DATA=dir) points at the third-party extracts; unset, World Bank data are pulled live.
+# The inputs ship in data/raw (the default); GRIPARM_DATA (or DATA=dir) points at another snapshot with the same layout.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin

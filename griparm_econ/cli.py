@@ -7,6 +7,7 @@ message on stderr and exit status 2.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 from typing import Callable, Sequence
@@ -17,10 +18,9 @@ from griparm_econ.errors import GriparmError
 
 
 def _cmd_data(args: argparse.Namespace, settings: Settings) -> int:
-    from griparm_econ.panel import fetch_sources
+    from griparm_econ.sources import data_commands
 
-    fetch_sources(settings)
-    return 0
+    return data_commands.run(args.action, settings, echo=print)
 
 
 def _cmd_panel(args: argparse.Namespace, settings: Settings) -> int:
@@ -73,7 +73,12 @@ def _cmd_readme(args: argparse.Namespace, settings: Settings) -> int:
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", metavar="DIR", default=None,
-                        help="folder of third-party extracts laid out like ../shared/data (default: $GRIPARM_DATA)")
+                        help="data directory laid out like data/raw (default: $GRIPARM_DATA, else the repository's "
+                             "data/raw)")
+    parser.add_argument("--live-worldbank", action="store_true",
+                        help="World Bank series from the live vintage (the cache `griparm data refresh` fills) "
+                             "instead of the data directory's worldbank/ files; estimates then differ from the "
+                             "reported ones")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -82,7 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     commands: list[tuple[str, str, Callable]] = [
-        ("data", "pull or read every source (World Bank live when not in the data directory)", _cmd_data),
+        ("data", "read every source (default), check the inputs against the manifest, refresh the live World Bank "
+                 "vintage, or write a manifest for another data directory", _cmd_data),
         ("panel", "build data/panel.parquet and output/coverage.csv", _cmd_panel),
         ("run", "estimate specs and write tables and estimates", _cmd_run),
         ("check", "validate specs without estimating", _cmd_check),
@@ -105,16 +111,34 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "readme":
             cmd.add_argument("--check", action="store_true", help="only check; exit 1 if a section is out of date")
         if name == "data":
+            cmd.add_argument("action", nargs="?", default="read", choices=("read", "check", "refresh", "manifest"),
+                             help="read: every source; check: every input against MANIFEST.csv, all problems at "
+                                  "once; refresh: pull the live World Bank vintage into data/cache; manifest: "
+                                  "write MANIFEST.csv into --data DIR from the files it holds")
             cmd.add_argument("--offline", action="store_true", help="never call the World Bank API")
     return parser
+
+
+def _terminate(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # SIGTERM (a job scheduler, `kill`) ends the run like Ctrl-C: cleanup runs (joblib's worker folders, the unit
+    # being written) and one message is printed, instead of dying silently.
     try:
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:   # not the main thread (main() called by a host program): leave signals alone
+        previous = None
+    try:
+        if getattr(args, "specs", None):
+            # Every path setting is made absolute once, here (config does --data, GRIPARM_DATA and --out).
+            args.specs = [Path(p).absolute() for p in args.specs]
         settings = load_settings(args.data, out=getattr(args, "out", None),
-                                 offline=getattr(args, "offline", None) or None)
+                                 offline=getattr(args, "offline", None) or None,
+                                 live_worldbank=getattr(args, "live_worldbank", False))
         return args.handler(args, settings)
     except GriparmError as err:
         print(f"griparm: error: {err.message}", file=sys.stderr)
@@ -126,9 +150,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"griparm: error: {where}: {err.strerror or err}. Fix: choose an output folder (--out DIR) that is a "
               "directory you can write to, with free space.", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("griparm: interrupted; no partial output was left behind.", file=sys.stderr)
+    except KeyboardInterrupt as err:
+        # Every file is renamed into place whole, and a spec whose files were being written loses them all
+        # (griparm_econ.freshness.writing_unit), so what is left is complete; the message says which were removed.
+        partial = getattr(err, "partial", ())
+        if partial:
+            print(f"griparm: interrupted while writing the outputs of {', '.join(partial)}; those were removed and "
+                  "the next run remakes them. Every other output is complete.", file=sys.stderr)
+        else:
+            print("griparm: interrupted; no partial output was left behind.", file=sys.stderr)
         return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

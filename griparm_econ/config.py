@@ -1,7 +1,8 @@
 """Where things live: the data directory of third-party extracts, the project's own data and output folders.
 
-The data directory comes from ``--data DIR`` on the command line, else the environment variable ``GRIPARM_DATA``.
-It may be unset: the World Bank source then pulls live (and caches), every other source reports the file it lacks.
+The data directory comes from ``--data DIR`` on the command line, else the environment variable ``GRIPARM_DATA``,
+else the repository's own ``data/raw`` (the inputs of the reported estimates ship with the repository). World Bank
+series are pulled live only when asked (``griparm data refresh``, then ``--live-worldbank``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from griparm_econ.errors import DataError
 
 DATA_ENV = "GRIPARM_DATA"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = PROJECT_ROOT / "data" / "raw"
 
 # Sub-folders of the data directory, one per source family (the layout of ../shared/data).
 DATA_FOLDERS = ("worldbank", "trade", "gvc", "production", "restrictions")
@@ -30,6 +32,7 @@ class Settings:
     work_dir: Path = field(default=PROJECT_ROOT / "data")
     output_dir: Path = field(default=PROJECT_ROOT / "output")
     offline: bool = False
+    live_worldbank: bool = False     # World Bank series from the cache of a live pull, not the snapshot's files
 
     @property
     def cache_dir(self) -> Path:
@@ -54,22 +57,25 @@ class Settings:
 
 
 def resolve_data_dir(cli_value: str | os.PathLike | None = None) -> Path | None:
-    """``--data`` wins over ``GRIPARM_DATA``; a path that is set but missing is an error, not a silent fallback."""
+    """``--data`` wins over ``GRIPARM_DATA``, which wins over the repository's ``data/raw``; a path that is set but
+    missing (or not a folder) is an error, not a silent fallback. Resolved once, here, against the working folder."""
     raw = cli_value if cli_value not in (None, "") else os.environ.get(DATA_ENV) or None
     if raw is None:
-        return None
+        return DEFAULT_DATA_DIR if DEFAULT_DATA_DIR.is_dir() else None
     path = Path(raw).expanduser().resolve()
     if not path.is_dir():
         origin = "--data" if cli_value not in (None, "") else DATA_ENV
-        raise DataError(f"the data directory {path} does not exist.", where=origin, field=origin,
-                        fix=f"point {origin} at a folder laid out like ../shared/data (worldbank/, trade/, gvc/, "
-                            "production/, restrictions/), or unset it to pull World Bank data live.")
+        state = ("is a file, not a folder" if path.is_file() else "is not a folder" if path.exists()
+                 else "does not exist")
+        raise DataError(f"the data directory {path} {state}.", where=origin, field=origin,
+                        fix=f"point {origin} at a folder laid out like data/raw (worldbank/, trade/, gvc/, "
+                            "production/, restrictions/), or unset it to use the repository's data/raw.")
     return path
 
 
 def load_settings(data: str | os.PathLike | None = None, *, out: str | os.PathLike | None = None,
-                  offline: bool | None = None) -> Settings:
-    settings = Settings(data_dir=resolve_data_dir(data))
+                  offline: bool | None = None, live_worldbank: bool | None = None) -> Settings:
+    settings = Settings(data_dir=resolve_data_dir(data), live_worldbank=bool(live_worldbank))
     if out is not None:
         settings = replace(settings, output_dir=Path(out).resolve())
     if offline is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -30,6 +31,7 @@ from griparm_econ.sources.production import load_production
 from griparm_econ.sources.restrictions import (country_year_measures, read_china_quotas, read_events, read_gta,
                                                read_iea)
 from griparm_econ.sources.trade import load_trade
+from griparm_econ.sources.snapshot import check_inputs, content_sha256, locate
 
 Echo = Callable[[str], None] | None
 
@@ -67,7 +69,9 @@ class Sources:
 def _read_sources(settings: Settings, catalog: Catalog, echo: Echo) -> Sources:
     from griparm_econ.sources.worldbank import load_economies, load_indicators
 
-    # The data-directory sources first: a missing file stops the build before any World Bank pull.
+    # Every input against the manifest first, all problems in one message: a truncated or damaged file never builds
+    # a half panel. Then the data-directory sources: a missing file stops the build before any World Bank pull.
+    check_inputs(settings.data_dir)
     trade, gvc, production = load_trade(settings), load_gvc(settings), load_production(settings)
     events, iea, gta, quotas = read_events(settings), read_iea(settings), read_gta(settings), \
         read_china_quotas(settings)
@@ -416,6 +420,9 @@ def _write_outputs(settings: Settings, catalog: Catalog, sources: Sources, panel
     table = coverage_table(panel, catalog)
     _write_parquet(panel, settings.panel_path)
     _write_parquet(aggregates, aggregates_path(settings))
+    # The built files' own sha256, so that an edited, truncated or corrupted panel is never trusted.
+    provenance["panel"]["sha256"] = sha256_file(settings.panel_path)
+    provenance["aggregates"]["sha256"] = sha256_file(aggregates_path(settings))
     atomic_write_text(settings.output_dir / "coverage.csv", table.to_csv(index=False, float_format="%.4f",
                                                                          lineterminator="\n"))
     atomic_write_text(provenance_path(settings), json.dumps(_json_safe(provenance), indent=2, sort_keys=True,
@@ -442,7 +449,7 @@ def _input_file(settings: Settings, entry: dict[str, Any]) -> Path | None:
         return settings.work_dir / candidate
     if settings.data_dir is None:
         return candidate   # resolved against nothing: will not exist, so the panel counts as stale
-    return settings.data_dir / candidate
+    return locate((settings.data_dir / candidate).parent, candidate.name)   # stored plain or as .gz
 
 
 def _write_stamp(settings: Settings, provenance: dict[str, Any]) -> None:
@@ -471,6 +478,13 @@ def panel_is_stale(settings: Settings) -> str | None:
         return "the panel code changed (griparm_econ/sources/, catalog.py or panel.py)"
     if provenance.get("catalog", {}).get("sha256") != load_catalog(settings.catalog_path).sha256:
         return "the catalog changed"
+    for key, path in (("panel", settings.panel_path), ("aggregates", aggregates_path(settings))):
+        recorded = (provenance.get(key) or {}).get("sha256")
+        if not recorded:
+            return f"{provenance_path(settings).name} records no sha256 of {path.name} (built by an older version)"
+        if not path.is_file() or sha256_file(path) != recorded:
+            return (f"{path} is not the file that was built (its sha256 differs from {provenance_path(settings).name}"
+                    "): edited, truncated or corrupted since")
     try:
         stamps = json.loads(_stamp_path(settings).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
@@ -486,7 +500,7 @@ def panel_is_stale(settings: Settings) -> str | None:
         if stamp and stamp["size"] == stat.st_size and stamp["mtime_ns"] == stat.st_mtime_ns \
                 and stamp["sha256"] == entry["sha256"]:
             continue
-        if sha256_file(path) != entry["sha256"]:
+        if content_sha256(path) != entry["sha256"]:
             return f"input {path} changed"
     return None
 
@@ -495,7 +509,14 @@ def load_panel(settings: Settings, echo: Echo = None) -> pd.DataFrame:
     """The panel, rebuilt first if it is missing or stale (an input's, the catalog's or the panel code's sha256
     changed)."""
     reason = panel_is_stale(settings)
-    if reason is not None:
-        _say(echo, f"building the panel: {reason}")
-        return build_panel(settings, echo=echo)
-    return pd.read_parquet(settings.panel_path)
+    if reason is None:
+        try:
+            return pd.read_parquet(settings.panel_path)
+        except Exception as err:  # whatever pyarrow raises for a damaged file: rebuild it, never a traceback
+            reason = f"{settings.panel_path} cannot be read ({type(err).__name__})"
+    # Said even when the caller is quiet: a rebuild of a file the user did not ask to rebuild must not be silent.
+    if echo is None:
+        print(f"griparm: building the panel: {reason}", file=sys.stderr)
+    else:
+        echo(f"building the panel: {reason}")
+    return build_panel(settings, echo=echo)

@@ -7,13 +7,16 @@ every spec in memory, then write every file (each atomically, through :mod:`grip
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+import sys
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from griparm_econ import __version__
 from griparm_econ.config import Settings, code_sha256
 from griparm_econ.errors import SpecError
-from griparm_econ.estimation.results import TableResult
+from griparm_econ.freshness import multiverse_files  # noqa: F401 (re-exported: the multiverse's output names)
+from griparm_econ.estimation.results import ModelResult, TableResult
 from griparm_econ.spec import LoadedSpec, load_spec
 
 Echo = Callable[[str], None]
@@ -59,7 +62,22 @@ def check_specs(specs: Sequence[Path] | None, settings: Settings, *, echo: Echo 
                 else f"multiverse of {multiverse_size(item.spec):,} models" if item.kind == "multiverse"
                 else item.kind)
         echo(f"ok: {item.path} ({what})")
+        if item.kind == "regression" and unlisted_terms(item):
+            print(f"griparm: warning: {item.path} [order]: {', '.join(unlisted_terms(item))} estimated but not listed "
+                  "in order; shown after the ordered terms. Fix: add them to order, or to omit to leave them out.",
+                  file=sys.stderr)
     return loaded
+
+
+def unlisted_terms(loaded: LoadedSpec) -> list[str]:
+    """Terms a model estimates that ``order`` does not list and ``omit`` does not leave out (shown last)."""
+    spec = loaded.spec
+    if spec.order is None:
+        return []
+    terms = dict.fromkeys(t for m in loaded.models for t in m.parsed.regressor_names if t != "Intercept")
+    if any(m.parsed.constant for m in loaded.models):
+        terms["Intercept"] = None   # the constant last, as without order
+    return [t for t in terms if t not in spec.order and t not in spec.omit]
 
 
 def _check_catalog(item: LoadedSpec, settings: Settings) -> None:
@@ -117,17 +135,23 @@ class _CatalogLabels(Mapping):
         return len(self._catalog.names)
 
 
-def estimate_spec(loaded: LoadedSpec, settings: Settings, cache: dict | None = None) -> TableResult:
-    """Fit every model of one validated spec; nothing is written."""
+def estimate_spec(loaded: LoadedSpec, settings: Settings, cache: dict | None = None,
+                  fitted: Sequence[ModelResult] | None = None) -> TableResult:
+    """Fit every model of one validated spec (or take ``fitted``, the models of its stored estimates, when only
+    display keys changed); nothing is written."""
     from griparm_econ.estimation.design import build_design, check_variables, load_dataset
     from griparm_econ.estimation.dispatch import fit_model
 
     cache = {} if cache is None else cache
     data = load_dataset(loaded, settings, cache)
     check_variables(loaded, data)
-    results = tuple(fit_model(model, build_design(loaded, i, data), where=str(loaded.path),
-                              field=f"model[{i + 1}] (name = {model.name!r})")
-                    for i, model in enumerate(loaded.models))
+    if fitted is not None:
+        # The estimates file does not hold the panel's unit names; they are the data's (whose sha256 is unchanged).
+        results = tuple(replace(r, entity_label=data.entity_label, time_label=data.time_label) for r in fitted)
+    else:
+        results = tuple(fit_model(model, build_design(loaded, i, data), where=str(loaded.path),
+                                  field=f"model[{i + 1}] (name = {model.name!r})")
+                        for i, model in enumerate(loaded.models))
     from griparm_econ.report.labels import term_label
     from griparm_econ.report.notes import regression_notes
 
@@ -145,56 +169,56 @@ def estimate_spec(loaded: LoadedSpec, settings: Settings, cache: dict | None = N
     return TableResult(stem=loaded.stem, title=spec.title, spec_path=_display_path(loaded.path, settings),
                        spec_sha256=loaded.sha256, data_path=_display_path(Path(data.path), settings),
                        data_sha256=data.sha256, models=results, labels=labels,
-                       order=tuple(spec.order) if spec.order is not None else None, notes=tuple(notes),
+                       order=tuple(spec.order) + tuple(unlisted_terms(loaded)) if spec.order is not None else None,
+                       notes=tuple(notes),
                        star_levels=tuple(sorted(spec.stars, reverse=True)), digits=spec.digits)
 
 
-def _up_to_date(loaded: LoadedSpec, settings: Settings, out_dir: Path, cache: dict) -> bool:
+def _verdict(loaded: LoadedSpec, settings: Settings, out_dir: Path, cache: dict):
     from griparm_econ.estimation.design import load_dataset
+    from griparm_econ.freshness import table_verdict
     from griparm_econ.report.estimates import estimates_path
 
-    path = estimates_path(out_dir, loaded.stem)
-    if not path.is_file() or not (out_dir / "tables" / f"{loaded.stem}.csv").is_file():
-        return False
-    if loaded.kind == "multiverse" and not all((out_dir / rel).is_file() for rel in multiverse_files(loaded.stem)):
-        return False
-    try:
-        previous = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    if (previous.get("spec_sha256") != loaded.sha256 or previous.get("griparm_version") != __version__
-            or previous.get("code_sha256") != code_sha256()):
-        return False
-    return previous.get("data_sha256") == load_dataset(loaded, settings, cache).sha256
+    return table_verdict(loaded, estimates_path(out_dir, loaded.stem), out_dir, version=__version__,
+                         code=code_sha256(), data_sha256=lambda: load_dataset(loaded, settings, cache).sha256)
 
 
-def write_outputs(table: TableResult, out_dir: Path) -> list[Path]:
+def _rerender(item: LoadedSpec, settings: Settings, out_dir: Path, cache: dict) -> TableResult:
+    """The table of a spec whose display keys alone changed, from the models of its stored estimates."""
+    from griparm_econ.report.estimates import estimates_path
+
+    record = json.loads(estimates_path(out_dir, item.stem).read_text(encoding="utf-8"))
+    fitted = [ModelResult.from_json_dict(model) for model in record["models"]]
+    return estimate_spec(item, settings, cache, fitted=fitted)
+
+
+def _unit(out_dir: Path, written: Sequence[Path], estimation_sha256: str) -> dict:
+    from griparm_econ.freshness import file_hashes
+
+    return {"outputs": file_hashes(out_dir, written), "estimation_sha256": estimation_sha256}
+
+
+def write_outputs(table: TableResult, out_dir: Path, estimation_sha256: str = "") -> list[Path]:
     """The tables in every format, then the estimates file."""
     from griparm_econ.report.estimates import write_estimates
     from griparm_econ.report.tables import write_table
 
     written: list[Path] = list(write_table(table, out_dir))
-    # The estimates file goes last: its presence (with matching hashes) is what marks a spec as up to date.
-    written.append(write_estimates(table, out_dir))
+    # The estimates file goes last, with the sha256 of every file above: see griparm_econ.freshness.
+    written.append(write_estimates(table, out_dir, _unit(out_dir, written, estimation_sha256)))
     return written
 
 
-def write_frame_outputs(result, out_dir: Path) -> list[Path]:
+def write_frame_outputs(result, out_dir: Path, estimation_sha256: str = "") -> list[Path]:
     from griparm_econ.report.estimates import write_frame_record
     from griparm_econ.report.tables import write_frame_table
 
     written = write_frame_table(result.frame, stem=result.stem, title=result.title, out_dir=out_dir,
                                 notes=result.notes, digits=result.digits)
-    written.append(write_frame_record(result, out_dir))   # last: marks the table as up to date
+    written.append(write_frame_record(result, out_dir, _unit(out_dir, written, estimation_sha256)))   # last
     return written
 
 
-MULTIVERSE_FIGURE_FORMATS = ("png", "pdf")
-
-
-def multiverse_files(stem: str) -> list[str]:
-    """The outputs of a multiverse spec beyond its summary table and estimates record (relative to DIR)."""
-    return [f"estimates/{stem}.parquet"] + [f"figures/{stem}.{fmt}" for fmt in MULTIVERSE_FIGURE_FORMATS]
 
 
 def _parquet_bytes(frame) -> bytes:
@@ -210,7 +234,7 @@ def _parquet_bytes(frame) -> bytes:
     return buffer.getvalue()
 
 
-def write_multiverse_outputs(result, out_dir: Path) -> list[Path]:
+def write_multiverse_outputs(result, out_dir: Path, estimation_sha256: str = "") -> list[Path]:
     """Parquet of every estimate, the summary table (five formats), the specification curve and the record."""
     from griparm_econ.io import atomic_write_bytes
     from griparm_econ.report.estimates import write_multiverse_record
@@ -232,7 +256,8 @@ def write_multiverse_outputs(result, out_dir: Path) -> list[Path]:
                                  notes=result.notes, digits=digits)
     written += save_figure(fig, out_dir, result.stem)
     # The record goes last: its presence (with matching hashes) is what marks the spec as up to date.
-    written.append(write_multiverse_record(result, out_dir, [p.relative_to(out_dir).as_posix() for p in written]))
+    written.append(write_multiverse_record(result, out_dir, [p.relative_to(out_dir).as_posix() for p in written],
+                                           _unit(out_dir, written, estimation_sha256)))
     return written
 
 
@@ -242,25 +267,36 @@ def run_specs(specs: Sequence[Path] | None, settings: Settings, *, force: bool =
     returned). Descriptive and shares tables are computed and written the same way; figure specs named on the
     command line are drawn."""
     from griparm_econ.estimation.frames import frame_result
+    from griparm_econ.freshness import clean_stale_temps, estimation_sha256, unit_files, writing_unit
+    from griparm_econ.report.estimates import estimates_path
 
     out = Path(out_dir) if out_dir is not None else settings.output_dir
     loaded = check_specs(specs, settings, echo=_quiet)
+    clean_stale_temps(out)
     figures = [item for item in loaded if item.kind == "figure"]
     tables_todo = [item for item in loaded if item.kind != "figure"]
     cache: dict = {}
-    todo = [item for item in tables_todo if force or not _up_to_date(item, settings, out, cache)]
+    verdicts = {item.path: None if force else _verdict(item, settings, out, cache) for item in tables_todo}
+    todo = [item for item in tables_todo if verdicts[item.path] is None or verdicts[item.path].action != "current"]
     for item in tables_todo:
         if item not in todo:
             echo(f"up to date: {_display_path(item.path, settings)} (use --force to re-estimate)")
     # Everything is computed before the first file is written, so a failing spec leaves no output behind.
-    results = [estimate_spec(item, settings, cache) if item.kind == "regression"
+    rendered = {item.path for item in todo if verdicts[item.path] is not None and verdicts[item.path].action == "render"}
+    results = [_rerender(item, settings, out, cache) if item.path in rendered
+               else estimate_spec(item, settings, cache) if item.kind == "regression"
                else _estimate_multiverse(item, settings, cache, echo) if item.kind == "multiverse"
                else frame_result(item, settings, cache, display_path=_display_path) for item in todo]
-    for result in results:
-        paths = (write_outputs(result, out) if isinstance(result, TableResult)
-                 else write_multiverse_outputs(result, out) if hasattr(result, "curve")
-                 else write_frame_outputs(result, out))
-        echo(f"wrote {len(paths)} file{'s' if len(paths) != 1 else ''} for {result.stem} in {out}")
+    for item, result in zip(todo, results):
+        digest = estimation_sha256(item)
+        with writing_unit(out, estimates_path(out, item.stem), unit_files(item.stem, item.kind), item.stem):
+            paths = (write_outputs(result, out, digest) if isinstance(result, TableResult)
+                     else write_multiverse_outputs(result, out, digest) if hasattr(result, "curve")
+                     else write_frame_outputs(result, out, digest))
+        if item.path in rendered:
+            echo(f"re-rendered {result.stem} from its stored estimates (only display keys changed) in {out}")
+        else:
+            echo(f"wrote {len(paths)} file{'s' if len(paths) != 1 else ''} for {result.stem} in {out}")
     if figures:
         from griparm_econ.study import run_figures
 

@@ -7,14 +7,13 @@ or raises one :class:`SpecError` naming the file, the field and the fix.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import os
 import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -23,6 +22,9 @@ from griparm_econ.estimation.covariance import COV_NAMES, COV_OPTIONS, SMALL_SAM
 from griparm_econ.estimation.dispatch import ESTIMATOR_NAMES, ESTIMATORS
 from griparm_econ.estimation.formula import Factor, FormulaError, ParsedFormula, Term, parse_formula
 from griparm_econ.io import sha256_bytes
+from griparm_econ.spec_expr import check_spec_conditions
+from griparm_econ.spec_names import check_data_path, check_spec_names, check_spec_stem
+from griparm_econ.suggest import did_you_mean as _suggest, nearest  # noqa: F401 (nearest: imported from here)
 
 EFFECT_NAMES = ("entity", "time")
 DATA_SUFFIXES = (".csv", ".parquet", ".dta")
@@ -77,6 +79,11 @@ class BootstrapTable(_Strict):
     level: float = Field(default=0.95, gt=0, lt=1)
 
 
+# Keys whose `key = false` in a model switches off what [defaults] sets (the other keys have an "off" value of their
+# own: effects = [], cov = "unadjusted", drop_singletons/between_wls/hausman = false; estimator has none).
+SWITCH_OFF = ("bandwidth", "weights", "sample", "bootstrap", "risk_set")
+
+
 class ModelOptions(_Strict):
     """Keys a model may set and ``[defaults]`` may set for every model."""
 
@@ -84,14 +91,23 @@ class ModelOptions(_Strict):
     effects: list[Effect] | None = None
     cov: CovName | None = None
     small_sample: SmallSample | None = None
-    bandwidth: int | None = Field(default=None, ge=0)
-    weights: str | None = None
-    sample: str | None = None
+    bandwidth: Annotated[int, Field(ge=0)] | Literal[False] | None = None
+    weights: str | Literal[False] | None = None
+    sample: str | Literal[False] | None = None
     drop_singletons: bool | None = None
     between_wls: bool | None = None
     hausman: bool | None = None                 # random_effects: Hausman test against fixed effects (as `hausman`)
-    bootstrap: BootstrapTable | None = None     # wild cluster bootstrap for named coefficients
-    risk_set: Literal[RISK_SETS] | None = None  # type: ignore[valid-type]  # binary hazards (estimation.hazard)
+    bootstrap: BootstrapTable | Literal[False] | None = None     # wild cluster bootstrap for named coefficients
+    # binary hazards (estimation.hazard)
+    risk_set: Literal[RISK_SETS] | Literal[False] | None = None  # type: ignore[valid-type]
+
+    @field_validator(*SWITCH_OFF, mode="before")
+    @classmethod
+    def _only_false(cls, value, info):
+        if value is True:
+            raise ValueError(f"{info.field_name} = true means nothing; write {info.field_name} = false to switch off "
+                             "what [defaults] sets, or give a value")
+        return value
 
 
 class ModelTable(ModelOptions):
@@ -113,6 +129,7 @@ class RegressionSpec(_Strict):
     model: list[ModelTable] = Field(min_length=1)
     labels: dict[str, str] = Field(default_factory=dict)
     order: list[str] | None = None
+    omit: list[str] = Field(default_factory=list)   # estimated terms deliberately not shown (say so in the notes)
     notes: list[str] = Field(default_factory=list)
     digits: int = Field(default=3, ge=0, le=8)
     stars: tuple[float, ...] = (0.10, 0.05, 0.01)
@@ -366,15 +383,6 @@ class LoadedSpec:
         return "year" if self.uses_study_panel else self.spec.data.time
 
 
-def nearest(name: str, choices, n: int = 3) -> list[str]:
-    return difflib.get_close_matches(name, list(choices), n=n, cutoff=0.5)
-
-
-def _suggest(name: str, choices) -> str:
-    close = nearest(str(name), choices)
-    return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
-
-
 def _loc_text(loc: tuple, raw: dict) -> str:
     parts: list[str] = []
     for i, item in enumerate(loc):
@@ -389,6 +397,18 @@ def _loc_text(loc: tuple, raw: dict) -> str:
         else:
             parts.append(("." if parts else "") + str(item))
     return "".join(parts).replace(".[", "[")
+
+
+def _spec_loc(loc: tuple, raw: dict) -> tuple:
+    """The location as the file writes it: without pydantic's union-member tags (``constrained-int``, ...)."""
+    node, kept = raw, []
+    for i, item in enumerate(loc):
+        if isinstance(item, str) and (not isinstance(node, dict) or (item not in node and i < len(loc) - 1)):
+            continue
+        kept.append(item)
+        node = node.get(item) if isinstance(node, dict) else node[item] if isinstance(node, list) and isinstance(
+            item, int) and item < len(node) else None
+    return tuple(kept)
 
 
 def _nested_schema(annotation) -> type[BaseModel] | None:
@@ -413,8 +433,9 @@ def _allowed_keys(loc: tuple, schema: type[BaseModel]) -> list[str]:
 
 
 def _validation_error(err: ValidationError, path: Path, raw: dict, schema: type[BaseModel]) -> SpecError:
-    first = err.errors()[0]
-    loc = tuple(first["loc"])
+    # An unknown key is named even when a required key is missing too: it is usually the misspelt required key.
+    first = next((e for e in err.errors() if e["type"] == "extra_forbidden"), err.errors()[0])
+    loc = _spec_loc(tuple(first["loc"]), raw)
     field = _loc_text(loc, raw) or "(file)"
     kind = first["type"]
     value = first.get("input")
@@ -436,7 +457,7 @@ def _validation_error(err: ValidationError, path: Path, raw: dict, schema: type[
     if kind == "missing":
         return SpecError(f"the required key '{loc[-1]}' is missing.", where=path, field=field,
                          fix=f"add {loc[-1]} = ... (see docs/specs.md).")
-    return SpecError(f"{first['msg']} (got {value!r}).", where=path, field=field,
+    return SpecError(f"{first['msg'].removeprefix('Value error, ')} (got {value!r}).", where=path, field=field,
                      fix="correct the value (see docs/specs.md for the type of every key).")
 
 
@@ -450,6 +471,8 @@ def _resolve_model(index: int, table: ModelTable, spec: RegressionSpec, path: Pa
         own = getattr(table, key)
         inherited = getattr(spec.defaults, key)
         values[key] = own if own is not None else inherited if inherited is not None else builtin
+        if key in SWITCH_OFF and values[key] is False:   # `key = false`: what [defaults] set is switched off
+            values[key] = builtin
     estimator = table.estimator or spec.defaults.estimator
     if estimator is None:
         raise SpecError("the model has no estimator and [defaults] sets none.", where=path,
@@ -586,12 +609,15 @@ def _check_spec(spec: RegressionSpec, models: tuple[ModelConfig, ...], path: Pat
         if sample is not None and sample.years is not None and sample.years[0] > sample.years[1]:
             raise SpecError(f"years = {list(sample.years)} runs backwards.", where=path, field=f"{key}.years",
                             fix=f"write years = [{sample.years[1]}, {sample.years[0]}] (first, last; inclusive).")
-    if spec.order is not None:
-        terms = {t for m in models for t in m.parsed.regressor_names}
-        for term in spec.order:
+    terms = {t for m in models for t in m.parsed.regressor_names}
+    for key in ("order", "omit"):
+        for term in getattr(spec, key) or ():
             if term not in terms:
                 raise SpecError(f"'{term}' is not a coefficient of any model{_suggest(term, terms)}.", where=path,
-                                field="order", fix=f"list only terms of the formulas: {', '.join(sorted(terms))}.")
+                                field=key, fix=f"list only terms of the formulas: {', '.join(sorted(terms))}.")
+            if key == "omit" and term in (spec.order or ()):
+                raise SpecError(f"'{term}' is listed in both order and omit.", where=path, field="omit",
+                                fix="list it in order to show it, or in omit to leave it out, not both.")
     labelled = {t for m in models for t in m.parsed.regressor_names} | {m.parsed.dependent.name for m in models}
     for term in spec.labels:
         if term not in labelled:
@@ -630,6 +656,10 @@ def parse_spec_text(text: str, path: Path) -> LoadedSpec:
         spec = schema.model_validate(raw)
     except ValidationError as err:
         raise _validation_error(err, path, raw, schema) from None
+    check_spec_conditions(spec, path)          # no condition may run code
+    check_spec_names(spec, path)               # nothing read or written outside --out
+    if getattr(spec, "data", None) is not None:
+        check_data_path(spec.data.path, path)  # no environment expanded from spec text
     sha = sha256_bytes(text.encode("utf-8"))
     if isinstance(spec, MultiverseSpec):
         _check_multiverse(spec, path)
@@ -699,8 +729,14 @@ def lag_term(term: str, lag: int) -> str:
     return Term(tuple(factors)).name
 
 
+MAX_GRID = 1_000_000   # models per multiverse spec, whatever its limit: the grid is enumerated in memory
+
+
 def multiverse_size(spec: MultiverseSpec) -> int:
-    return (len(spec.outcomes) * len(spec.treatments) * len(control_sets(spec)) * len(spec.lags)
+    """The number of models, counted from the choices (the grid itself is not built)."""
+    n_sets = (2 ** len(spec.controls) if spec.control_sets == "all_subsets" else
+              1 if spec.control_sets in ("all", "none") else len(spec.control_sets))
+    return (len(spec.outcomes) * len(spec.treatments) * n_sets * len(spec.lags)
             * max(1, len(spec.samples)) * len(spec.effects) * len(spec.cov))
 
 
@@ -759,6 +795,13 @@ def _check_multiverse(spec: MultiverseSpec, path: Path) -> None:
             fail(f"{key}.years", f"years = {list(sample.years)} runs backwards.",
                  f"write years = [{sample.years[1]}, {sample.years[0]}] (first, last; inclusive).")
     size = multiverse_size(spec)
+    if size > MAX_GRID:
+        fail("controls" if spec.control_sets == "all_subsets" else "limit",
+             f"the grid expands to {size:,} models"
+             + (f" ({len(spec.controls)} controls give {2 ** len(spec.controls):,} subsets)"
+                if spec.control_sets == "all_subsets" else "") + f"; at most {MAX_GRID:,} can be run from one spec.",
+             "drop choices (fewer controls with control_sets = \"all_subsets\", or list the control sets), or split "
+             "the grid into several specs.")
     if size > spec.limit:
         fail("limit", f"the grid expands to {size:,} models, above the limit of {spec.limit:,}.",
              f"set limit = {size} (or more) if you mean to run them all, or drop choices (outcomes, treatments, "
@@ -768,9 +811,15 @@ def _check_multiverse(spec: MultiverseSpec, path: Path) -> None:
 def load_spec(path: str | os.PathLike) -> LoadedSpec:
     """Read and validate one spec file, before any data are read."""
     path = Path(path)
+    if path.is_dir():
+        raise SpecError("is a directory, not a spec file.", where=path, field="(file)",
+                        fix="name a spec file (e.g. specs/table2_forward.toml), or give no spec to run every "
+                            "specs/*.toml.")
     if not path.is_file():
-        raise SpecError("the spec file does not exist.", where=path, field="(file)",
+        raise SpecError("the spec file does not exist." if not path.exists() else
+                        "is not a regular file (a spec is a .toml text file).", where=path, field="(file)",
                         fix="check the path; specs live in specs/*.toml.")
+    check_spec_stem(path)
     try:
         data = path.read_bytes()
         text = data.decode("utf-8")

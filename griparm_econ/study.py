@@ -19,6 +19,7 @@ import pandas as pd
 
 from griparm_econ.config import Settings, code_sha256
 from griparm_econ.errors import DataError, SpecError
+from griparm_econ.freshness import TABLE_SUFFIXES
 from griparm_econ.io import atomic_write_text, sha256_file
 from griparm_econ.report.labels import effect_axis_label, exhibit_name, term_label
 from griparm_econ.spec import LoadedSpec, load_spec
@@ -392,27 +393,28 @@ def run_figures(settings: Settings, specs: Sequence[Path] | None = None, *, forc
         if item.kind != "figure":
             raise SpecError(f"is a {item.kind} spec, not a figure.", where=item.path, field="kind",
                             fix="figure specs live in specs/figures/ and say kind = \"figure\".")
+    from griparm_econ.freshness import clean_stale_temps, figure_current, file_hashes, writing_unit
+
+    clean_stale_temps(out / FIGURES_DIR)
     ctx = _Context(settings=settings, out_dir=out)
     written: list[Path] = []
     for item in loaded:
         inputs = figure_inputs(item, ctx)
         record_path = _record_path(out, item.stem)
         key = {"spec_sha256": item.sha256, "inputs": inputs, "code_sha256": code_sha256()}
-        if not force and record_path.is_file():
-            previous = json.loads(record_path.read_text(encoding="utf-8"))
-            if all(previous.get(k) == v for k, v in key.items()) and all(
-                    (out / f).is_file() for f in previous.get("files", [])):
-                echo(f"up to date: {_display(item.path, settings)}")
-                continue
+        if not force and figure_current(record_path, out, key):
+            echo(f"up to date: {_display(item.path, settings)}")
+            continue
         # Imported only when a figure is drawn: matplotlib and seaborn take most of an unchanged rerun's time.
-        from griparm_econ.report.figures import save_figure
+        from griparm_econ.report.figures import FORMATS, save_figure
 
         fig, notes = DRAW[item.spec.figure](item, ctx)
-        files = save_figure(fig, out, item.stem)
-        record = {"kind": "figure", "figure": item.spec.figure, "stem": item.stem, "title": item.spec.title,
-                  "spec": _display(item.path, settings), **key, "notes": list(notes) + list(item.spec.notes),
-                  "files": [f.relative_to(out).as_posix() for f in files]}
-        written += files + [atomic_write_text(record_path, json.dumps(record, indent=2, sort_keys=True) + "\n")]
+        with writing_unit(out, record_path, [f"{FIGURES_DIR}/{item.stem}.{fmt}" for fmt in FORMATS], item.stem):
+            files = save_figure(fig, out, item.stem)
+            record = {"kind": "figure", "figure": item.spec.figure, "stem": item.stem, "title": item.spec.title,
+                      "spec": _display(item.path, settings), **key, "notes": list(notes) + list(item.spec.notes),
+                      "files": [f.relative_to(out).as_posix() for f in files], "outputs": file_hashes(out, files)}
+            written += files + [atomic_write_text(record_path, json.dumps(record, indent=2, sort_keys=True) + "\n")]
         echo(f"drew {item.stem} ({', '.join(f.suffix.lstrip('.') for f in files)}) in {out / FIGURES_DIR}")
     return written
 
@@ -441,14 +443,11 @@ def _figure_records(settings: Settings, out: Path) -> list[dict]:
     return records
 
 
-TABLE_SUFFIXES = (".html", ".tex", ".md", ".csv", ".docx")
-
-
 def _multiverse_files(record: dict) -> tuple[str, ...]:
     """A multiverse's outputs beyond its summary table and record: the estimates parquet and the curve."""
     if record.get("kind") != "multiverse":
         return ()
-    from griparm_econ.runner import multiverse_files
+    from griparm_econ.freshness import multiverse_files
 
     return tuple(multiverse_files(record["stem"]))
 
@@ -502,15 +501,16 @@ def write_manifest(settings: Settings, out: Path) -> Path:
     from griparm_econ.replication.manifest import OutputRecord, write_manifest as render
     from griparm_econ.runner import discover_specs
 
+    from griparm_econ.freshness import intact_outputs
+
+    # Only files that match the hashes their record holds: a file of an aborted run is never listed.
     outputs: list[OutputRecord] = []
     for record in _table_records(settings, out):
-        stem = record["stem"]
-        for rel in [f"tables/{stem}{s}" for s in TABLE_SUFFIXES] + [f"estimates/{stem}.json",
-                                                                     *_multiverse_files(record)]:
+        for rel in [*intact_outputs(record, out), f"estimates/{record['stem']}.json"]:
             outputs.append(OutputRecord(out / rel, record["spec"], record["spec_sha256"], record["data_sha256"]))
     for record in _figure_records(settings, out):
         digest = hashlib.sha256(json.dumps(record["inputs"], sort_keys=True).encode()).hexdigest()
-        for rel in record["files"]:
+        for rel in [*intact_outputs(record, out), f"{FIGURES_DIR}/{record['stem']}.json"]:
             outputs.append(OutputRecord(out / rel, record["spec"], record["spec_sha256"], digest))
     specs = discover_specs(settings) + discover_figures(settings)
     if settings.catalog_path.is_file():
@@ -527,10 +527,20 @@ def run_study(settings: Settings, *, force: bool = False, echo: Echo = print):
     from griparm_econ.panel import load_panel
     from griparm_econ.runner import discover_specs, run_specs
 
+    from griparm_econ.freshness import clean_stale_temps, orphan_outputs
+
     settings.output_dir.mkdir(parents=True, exist_ok=True)
+    clean_stale_temps(settings.output_dir, settings.work_dir)
     load_panel(settings, echo=echo)
     tables = run_specs(None, settings, force=force, echo=echo) if discover_specs(settings) else []
     run_figures(settings, force=force, echo=echo)
+    # A replication package holds nothing no spec made: outputs of removed or renamed specs go.
+    orphans = orphan_outputs(settings.output_dir, [p.stem for p in discover_specs(settings) + discover_figures(settings)])
+    for path in orphans:
+        path.unlink()
+    if orphans:
+        echo(f"removed {len(orphans)} output file{'s' if len(orphans) != 1 else ''} of specs that no longer exist: "
+             + ", ".join(sorted({p.relative_to(settings.output_dir).as_posix() for p in orphans})))
     index = write_index(settings, settings.output_dir)
     manifest = write_manifest(settings, settings.output_dir)
     echo(f"wrote {index} and {manifest}")
@@ -553,14 +563,20 @@ def freeze_reported(settings: Settings, *, echo: Echo = print) -> Path:
 
 def replicate(settings: Settings, *, echo: Echo = print) -> bool:
     """Rerun every spec and compare every reported number; True when all match."""
+    from griparm_econ.panel import load_panel
     from griparm_econ.replication import check, reported
+    from griparm_econ.replication.manifest import package_versions
     from griparm_econ.report.replication import console_lines, write_replication_report
+    from griparm_econ.runner import discover_specs
 
     frozen = reported.load(reported_path(settings))
-    current = data_vintage(settings)
+    load_panel(settings)   # a panel rebuilt because it changed since its build says so (one line on stderr)
     run_study(settings, echo=_quiet)
-    current = data_vintage(settings)   # the run may have rebuilt the panel
-    report = check.check(frozen, settings.output_dir / "estimates", current)
+    current = data_vintage(settings)
+    # The tables that report estimates, from the specs (not from the file under check): each must be reported.
+    study_tables = [p.stem for p in discover_specs(settings) if load_spec(p).kind == "regression"]
+    report = check.check(frozen, settings.output_dir / "estimates", current, study_tables=study_tables,
+                         versions=package_versions())
     for line in console_lines(report):
         echo(line)
     paths = write_replication_report(report, settings.output_dir)

@@ -1,17 +1,14 @@
 """Fixtures shared by the test modules."""
 
-import os
-from pathlib import Path
-
 import pytest
 
-from griparm_econ.config import Settings
+from griparm_econ.config import Settings, resolve_data_dir
 
 
 @pytest.fixture(scope="session")
 def snapshot() -> Settings:
     """Settings pointing at the real data snapshot; tests that need it skip cleanly when GRIPARM_DATA is unset."""
-    raw = os.environ.get("GRIPARM_DATA")
+    raw = resolve_data_dir()
     if not raw:
         pytest.skip("GRIPARM_DATA is not set")
-    return Settings(data_dir=Path(raw).resolve())
+    return Settings(data_dir=resolve_data_dir())

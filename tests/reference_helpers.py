@@ -4,19 +4,45 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
 
-from griparm_econ.config import load_settings
+from griparm_econ.config import PROJECT_ROOT, load_settings
 from griparm_econ.runner import run_specs
+
+# The small reference sets ship with the tests (tests/data/reference/<set>/, each with its PROVENANCE.md giving source
+# and licence); larger ones (e.g. did2s_df_het) are looked for in $GRIPARM_DATA/reference and ../shared/data/reference.
+# Resolved once, at import, so a relative GRIPARM_DATA means the folder the command was started from.
+SHIPPED = Path(__file__).resolve().parent / "data"
+_ELSEWHERE = [Path(raw).expanduser().resolve() for raw in (os.environ.get("GRIPARM_DATA"),) if raw] + \
+    [(PROJECT_ROOT.parent / "shared" / "data").resolve()]
+_SPEC_REFERENCE = re.compile(r"\$(?:GRIPARM_DATA|\{GRIPARM_DATA\})/reference/([A-Za-z0-9_.-]+)/")
+
+
+def reference_set(name: str) -> Path:
+    """The folder of one reference set: the copy shipped with the tests, else one beside the repository; skips the
+    test, saying why, when neither is there."""
+    for root in (SHIPPED, *_ELSEWHERE):
+        folder = root / "reference" / name
+        if folder.is_dir():
+            return folder
+    pytest.skip(f"reference set {name!r} is not shipped in tests/data/reference (too large) and no copy was found in "
+                f"$GRIPARM_DATA/reference or ../shared/data/reference")
 
 
 def data_dir() -> Path:
-    raw = os.environ.get("GRIPARM_DATA")
-    if not raw:
-        pytest.skip("GRIPARM_DATA is not set: the reference data sets are not available")
-    return Path(raw)
+    """A folder whose reference/ holds the reference sets (kept for tests that build paths from it)."""
+    for root in (SHIPPED, *_ELSEWHERE):
+        if (root / "reference").is_dir():
+            return root
+    pytest.skip("no reference sets: neither tests/data/reference nor $GRIPARM_DATA/reference exists")
+
+
+def resolve_reference_paths(text: str) -> str:
+    """``$GRIPARM_DATA/reference/<set>/`` in a spec text -> that set's folder (see :func:`reference_set`)."""
+    return _SPEC_REFERENCE.sub(lambda m: reference_set(m.group(1)).as_posix() + "/", text)
 
 
 def spec_text(title: str, data: dict | None, models: list[dict], extra: str = "") -> str:
@@ -46,7 +72,7 @@ def run_and_read(tmp: Path, specs: dict[str, str]) -> dict[str, dict]:
     paths = []
     for stem, text in specs.items():
         path = tmp / f"{stem}.toml"
-        path.write_text(text, encoding="utf-8")
+        path.write_text(resolve_reference_paths(text), encoding="utf-8")
         paths.append(path)
     out = tmp / "out"
     run_specs(paths, load_settings(), force=True, echo=lambda _: None, out_dir=out)

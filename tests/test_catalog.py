@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +9,7 @@ import pandas as pd
 import pytest
 
 from griparm_econ.catalog import (DEFAULT_CATALOG, TRANSFORMATIONS, TransformInput, VariableEntry, load_catalog)
-from griparm_econ.config import Settings
+from griparm_econ.config import Settings, resolve_data_dir
 from griparm_econ.errors import SpecError
 from griparm_econ.sources.country_names import EU27
 
@@ -168,7 +167,7 @@ def test_case_country_and_group():
 
 @pytest.mark.snapshot
 def test_every_source_code_exists_in_the_snapshot(catalog):
-    raw = os.environ.get("GRIPARM_DATA")
+    raw = resolve_data_dir()
     if not raw:
         pytest.skip("GRIPARM_DATA is not set")
     from griparm_econ.sources.gvc import load_gvc

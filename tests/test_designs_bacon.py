@@ -8,7 +8,7 @@ import pytest
 
 from griparm_econ.errors import GriparmError
 from griparm_econ.estimation.designs.bacon import goodman_bacon
-from reference_helpers import close_to_printed, data_dir
+from reference_helpers import close_to_printed, reference_set
 
 # bacondecomp tests/testthat/test_summary.R (rounded to 3 decimals, stated to equal Stata's bacondecomp)
 PUBLISHED_SUMMARY = {"Earlier vs Later Treated": ("0.060", "-0.006"), "Later vs Earlier Treated": ("0.032", "0.070"),
@@ -21,7 +21,7 @@ PUBLISHED_WEIGHTS = {"Earlier vs Later Treated": "0.05976325", "Later vs Earlier
 @pytest.fixture(scope="module")
 def castle():
     pyreadr = pytest.importorskip("pyreadr", reason="pyreadr reads the .rda reference")
-    path = data_dir() / "reference" / "bacon_castle" / "castle_bacondecomp.rda"
+    path = reference_set("bacon_castle") / "castle_bacondecomp.rda"
     if not path.exists():
         pytest.skip(f"reference data absent: {path}")
     return pyreadr.read_r(str(path))["castle"]

@@ -7,7 +7,7 @@ import pytest
 
 from griparm_econ.errors import GriparmError
 from griparm_econ.estimation.designs.callaway_santanna import callaway_santanna
-from reference_helpers import data_dir
+from reference_helpers import reference_set
 
 TOL = 1e-6
 SCENARIOS = {   # R scenario -> engine options
@@ -21,7 +21,7 @@ SCENARIOS = {   # R scenario -> engine options
 @pytest.fixture(scope="module")
 def mpdta():
     pytest.importorskip("csdid", reason="the Callaway-Sant'Anna engine wraps csdid")
-    folder = data_dir() / "reference" / "mpdta"
+    folder = reference_set("mpdta")
     if not (folder / "mpdta.csv").exists():
         pytest.skip(f"reference data absent: {folder}")
     out = folder / "reference_outputs"

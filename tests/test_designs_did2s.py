@@ -8,14 +8,14 @@ import pytest
 
 from griparm_econ.errors import GriparmError
 from griparm_econ.estimation.designs.did2s import did2s
-from reference_helpers import data_dir
+from reference_helpers import reference_set
 
 TOL = 1e-9   # R did2s solves stage 1 exactly; so does the engine (measured max difference 8e-14)
 
 
 @pytest.fixture(scope="module")
 def reference():
-    folder = data_dir() / "reference" / "did2s_df_het"
+    folder = reference_set("did2s_df_het")
     if not (folder / "df_het.csv").exists():
         pytest.skip(f"reference data absent: {folder}")
     frame = pd.read_csv(folder / "df_het.csv")

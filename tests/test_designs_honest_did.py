@@ -10,7 +10,7 @@ import pytest
 from griparm_econ.errors import GriparmError
 from griparm_econ.estimation.designs.honest_did import r_rnorm, smoothness_flci
 from griparm_econ.estimation.designs.twfe_event import event_study_dummies
-from reference_helpers import close_to_printed, data_dir
+from reference_helpers import close_to_printed, reference_set
 
 # R README, createSensitivityResults(..., Mvec = seq(0, 0.05, by = 0.01)), theta = the 2014 effect
 PUBLISHED_SD = {0.0: ("0.0259", "0.0607"), 0.01: ("0.0132", "0.0787"), 0.02: ("0.00286", "0.0907"),
@@ -22,7 +22,7 @@ SOLVER_SLACK = 2e-6
 
 @pytest.fixture(scope="module")
 def event_study():
-    path = data_dir() / "reference" / "honestdid_medicaid" / "ehec_data.dta"
+    path = reference_set("honestdid_medicaid") / "ehec_data.dta"
     if not path.exists():
         pytest.skip(f"reference data absent: {path}")
     frame = pd.read_stata(path, convert_categoricals=False)

@@ -11,7 +11,7 @@ import pytest
 
 from griparm_econ.errors import GriparmError
 from griparm_econ.estimation.designs.sun_abraham import sun_abraham
-from reference_helpers import close_to_printed, data_dir
+from reference_helpers import close_to_printed, reference_set
 
 # etable(res_sunab): event time -> (estimate, std. error) as printed.
 PUBLISHED_EVENTS = {
@@ -26,7 +26,7 @@ PUBLISHED_EVENTS = {
 @pytest.fixture(scope="module")
 def base_stagg():
     pyreadr = pytest.importorskip("pyreadr", reason="pyreadr reads the .RData reference")
-    path = data_dir() / "reference" / "fixest_base_stagg" / "base_stagg.RData"
+    path = reference_set("fixest_base_stagg") / "base_stagg.RData"
     if not path.exists():
         pytest.skip(f"reference data absent: {path}")
     return pyreadr.read_r(str(path))["base_stagg"]

@@ -14,11 +14,11 @@ import pytest
 
 from griparm_econ.errors import DataError
 from griparm_econ.estimation.designs.synthetic_control import Predictor, synthetic_control
-from reference_helpers import close_to_printed, data_dir
+from reference_helpers import close_to_printed, reference_set
 
 
 def _reference(name: str):
-    folder = data_dir() / "reference" / name
+    folder = reference_set(name)
     if not folder.is_dir():
         pytest.skip(f"reference data set {name!r} is not in {folder.parent}")
     return folder

@@ -9,7 +9,7 @@ import pytest
 
 from griparm_econ.errors import GriparmError
 from griparm_econ.estimation.designs.twfe_event import event_study_dummies, twfe_event_study
-from reference_helpers import data_dir
+from reference_helpers import reference_set
 
 # round(coef, 3) * 100 of factor(chyrspos) in lm(suiciderate_elast_jag ~ factor(chyrspos) + factor(st) + factor(year))
 STEVENSON_WOLFERS = [1.6, -1.5, -1.5, -3.0, -8.0, -10.0, -11.9, -12.8, -13.3, -16.4, -18.7]
@@ -17,9 +17,8 @@ STEVENSON_WOLFERS = [1.6, -1.5, -1.5, -3.0, -8.0, -10.0, -11.9, -12.8, -13.3, -1
 
 def _read(name: str, obj: str) -> pd.DataFrame:
     pyreadr = pytest.importorskip("pyreadr", reason="pyreadr reads the .rda references")
-    path = data_dir() / "reference" / name
-    if not path.exists():
-        pytest.skip(f"reference data absent: {path}")
+    folder, file = name.split("/", 1)
+    path = reference_set(folder) / file
     return pyreadr.read_r(str(path))[obj]
 
 

@@ -12,7 +12,7 @@ from scipy import stats
 
 from griparm_econ.errors import SpecError
 from griparm_econ.spec import parse_spec_text
-from reference_helpers import data_dir, model_by_name, run_and_read, spec_text
+from reference_helpers import model_by_name, reference_set, run_and_read, spec_text
 
 TERMS = ["x1", "x2", "x3", "x4", "x5"]
 
@@ -29,7 +29,7 @@ def _stata_block(text: str, name: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_hausman_matches_stata_formula_on_stata_estimates(tmp_path):
-    root = data_dir() / "reference" / "linearmodels_stata_panel"
+    root = reference_set("linearmodels_stata_panel")
     text = (root / "stata-panel-simulated-results.txt").read_text()
     b_fe, v_fe = _stata_block(text, "fixed_effect-conventional--")
     b_re, v_re = _stata_block(text, "random_effect-conventional--")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -14,16 +13,17 @@ import pytest
 
 from griparm_econ import panel as panel_module
 from griparm_econ.catalog import DEFAULT_CATALOG, load_catalog
-from griparm_econ.config import Settings
+from griparm_econ.config import Settings, resolve_data_dir
 from griparm_econ.io import sha256_file
 from griparm_econ.sources.country_names import EU27
+from griparm_econ.sources.snapshot import content_sha256, stored
 
 pytestmark = pytest.mark.snapshot
 
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory) -> Settings:
-    raw = os.environ.get("GRIPARM_DATA")
+    raw = resolve_data_dir()
     if not raw:
         pytest.skip("GRIPARM_DATA is not set")
     root = tmp_path_factory.mktemp("panel")
@@ -39,7 +39,7 @@ def built(settings):
 
 @pytest.fixture(scope="module")
 def wb_countries(settings) -> pd.DataFrame:
-    return pd.read_csv(settings.data_dir / "worldbank" / "countries.csv")
+    return pd.read_csv(stored(settings.data_dir, "worldbank/countries.csv"))
 
 
 def test_columns_follow_the_catalog(built):
@@ -63,7 +63,7 @@ def test_china_government_effectiveness_2002_2023_and_wgi_gaps(built, settings):
     frame, _ = built
     china = frame[frame["iso3"] == "CHN"].set_index("year")
     assert china.loc[2002:2023, "gov_effectiveness"].notna().all()
-    wgi = pd.read_csv(settings.data_dir / "worldbank" / "wgi.csv")
+    wgi = pd.read_csv(stored(settings.data_dir, "worldbank/wgi.csv"))
     published = wgi[(wgi["iso3"] == "CHN") & (wgi["indicator"] == "GE.EST") & (wgi["year"] == 2023)]["value"]
     assert china.loc[2023, "gov_effectiveness"] == published.iloc[0]
     for year in (1997, 1999, 2001):                              # never published: stays missing
@@ -153,7 +153,7 @@ def test_provenance_accounts_for_every_row(built, settings):
     assert "restrictions/export_restrictions_events.csv" in paths and "worldbank/countries.csv" in paths
     for entry in record["inputs"]:
         if not Path(entry["path"]).is_absolute():
-            assert sha256_file(settings.data_dir / entry["path"]) == entry["sha256"]
+            assert content_sha256(stored(settings.data_dir, entry["path"])) == entry["sha256"]
     assert record["catalog"]["sha256"] == sha256_file(DEFAULT_CATALOG)
 
 
@@ -190,6 +190,14 @@ def test_load_panel_uses_current_panel_and_detects_catalog_change(built, setting
     assert panel_module.panel_is_stale(replace(settings, specs_dir=specs)) == "the catalog changed"
 
 
+def _built_files(settings) -> dict:
+    """The built panel and aggregates files (empty here) with the sha256 a build records for them."""
+    settings.panel_path.write_bytes(b"")
+    panel_module.aggregates_path(settings).write_bytes(b"")
+    return {"panel": {"sha256": sha256_file(settings.panel_path)},
+            "aggregates": {"sha256": sha256_file(panel_module.aggregates_path(settings))}}
+
+
 def test_changed_input_makes_the_panel_stale(tmp_path):
     # Stands alone (no snapshot needed): a hand-made provenance record over one small input file.
     data_dir, work = tmp_path / "shared", tmp_path / "work"
@@ -198,10 +206,10 @@ def test_changed_input_makes_the_panel_stale(tmp_path):
     source.write_text("a,b\n1,2\n")
     settings = Settings(data_dir=data_dir, work_dir=work, output_dir=tmp_path / "out")
     work.mkdir()
-    settings.panel_path.write_bytes(b"")
     record = {"build_version": panel_module.BUILD_VERSION, "code_sha256": panel_module.data_code_sha256(),
               "catalog": {"sha256": load_catalog().sha256},
-              "inputs": [{"source": "trade", "path": "trade/x.csv", "sha256": sha256_file(source)}]}
+              "inputs": [{"source": "trade", "path": "trade/x.csv", "sha256": sha256_file(source)}],
+              **_built_files(settings)}
     panel_module.provenance_path(settings).write_text(json.dumps(record))
     assert panel_module.panel_is_stale(settings) is None
     source.write_text("a,b\n1,3\n")
@@ -214,9 +222,8 @@ def test_changed_panel_code_makes_the_panel_stale(tmp_path, monkeypatch):
     # Stands alone: a current hand-made record, then the code fingerprint moves as if a loader had been edited.
     settings = Settings(data_dir=tmp_path / "shared", work_dir=tmp_path / "work", output_dir=tmp_path / "out")
     settings.work_dir.mkdir()
-    settings.panel_path.write_bytes(b"")
     record = {"build_version": panel_module.BUILD_VERSION, "code_sha256": panel_module.data_code_sha256(),
-              "catalog": {"sha256": load_catalog().sha256}, "inputs": []}
+              "catalog": {"sha256": load_catalog().sha256}, "inputs": [], **_built_files(settings)}
     panel_module.provenance_path(settings).write_text(json.dumps(record))
     assert panel_module.panel_is_stale(settings) is None
     monkeypatch.setattr(panel_module, "data_code_sha256", lambda: "0" * 64)

@@ -7,6 +7,7 @@ import pytest
 
 from griparm_econ.config import Settings
 from griparm_econ.errors import DataError
+from griparm_econ.sources.snapshot import stored
 from griparm_econ.sources.gvc import load_adb, load_adb_kazakhstan, load_gvc, load_wits
 
 
@@ -36,7 +37,7 @@ def test_adb_totals_cover_72_economies_2017_2022(snapshot):
 @pytest.mark.snapshot
 def test_adb_backward_share_matches_levels_in_source(snapshot):
     # PROVENANCE.md: backward share = GVC_trade_b / Exports exactly; check against the levels in the same file.
-    raw = pd.read_csv(snapshot.data_dir / "gvc" / "adb_mrio72_gvc_participation_country_total_2017_2022.csv")
+    raw = pd.read_csv(stored(snapshot.data_dir, "gvc/adb_mrio72_gvc_participation_country_total_2017_2022.csv"))
     china = raw[(raw["iso3"] == "CHN") & (raw["year"] == 2020)].iloc[0]
     share = series(load_adb(snapshot).rows, "CHN", "ADB72.TOTAL.BACKWARD_SHARE")[2020]
     assert share == pytest.approx(china["gvc_trade_backward_usd_mn"] / china["exports_usd_mn"], rel=1e-12)

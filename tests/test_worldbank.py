@@ -8,6 +8,7 @@ publishes for the files and skip when GRIPARM_DATA is unset.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import sys
@@ -21,12 +22,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from wb_server import FAULTS, LAST_UPDATED, Economy, FakeWorldBank, FakeWorldBankServer  # noqa: E402
 
-from griparm_econ.config import DATA_ENV, Settings  # noqa: E402
+from griparm_econ.config import DATA_ENV, Settings, resolve_data_dir  # noqa: E402
 from griparm_econ.errors import DataError, DownloadError  # noqa: E402
 from griparm_econ.io import sha256_file  # noqa: E402
 from griparm_econ.sources import worldbank_api  # noqa: E402
 from griparm_econ.sources.worldbank import (WDI_DB, WGI_DB, LiveOptions, load_economies,  # noqa: E402
                                             load_indicators, pull_live)
+from griparm_econ.sources.snapshot import content_sha256, read_text, stored as stored_file  # noqa: E402
 
 ECONOMIES = [
     Economy("BRA", "Brazil", "Latin America & Caribbean", "Upper middle income", "IBRD"),
@@ -413,7 +415,7 @@ def test_synthetic_vintage_order_contradicted_by_dates_is_an_error(synthetic_dir
 
 @pytest.fixture(scope="module")
 def snapshot_settings() -> Settings:
-    raw = os.environ.get(DATA_ENV)
+    raw = resolve_data_dir()
     if not raw:
         pytest.skip(f"{DATA_ENV} is not set")
     return Settings(data_dir=Path(raw).resolve(), offline=True)
@@ -482,13 +484,13 @@ def test_snapshot_values_are_the_stored_text(snapshot_offline):
     paths = sorted(p["path"].rsplit("/", 1)[-1] for p in frame.provenance)
     assert paths == ["wdi.csv", "wdi_supplementary.csv"]
     for entry in frame.provenance:
-        assert entry["sha256"] == sha256_file(snapshot_offline.data_dir / entry["path"])
+        assert entry["sha256"] == content_sha256(stored_file(snapshot_offline.data_dir, entry["path"]))
         assert entry["path"].startswith("worldbank/")           # relative: records do not depend on the location
     assert frame.provenance[0]["vintage"]["NY.GDP.PCAP.KD"] == "vintage 2025-12-19"
 
     # every WGI value is the double its stored text denotes (no rounding, no parser drift)
     wgi = load_indicators(snapshot_offline, ["CC.EST", "GE.EST", "PV.EST", "RL.EST", "RQ.EST", "VA.EST"]).rows
-    with open(snapshot_offline.data_dir / "worldbank" / "wgi.csv", newline="") as handle:
+    with io.StringIO(read_text(stored_file(snapshot_offline.data_dir, "worldbank/wgi.csv")), newline="") as handle:
         stored = {(r["iso3"], int(r["year"]), r["indicator"]): float(r["value"]) for r in csv.DictReader(handle)}
     assert len(wgi) == len(stored) == 30974
     assert wgi.set_index(["iso3", "year", "indicator"])["value"].to_dict() == stored
@@ -506,18 +508,49 @@ def test_snapshot_countries(snapshot_offline):
 
 
 @pytest.mark.snapshot
-def test_snapshot_series_missing_from_files_is_pulled_live(snapshot_settings, server, options, tmp_path):
+def test_snapshot_series_missing_from_files_is_never_pulled_unless_asked(snapshot_settings, server, options,
+                                                                         tmp_path):
+    # Issue 9 "never mix vintages silently": with a data directory in use, a series its files lack is one message
+    # naming the files, and no request reaches the API; the live vintage is used only when asked, and then whole.
     settings = Settings(data_dir=snapshot_settings.data_dir, work_dir=tmp_path / "work")
+    with pytest.raises(DataError, match="SL.UEM.TOTL.ZS") as caught:
+        load_indicators(settings, ["GE.EST", "SL.UEM.TOTL.ZS"], options=options)
+    assert "wdi.csv" in caught.value.message and "griparm data refresh" in caught.value.message
+    assert server.request_count == 0
 
-    frame = load_indicators(settings, ["GE.EST", "SL.UEM.TOTL.ZS"], options=options)
+    live = Settings(data_dir=snapshot_settings.data_dir, work_dir=tmp_path / "work", live_worldbank=True)
+    frame = load_indicators(live, ["SL.UEM.TOTL.ZS"], options=options)
 
-    assert len(frame.rows[frame.rows["indicator"] == "GE.EST"]) == 5119       # from wgi.csv, not the fake API
     _assert_same_rows(frame.rows[frame.rows["indicator"] == "SL.UEM.TOTL.ZS"], ["SL.UEM.TOTL.ZS"])
     assert all("/series/SL.UEM.TOTL.ZS/" in path for path in server.paths)
-    assert any(n.startswith("SL.UEM.TOTL.ZS: not in the data directory's worldbank/ files; pulled live")
+    assert any(n.startswith("SL.UEM.TOTL.ZS: live vintage asked for (--live-worldbank); pulled live")
                for n in frame.notes)
     assert not any(str(snapshot_settings.data_dir) in n for n in frame.notes)
 
     offline = Settings(data_dir=snapshot_settings.data_dir, work_dir=tmp_path / "other", offline=True)
     with pytest.raises(DataError, match="SL.UEM.TOTL.ZS"):
         load_indicators(offline, ["SL.UEM.TOTL.ZS"])
+
+
+def test_refresh_pulls_the_catalog_series_live_and_live_worldbank_reads_them_back(server, monkeypatch, tmp_path):
+    # `griparm data refresh`: every World Bank series of the catalog and the economy list into the cache, with the
+    # warning that estimates then differ; --live-worldbank then reads them back (offline: no further request).
+    from griparm_econ.sources import data_commands
+
+    monkeypatch.setenv(worldbank_api.ENDPOINT_ENV, server.endpoint)
+    monkeypatch.setenv("GRIPARM_WB_BACKOFF", "0")
+    monkeypatch.setattr(data_commands, "worldbank_codes", lambda settings: WDI_CODES)   # the fake API's series
+    said: list[str] = []
+    settings = Settings(data_dir=resolve_data_dir(), work_dir=tmp_path / "work")
+    assert data_commands.refresh(settings, said.append) == 0
+    assert any("other estimates" in line and "--live-worldbank" in line for line in said)
+    codes = WDI_CODES
+    requests = server.request_count
+    live = Settings(data_dir=settings.data_dir, work_dir=settings.work_dir, offline=True, live_worldbank=True)
+    frame = load_indicators(live, codes)
+    assert server.request_count == requests
+    assert sorted(set(frame.rows["indicator"])) == codes
+    assert all(entry["origin"] == "cache" for entry in frame.provenance)
+    with pytest.raises(DataError, match="offline"):
+        data_commands.refresh(Settings(data_dir=settings.data_dir, work_dir=tmp_path / "w2", offline=True),
+                              said.append)

@@ -8,21 +8,19 @@ never becomes another's lag. They are computed on the full data before the sampl
 
 from __future__ import annotations
 
-import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from griparm_econ.config import DATA_ENV, Settings
+from griparm_econ import spec_names
+from griparm_econ.config import Settings
 from griparm_econ.errors import DataError, SpecError
 from griparm_econ.estimation.formula import Factor, Term
 from griparm_econ.io import sha256_bytes, sha256_file
 from griparm_econ.spec import LoadedSpec, ModelConfig, SampleTable, nearest
-
-_ENV = re.compile(r"\$(\{)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?(1)\})")
+from griparm_econ.spec_expr import evaluate_condition
 
 
 @dataclass
@@ -138,20 +136,9 @@ class Design:
 
 
 def expand_data_path(raw: str, spec_path: Path, settings: Settings) -> Path:
-    """``$GRIPARM_DATA`` (and other environment variables) expanded; relative paths are relative to the spec."""
-
-    def replace(match: re.Match) -> str:
-        name = match.group("name")
-        if name == DATA_ENV and settings.data_dir is not None:
-            return str(settings.data_dir)
-        value = os.environ.get(name)
-        if value is None:
-            raise SpecError(f"the data path uses ${name}, which is not set.", where=spec_path, field="data.path",
-                            fix=f"set {name} (or pass --data DIR for ${DATA_ENV}), or write the path out.")
-        return value
-
-    path = Path(_ENV.sub(replace, raw)).expanduser()
-    return path if path.is_absolute() else (spec_path.parent / path)
+    """A leading ``$GRIPARM_DATA`` becomes the data directory (no other environment variable is expanded);
+    relative paths are relative to the spec."""
+    return spec_names.expand_data_path(raw, spec_path, settings.data_dir)
 
 
 def _read_table(path: Path, spec_path: Path) -> pd.DataFrame:
@@ -261,22 +248,19 @@ def sample_mask(sample: SampleTable, data: Dataset, spec_path: Path, key: str) -
     frame = data.frame
     mask = np.ones(len(frame), dtype=bool)
     if sample.query:
-        try:
-            selected = frame.eval(sample.query)
-        except Exception as err:  # pandas raises many types for a bad query; all are the user's to fix
-            raise SpecError(f"the query '{sample.query}' cannot be evaluated: {err}", where=spec_path,
-                            field=f"{key}.query", fix="use pandas query syntax on the data's columns, e.g. "
-                                                     "\"firm != 11 and year >= 1940\".") from None
-        selected = np.asarray(selected)
-        if selected.dtype != bool or selected.shape != mask.shape:
-            raise SpecError(f"the query '{sample.query}' is not a row condition.", where=spec_path,
-                            field=f"{key}.query", fix="write a condition that is true or false for each row.")
-        mask &= selected
+        mask &= evaluate_condition(sample.query, frame, spec_path, f"{key}.query")
     if sample.years is not None:
         if data.time is None:
             raise SpecError("years needs a time index.", where=spec_path, field=f"{key}.years",
                             fix="set time in [data], or filter with query.")
-        time = frame[data.time].to_numpy()
+        time = frame[data.time]
+        if not pd.api.types.is_numeric_dtype(time) or pd.api.types.is_bool_dtype(time):
+            raise SpecError(f"years needs a numeric time column, but '{data.time}' holds {time.dtype} values "
+                            f"(e.g. {time.dropna().iloc[0]!r})." if time.notna().any() else
+                            f"years needs a numeric time column, but '{data.time}' is empty.", where=spec_path,
+                            field=f"{key}.years", fix=f"make '{data.time}' integer periods (e.g. 1996) in the data, "
+                                                      "or filter with query instead of years.")
+        time = time.to_numpy()
         mask &= (time >= sample.years[0]) & (time <= sample.years[1])
     for listed, keep in ((sample.entities, True), (sample.exclude_entities, False)):
         if listed is None:

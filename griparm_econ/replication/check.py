@@ -6,9 +6,18 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from griparm_econ.replication.reported import COMPARED, Reported
+
+# How close a replicated number must be to the reported one: relative tolerance, plus an absolute floor so that a
+# coefficient that is zero up to rounding (1e-17 vs -3e-18) does not count as a mismatch. Here, in the check, and
+# nowhere else: the reported file cannot loosen them.
+TOLERANCES: Mapping[str, Mapping[str, float] | str] = {
+    "params": {"rtol": 1e-6, "atol": 1e-10},
+    "std_errors": {"rtol": 1e-6, "atol": 1e-10},
+    "nobs": "exact",
+}
 
 
 @dataclass(frozen=True)
@@ -39,7 +48,11 @@ class ReplicationReport:
     tables: tuple[TableCheck, ...]
     vintage_warnings: tuple[str, ...] = ()      # the data differ from the reported vintage
     spec_warnings: tuple[str, ...] = ()         # a spec changed since the numbers were reported
-    tolerances: Mapping[str, object] = field(default_factory=dict)
+    tolerances: Mapping[str, object] = field(default_factory=lambda: dict(TOLERANCES))
+    unreported: tuple[str, ...] = ()            # tables of the study the reported file lacks
+    inputs_matched: tuple[str, ...] = ()        # inputs (files, World Bank series) as reported
+    versions: Mapping[str, str] = field(default_factory=dict)   # the software that ran
+
 
     @property
     def n_matched(self) -> int:
@@ -51,7 +64,7 @@ class ReplicationReport:
 
     @property
     def ok(self) -> bool:
-        return self.n_mismatched == 0
+        return self.n_mismatched == 0 and not self.unreported
 
 
 def _close(reported: float, replicated: float, tolerance: object) -> bool:
@@ -99,41 +112,51 @@ def compare_table(table: str, reported: Mapping, replicated: Mapping | None, tol
     return TableCheck(table=table, matched=matched, mismatches=tuple(mismatches))
 
 
-def vintage_warnings(reported: Reported, estimates_dir: Path, current_vintage: Mapping) -> tuple[list[str], list[str]]:
-    """Differences between the data (first list) and the specs (second list) the reported numbers came from and
-    those now, said before any comparison."""
-    warnings, spec_warnings = [], []
+def spec_warnings(reported: Reported, estimates_dir: Path) -> list[str]:
+    """Specs changed since the reported numbers were frozen, said before any comparison."""
+    warnings = []
     for table, entry in sorted(reported.tables.items()):
         path = Path(estimates_dir) / f"{table}.json"
-        if not path.exists():
-            continue
-        now = json.loads(path.read_text(encoding="utf-8"))
-        if now.get("data_sha256") != entry.get("data_sha256"):
-            warnings.append(f"{table}: data differ from the reported vintage (sha256 {entry.get('data_sha256', '?')[:12]}"
-                            f" reported, {str(now.get('data_sha256'))[:12]} now)")
-        if now.get("spec_sha256") != entry.get("spec_sha256"):
-            spec_warnings.append(f"{table}: spec {entry.get('spec')} changed since the numbers were reported")
+        if path.exists() and json.loads(path.read_text(encoding="utf-8")).get("spec_sha256") != entry.get("spec_sha256"):
+            warnings.append(f"{table}: spec {entry.get('spec')} changed since the numbers were reported")
+    return warnings
+
+
+def vintage_comparison(reported: Reported, current_vintage: Mapping) -> tuple[list[str], list[str]]:
+    """The data the numbers came from against the data now: every input file (sha256) and every World Bank series'
+    last-updated date. Returns (differences, inputs that matched). The built panel is not compared: it also changes
+    when the catalog gains a variable, which changes no reported number."""
+    differences, matched = [], []
     old_inputs = {i.get("path"): i.get("sha256") for i in reported.data_vintage.get("inputs", [])}
     new_inputs = {i.get("path"): i.get("sha256") for i in current_vintage.get("inputs", [])}
-    for path in sorted(set(old_inputs) | set(new_inputs)):
+    for path in sorted(set(old_inputs) | set(new_inputs), key=str):
         if old_inputs.get(path) != new_inputs.get(path):
             state = ("missing now" if path not in new_inputs else "new" if path not in old_inputs else "changed")
-            warnings.append(f"input {path}: {state} (sha256 {str(old_inputs.get(path))[:12]} reported, "
-                            f"{str(new_inputs.get(path))[:12]} now)")
+            differences.append(f"input {path}: {state} (sha256 {str(old_inputs.get(path))[:12]} reported, "
+                               f"{str(new_inputs.get(path))[:12]} now)")
+        else:
+            matched.append(f"{path} (sha256 {str(new_inputs[path])[:12]})")
     old_wb = reported.data_vintage.get("worldbank_last_updated", {})
     new_wb = current_vintage.get("worldbank_last_updated", {})
     for key in sorted(set(old_wb) | set(new_wb)):
         if old_wb.get(key) != new_wb.get(key):
-            warnings.append(f"World Bank {key}: last updated {old_wb.get(key)} reported, {new_wb.get(key)} now")
-    return warnings, spec_warnings
+            differences.append(f"World Bank {key}: last updated {old_wb.get(key)} reported, {new_wb.get(key)} now")
+        else:
+            matched.append(f"World Bank {key} ({new_wb[key]})")
+    return differences, matched
 
 
-def check(reported: Reported, estimates_dir: Path, current_vintage: Mapping) -> ReplicationReport:
+def check(reported: Reported, estimates_dir: Path, current_vintage: Mapping, *,
+          study_tables: Sequence[str] = (), versions: Mapping[str, str] | None = None) -> ReplicationReport:
+    """Compare every reported number with its replication. ``study_tables``: the tables of the study that report
+    estimates; one missing from the reported file fails the check (deleting a table from the file cannot pass)."""
     checks = []
     for table, entry in sorted(reported.tables.items()):
         path = Path(estimates_dir) / f"{table}.json"
         replicated = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
-        checks.append(compare_table(table, entry, replicated, reported.tolerances))
-    data_warnings, spec_warnings = vintage_warnings(reported, estimates_dir, current_vintage)
-    return ReplicationReport(tables=tuple(checks), vintage_warnings=tuple(data_warnings),
-                             spec_warnings=tuple(spec_warnings), tolerances=reported.tolerances)
+        checks.append(compare_table(table, entry, replicated, TOLERANCES))
+    differences, matched = vintage_comparison(reported, current_vintage)
+    return ReplicationReport(tables=tuple(checks), vintage_warnings=tuple(differences),
+                             spec_warnings=tuple(spec_warnings(reported, estimates_dir)),
+                             unreported=tuple(sorted(set(study_tables) - set(reported.tables))),
+                             inputs_matched=tuple(matched), versions=dict(versions or {}))

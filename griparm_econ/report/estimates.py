@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Mapping
 
 from griparm_econ import __version__
 from griparm_econ.config import code_sha256
@@ -91,19 +92,22 @@ def estimates_path(out_dir: Path, stem: str) -> Path:
     return Path(out_dir) / "estimates" / f"{stem}.json"
 
 
-def _write(document: dict, out_dir: Path) -> Path:
+def _write(document: dict, out_dir: Path, unit: Mapping | None) -> Path:
+    # ``unit``: what makes the outputs one unit (griparm_econ.freshness): the sha256 of every other file the spec
+    # wrote ("outputs") and the digest of what it estimates ("estimation_sha256").
+    document = document | dict(unit or {})
     text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
     return atomic_write_text(estimates_path(out_dir, document["stem"]), text)
 
 
-def write_estimates(table: TableResult, out_dir: Path) -> Path:
+def write_estimates(table: TableResult, out_dir: Path, unit: Mapping | None = None) -> Path:
     """Write ``out_dir/estimates/<stem>.json`` atomically and return its path."""
-    return _write(estimates_dict(table), out_dir)
+    return _write(estimates_dict(table), out_dir, unit)
 
 
-def write_frame_record(result, out_dir: Path) -> Path:
-    return _write(frame_dict(result), out_dir)
+def write_frame_record(result, out_dir: Path, unit: Mapping | None = None) -> Path:
+    return _write(frame_dict(result), out_dir, unit)
 
 
-def write_multiverse_record(result, out_dir: Path, files: list[str]) -> Path:
-    return _write(multiverse_dict(result, files), out_dir)
+def write_multiverse_record(result, out_dir: Path, files: list[str], unit: Mapping | None = None) -> Path:
+    return _write(multiverse_dict(result, files), out_dir, unit)

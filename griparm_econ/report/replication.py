@@ -32,6 +32,8 @@ def console_lines(report: ReplicationReport) -> list[str]:
         lines.append("The data differ from the reported vintage: a mismatch below may come from the data, not the code.")
     if report.spec_warnings:
         lines.append("A spec changed since the numbers were reported: a mismatch below may come from the spec.")
+    lines += [f"MISSING: {table} is a table of the study but reported/estimates.json has no entry for it"
+              for table in report.unreported]
     width = max((len(t.table) for t in report.tables), default=5)
     for t in report.tables:
         verdict = "ok" if not t.mismatches else "MISMATCH"
@@ -52,10 +54,32 @@ def _tolerance_text(report: ReplicationReport) -> str:
     return "; ".join(parts)
 
 
+def _unreported_text(report: ReplicationReport) -> str:
+    return ("Tables of the study missing from the reported file (the check fails): "
+            + ", ".join(report.unreported) + ".")
+
+
+def _inputs_text(report: ReplicationReport) -> str:
+    return (f"{len(report.inputs_matched)} input{'s' if len(report.inputs_matched) != 1 else ''} as reported"
+            + (" (files by sha256, World Bank series by last-updated date)." if report.inputs_matched else
+               "; the reported file records no input vintage to compare."))
+
+
+def _version_rows(report: ReplicationReport) -> list[tuple[str, str]]:
+    return sorted(report.versions.items())
+
+
 def to_markdown(report: ReplicationReport) -> str:
     out = ["# Replication report", "",
            f"**Verdict: {'PASS' if report.ok else 'FAIL'}** - {report.n_matched} numbers matched, "
            f"{report.n_mismatched} mismatched. Tolerances: {_tolerance_text(report)}.", ""]
+    if report.unreported:
+        out += [_unreported_text(report), ""]
+    out += ["## Inputs", "", _inputs_text(report), ""] + [f"- {item}" for item in report.inputs_matched]
+    out += [""] if report.inputs_matched else []
+    if report.versions:
+        out += ["## Software that ran", "", "| package | version |", "|---|---|"]
+        out += [f"| {name} | {version} |" for name, version in _version_rows(report)] + [""]
     if report.vintage_warnings:
         out += ["## Data vintage", "", "The data differ from the vintage the reported estimates came from:", ""]
         out += [f"- {w}" for w in report.vintage_warnings] + [""]
@@ -85,6 +109,13 @@ def to_html(report: ReplicationReport) -> str:
              "<h1>Replication report</h1>",
              f'<p><strong class="{verdict}">Verdict: {verdict}</strong> - {report.n_matched} numbers matched, '
              f"{report.n_mismatched} mismatched. Tolerances: {escape(_tolerance_text(report))}.</p>"]
+    if report.unreported:
+        parts.append(f"<p>{escape(_unreported_text(report))}</p>")
+    parts.append(f"<h2>Inputs</h2><p>{escape(_inputs_text(report))}</p>"
+                 + ("<ul>" + "".join(f"<li>{escape(i)}</li>" for i in report.inputs_matched) + "</ul>"
+                    if report.inputs_matched else ""))
+    if report.versions:
+        parts.append("<h2>Software that ran</h2>" + table(("package", "version"), _version_rows(report)))
     for heading, items in (("Data vintage", report.vintage_warnings), ("Specs changed", report.spec_warnings)):
         if items:
             parts.append(f"<h2>{heading}</h2><ul>" + "".join(f"<li>{escape(w)}</li>" for w in items) + "</ul>")

@@ -9,22 +9,26 @@ import pandas as pd
 
 from griparm_econ.config import Settings
 from griparm_econ.errors import DataError
-from griparm_econ.io import sha256_file
 from griparm_econ.sources import SourceFrame
+from griparm_econ.sources.snapshot import content_digest, locate, logical_name
 
 DOCS_DATA = "docs/data.md"
 TIDY_COLUMNS = ["iso3", "year", "indicator", "value"]
 
 
 def require_file(settings: Settings, folder: str, filename: str, section: str) -> Path:
-    """The path of ``folder/filename`` in the data directory, or one DataError naming the file and the docs section."""
+    """The stored file of ``folder/filename`` in the data directory (plain or ``.gz``), or one DataError naming the
+    file and the docs section."""
     base = settings.source_dir(folder)
-    fix = (f"set GRIPARM_DATA (or --data) to a folder holding {folder}/{filename}; "
-           f"see {DOCS_DATA}, section 'Data availability: {section}'.")
+    fix = (f"restore {folder}/{filename} (git checkout data/raw), or set GRIPARM_DATA (or --data) to a folder "
+           f"holding it; see {DOCS_DATA}, section 'Data availability: {section}'.")
     if base is None:
         raise DataError(f"no data directory is set, so {folder}/{filename} cannot be read.",
                         where="GRIPARM_DATA", field=f"{folder}/{filename}", fix=fix)
-    path = base / filename
+    path = locate(base, filename)
+    if path.is_dir():
+        raise DataError("a directory stands where the source file belongs.", where=path, field=f"{folder}/{filename}",
+                        fix=fix)
     if not path.is_file():
         raise DataError("the source file is missing.", where=path, field=f"{folder}/{filename}", fix=fix)
     return path
@@ -32,10 +36,12 @@ def require_file(settings: Settings, folder: str, filename: str, section: str) -
 
 def describe_file(settings: Settings, path: Path, *, vintage: str, rows: int, **extra: Any) -> dict[str, Any]:
     """Provenance of one file read: its path relative to the data directory (so records do not depend on where the
-    data directory lives), sha256, size, vintage and the number of rows read."""
-    stat = path.stat()
-    relative = path.relative_to(settings.data_dir).as_posix() if settings.data_dir else path.as_posix()
-    entry = {"path": relative, "sha256": sha256_file(path), "bytes": stat.st_size, "vintage": vintage, "rows": rows}
+    data directory lives), sha256 and size of the original bytes (the same whether stored plain or compressed),
+    vintage and the number of rows read."""
+    logical = path.with_name(logical_name(path))
+    relative = logical.relative_to(settings.data_dir).as_posix() if settings.data_dir else logical.as_posix()
+    sha, size = content_digest(path)
+    entry = {"path": relative, "sha256": sha, "bytes": size, "vintage": vintage, "rows": rows}
     entry.update(extra)
     return entry
 

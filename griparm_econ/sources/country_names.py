@@ -83,3 +83,9 @@ def fix_codes(codes: pd.Series) -> pd.Series:
     """Upper-case ISO3-like codes and replace the known legacy codes by the World Bank's."""
     upper = codes.astype(str).str.strip().str.upper()
     return upper.replace(dict(CODE_FIXES))
+
+
+@lru_cache(maxsize=1)
+def iso3_codes() -> frozenset[str]:
+    """Every ISO 3166-1 alpha-3 code coco knows (current and obsolete), plus the World Bank's Kosovo code."""
+    return frozenset(_converter().data["ISO3"].dropna().astype(str)) | {"XKX"}

@@ -32,7 +32,9 @@ from griparm_econ.config import Settings
 from griparm_econ.errors import DataError
 from griparm_econ.sources import SourceFrame
 from griparm_econ.sources._files import describe_file, require_file, tidy_long
+from griparm_econ.sources.snapshot import read_text
 from griparm_econ.sources.country_names import EU_JURISDICTION_CODES, eu_members, names_to_iso3
+from griparm_econ.sources.restrictions_schema import EventRow, QuotaRow, validate
 
 FOLDER = "restrictions"
 EVENTS_FILE = "export_restrictions_events.csv"
@@ -83,6 +85,7 @@ def read_events(settings: Settings) -> SourceFrame:
     """The events file as typed rows, with ``measure_type``, ``rare_earth``, ``role`` and the effective end year."""
     path = require_file(settings, FOLDER, EVENTS_FILE, "restrictions")
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    validate(EventRow, raw, path)             # the codebook's schema: every problem of every row in one message
     missing = [c for c in EVENT_COLUMNS if c not in raw.columns]
     if missing:
         raise DataError(f"expected columns {missing} are missing.", where=path, field=", ".join(missing),
@@ -278,8 +281,8 @@ def read_gta(settings: Settings) -> SourceFrame:
     """One row per intervention x implementer: iso3, year implemented, deal type, intervention type."""
     path = require_file(settings, FOLDER, GTA_FILE, "restrictions")
     try:
-        interventions = json.loads(path.read_text(encoding="utf-8"))["interventions"]
-    except (json.JSONDecodeError, KeyError) as err:
+        interventions = json.loads(read_text(path))["interventions"]
+    except (json.JSONDecodeError, KeyError, UnicodeDecodeError, OSError, EOFError) as err:
         raise DataError(f"not the expected GTA JSON ({err}).", where=path, field="interventions",
                         fix="restore the file from its source.") from err
     implementers = sorted({name for item in interventions for name in item.get("implementers", [])})
@@ -325,6 +328,7 @@ def read_china_quotas(settings: Settings) -> SourceFrame:
     """China's rare-earth export quotas (several figures per year where sources disagree); read for the record and
     the provenance manifest, not turned into a panel series because no single figure per year is documented."""
     path = require_file(settings, FOLDER, QUOTAS_FILE, "restrictions")
+    validate(QuotaRow, pd.read_csv(path, dtype=str, keep_default_na=False), path)
     raw = pd.read_csv(path, dtype={"note": str, "source_url": str})
     return SourceFrame("restrictions.china_quotas", raw,
                        (describe_file(settings, path, vintage="hand-compiled 2026-11-28", rows=len(raw)),),

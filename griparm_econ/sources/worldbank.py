@@ -1,8 +1,10 @@
 """World Bank source: WDI and WGI series and the economy list.
 
-Reads the data directory's ``worldbank/`` files (the snapshot described in its PROVENANCE.md) when a data directory
-is set; every requested series the files lack, or every series when no data directory is set, comes from the
-World Bank API through wbgapi (:mod:`griparm_econ.sources.worldbank_api`), or from a valid cache of an earlier pull.
+Reads the data directory's ``worldbank/`` files (the snapshot described in its PROVENANCE.md; stored plain or
+gzip-compressed). A series the files lack is an error naming the files: vintages are never mixed silently. Only when
+asked (``Settings.live_worldbank``: ``griparm data refresh``, then ``--live-worldbank``), or when no data directory
+exists at all, do series come from the World Bank API through wbgapi (:mod:`griparm_econ.sources.worldbank_api`),
+or from a valid cache of an earlier pull.
 
 Where one series is in two files, the newer vintage is taken whole; two vintages of a series are never spliced.
 Which file is newer is data (``VINTAGE_ORDER``), checked against the dates in ``wdi_sources.csv`` where both files
@@ -21,8 +23,8 @@ import pandas as pd
 
 from griparm_econ.config import DATA_ENV, Settings
 from griparm_econ.errors import DataError
-from griparm_econ.io import sha256_file
 from griparm_econ.sources import SourceFrame
+from griparm_econ.sources.snapshot import content_digest, locate
 from griparm_econ.sources.worldbank_api import (EXACT_FLOATS, TIDY_COLUMNS, WDI_DB, WGI_DB, LiveOptions,
                                                 database_for, find_cached, find_cached_economies,
                                                 group_by_database, pull_database, pull_economies, read_cached,
@@ -37,6 +39,7 @@ SOURCE_NAME = "worldbank"
 FOLDER = "worldbank"
 SOURCES_TABLE = "wdi_sources.csv"
 COUNTRIES_FILE = "countries.csv"
+LIVE_ASKED = "live vintage asked for (--live-worldbank)"
 
 
 @dataclass(frozen=True)
@@ -81,26 +84,27 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Reading the snapshot
 
 @functools.lru_cache(maxsize=16)
-def _read_series_file(path: str, mtime_ns: int, size: int) -> tuple[pd.DataFrame, str]:
-    """The tidy rows of one file and its sha256 (memoised per file version: several stages read the same files)."""
+def _read_series_file(path: str, mtime_ns: int, size: int) -> tuple[pd.DataFrame, tuple[str, int]]:
+    """The tidy rows of one file, the sha256 and size of its original bytes (memoised per file version: several
+    stages read the same files)."""
     try:
         frame = pd.read_csv(path, usecols=TIDY_COLUMNS, keep_default_na=False, **EXACT_FLOATS,
                             dtype={"iso3": str, "indicator": str, "year": "int64", "value": "float64"})
-    except (ValueError, KeyError) as exc:
+    except (ValueError, KeyError, OSError, EOFError) as exc:
         raise DataError(f"cannot read it as a tidy series table ({exc}).", where=path, field=",".join(TIDY_COLUMNS),
                         fix="the file must have the columns iso3,year,indicator,value with numeric year and value; "
                             "restore it from its source (see PROVENANCE.md).") from exc
-    return frame[TIDY_COLUMNS], sha256_file(path)
+    return frame[TIDY_COLUMNS], content_digest(Path(path))
 
 
-def _series_file(path: Path) -> tuple[pd.DataFrame, str]:
+def _series_file(path: Path) -> tuple[pd.DataFrame, tuple[str, int]]:
     stat = path.stat()
     return _read_series_file(str(path), stat.st_mtime_ns, stat.st_size)
 
 
 def _file_vintages(folder: Path) -> dict[tuple[str, str], str]:
     """(file, indicator) -> vintage date from wdi_sources.csv: the WB last-updated date, else the file's last change."""
-    path = folder / SOURCES_TABLE
+    path = locate(folder, SOURCES_TABLE)
     if not path.is_file():
         return {}
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -137,17 +141,18 @@ def _from_files(folder: Path, codes: Sequence[str], include_legacy: bool
                 ) -> tuple[pd.DataFrame, list[dict[str, Any]], list[str], set[str]]:
     """Rows, provenance, notes and the set of codes found, from the snapshot files."""
     vintages = _file_vintages(folder)
-    countries_path = folder / COUNTRIES_FILE
+    countries_path = locate(folder, COUNTRIES_FILE)
     aggregates = None
     if countries_path.is_file():
         countries = read_economies_csv(countries_path)
         aggregates = set(countries.loc[countries["is_aggregate"], "iso3"])
     wanted = set(codes)
     found: dict[str, list[tuple[SnapshotFile, pd.DataFrame]]] = {}
-    shas: dict[str, str] = {}
+    shas: dict[str, tuple[str, int]] = {}
     notes: list[str] = []
     for spec in SNAPSHOT_FILES:
-        path = folder / spec.name
+        path = locate(folder, spec.name)
+        _refuse_directory(path)
         if not path.is_file():
             notes.append(f"{spec.name}: not in the data directory's {FOLDER}/ folder; its series are looked for "
                          "elsewhere.")
@@ -196,7 +201,7 @@ def _from_files(folder: Path, codes: Sequence[str], include_legacy: bool
         entry["vintage"][code] = _vintage_text(chosen, code, vintages)
 
     # Paths relative to the data directory, so provenance does not depend on where that directory lives.
-    provenance = [{"path": f"{FOLDER}/{name}", "sha256": shas[name], "bytes": (folder / name).stat().st_size,
+    provenance = [{"path": f"{FOLDER}/{name}", "sha256": shas[name][0], "bytes": shas[name][1],
                    "rows": entry["rows"], "series": entry["series"], "vintage": entry["vintage"],
                    "origin": "data directory"}
                   for name, entry in sorted(provenance_rows.items())]
@@ -283,12 +288,18 @@ def _tidy(rows: pd.DataFrame) -> pd.DataFrame:
     return rows.sort_values(["indicator", "iso3", "year"], kind="mergesort").reset_index(drop=True)[TIDY_COLUMNS]
 
 
+def _refuse_directory(path: Path) -> None:
+    if path.is_dir():
+        raise DataError("a directory stands where this file belongs.", where=path, field=f"{FOLDER}/{path.name}",
+                        fix="restore the file (git checkout data/raw; see docs/data.md).")
+
+
 def _worldbank_folder(settings: Settings) -> Path | None:
     folder = settings.source_dir(FOLDER)
     if folder is not None and not folder.is_dir():
         raise DataError(f"the data directory has no {FOLDER}/ folder ({folder} is missing).", where=folder,
-                        field=DATA_ENV, fix=f"point {DATA_ENV} (or --data) at a folder laid out like ../shared/data, "
-                                            f"or unset it to pull World Bank data live.")
+                        field=DATA_ENV, fix=f"point {DATA_ENV} (or --data) at a folder laid out like data/raw, or "
+                                            f"unset it to use the repository's data/raw.")
     return folder
 
 
@@ -299,22 +310,29 @@ def load_indicators(settings: Settings, codes: Sequence[str], *, include_legacy:
                     echo: Echo = None, options: LiveOptions | None = None) -> SourceFrame:
     """Tidy rows ``iso3, year, indicator, value`` for ``codes`` (World Bank codes), aggregates included.
 
-    Files of the data directory's worldbank/ folder first; codes they lack (all codes without a data directory)
-    from a valid cache, else pulled live (WGI ``*.EST`` from database 3, the rest from database 2) unless offline.
+    Files of the data directory's worldbank/ folder; a code they lack is an error. With ``settings.live_worldbank``
+    (or no data directory at all) every code comes, whole, from a valid cache, else pulled live (WGI ``*.EST`` from database 3, the rest from database 2) unless offline.
     """
     # World Bank codes are upper case in the files and the API alike.
     codes = sorted({str(code).strip().upper() for code in codes if str(code).strip()})
     if not codes:
         return SourceFrame(SOURCE_NAME, pd.DataFrame(columns=TIDY_COLUMNS).pipe(_tidy))
-    folder = _worldbank_folder(settings)
+    folder = None if settings.live_worldbank else _worldbank_folder(settings)
     parts, provenance, notes = [], [], []
     found: set[str] = set()
     if folder is not None:
         rows, provenance, notes, found = _from_files(folder, codes, include_legacy)
         parts.append(rows)
     missing = [code for code in codes if code not in found]
+    if missing and folder is not None:
+        raise DataError(f"World Bank series {', '.join(missing)} are in none of the {FOLDER}/ files "
+                        f"({', '.join(s.name for s in SNAPSHOT_FILES)}); nothing is pulled live unless asked, so "
+                        "vintages are never mixed.", where=folder, field=", ".join(missing),
+                        fix=f"restore the {FOLDER}/ files (git checkout data/raw; see docs/data.md), or pull the "
+                            "live vintage on purpose with `griparm data refresh` and run with --live-worldbank "
+                            "(estimates then differ from the reported ones).")
     if missing:
-        reason = "no data directory set" if folder is None else f"not in the data directory's {FOLDER}/ files"
+        reason = LIVE_ASKED if settings.live_worldbank else "no data directory set"
         more_parts, more_prov, more_notes = _from_cache_or_live(settings, missing, reason, echo, options)
         parts.extend(more_parts)
         provenance.extend(more_prov)
@@ -326,18 +344,25 @@ def load_indicators(settings: Settings, codes: Sequence[str], *, include_legacy:
 
 def load_economies(settings: Settings, *, echo: Echo = None, options: LiveOptions | None = None) -> SourceFrame:
     """Economies and aggregates: iso3, name, region, income_group, lending_type, is_aggregate (bool)."""
-    folder = _worldbank_folder(settings)
-    if folder is not None and (folder / COUNTRIES_FILE).is_file():
-        path = folder / COUNTRIES_FILE
+    folder = None if settings.live_worldbank else _worldbank_folder(settings)
+    if folder is not None:
+        _refuse_directory(locate(folder, COUNTRIES_FILE))
+    if folder is not None and locate(folder, COUNTRIES_FILE).is_file():
+        path = locate(folder, COUNTRIES_FILE)
         rows = read_economies_csv(path)
-        provenance = ({"path": f"{FOLDER}/{COUNTRIES_FILE}", "sha256": sha256_file(path),
-                       "bytes": path.stat().st_size, "rows": int(len(rows)),
+        sha, size = content_digest(path)
+        provenance = ({"path": f"{FOLDER}/{COUNTRIES_FILE}", "sha256": sha, "bytes": size, "rows": int(len(rows)),
                        "vintage": "WDI R package cache of the API /country endpoint (2026-04-30)",
                        "origin": "data directory"},)
         return SourceFrame(f"{SOURCE_NAME}.economies", rows.sort_values("iso3").reset_index(drop=True), provenance,
                            (f"economies from {FOLDER}/{COUNTRIES_FILE} ({int((~rows['is_aggregate']).sum())} "
                             f"economies, {int(rows['is_aggregate'].sum())} aggregates).",))
-    reason = "no data directory set" if folder is None else f"{FOLDER}/{COUNTRIES_FILE} not in the data directory"
+    reason = LIVE_ASKED if settings.live_worldbank else "no data directory set"
+    if folder is not None:
+        raise DataError(f"{FOLDER}/{COUNTRIES_FILE} is missing from the data directory; nothing is pulled live unless "
+                        "asked.", where=locate(folder, COUNTRIES_FILE), field=COUNTRIES_FILE,
+                        fix=f"restore it (git checkout data/raw; see docs/data.md), or pull the live economy list "
+                            "on purpose with `griparm data refresh` and run with --live-worldbank.")
     hit = find_cached_economies(settings.cache_dir)
     if hit is not None:
         csv_path, manifest = hit

@@ -464,7 +464,13 @@ def economies_csv_text(frame: pd.DataFrame) -> str:
 
 
 def read_economies_csv(path: Path) -> pd.DataFrame:
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        frame[ECONOMY_COLUMNS]
+    except (ValueError, KeyError, OSError, EOFError) as exc:     # binary garbage, a truncated gzip, lost columns
+        raise DataError(f"cannot read it as the economy list ({type(exc).__name__}: {str(exc)[:120]}).", where=path,
+                        field=",".join(ECONOMY_COLUMNS),
+                        fix="restore the file from its source (git checkout data/raw; see PROVENANCE.md).") from exc
     flags = frame["is_aggregate"].str.strip().str.lower()
     if not flags.isin(["true", "false"]).all():
         bad = sorted(set(frame.loc[~flags.isin(["true", "false"]), "is_aggregate"]))[:5]
