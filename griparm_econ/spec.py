@@ -563,6 +563,8 @@ def _check_estimator_options(model: ModelConfig, info, fail, panel: bool) -> Non
     if info.small_samples is not None and model.small_sample not in info.small_samples:
         fail("small_sample", f"{model.estimator} has the small-sample conventions {', '.join(info.small_samples)}, "
              f"not \"{model.small_sample}\".", f"set small_sample = one of: {', '.join(info.small_samples)}.")
+    if info.likelihood and model.weights is not None:
+        fail("weights", f"{model.estimator} is fitted without weights here.", "remove weights from this model.")
     if model.risk_set is not None:
         if not info.binary:
             binary = ", ".join(name for name, entry in ESTIMATORS.items() if entry.binary)

@@ -879,6 +879,8 @@ ML_CASES = [
     ("risk_set_negative_status", _model("s ~ 1 + x", "cloglog", extra='risk_set = "first_adoption"\n'),
      "formula: s", "negative values"),
     ("logit_perfect_separation", _model("b ~ 1 + sep", "logit"), "model[1]", "logit"),
+    ("ppml_weights", _model("n ~ x", "ppml", effects='["entity"]', extra='weights = "n"\n'), "weights",
+     "without weights"),
 ]
 
 
