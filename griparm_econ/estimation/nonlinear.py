@@ -197,8 +197,8 @@ def fit_nonlinear(config: "ModelConfig", design: "Design", *, where: str, field:
         raise SpecError(f"{config.estimator} did not converge (or its information matrix is singular) on this "
                         "sample.", where=where, field=field,
                         fix="check for a regressor that predicts the outcome perfectly (separation) or is constant.")
-    codes = {d: design.cluster_codes(d)[kept] for d in ("entity", "time")
-             if (d == "entity" and design.entity_codes is not None) or (d == "time" and design.time_codes is not None)}
+    codes = {d: values[kept] for d, values in (("entity", design.entity_codes), ("time", design.time_codes))
+             if values is not None}
     clusters_by_dim = {dim: int(np.unique(codes[dim]).size)} if dim else {}
     n_clusters = clusters_by_dim.get(dim) if dim else None
     cov = _adjust(raw, config.cov, config.small_sample, nobs, n_clusters)
