@@ -22,10 +22,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from griparm_econ.config import PROJECT_ROOT
 from griparm_econ.errors import SpecError
 from griparm_econ.io import sha256_file
+from griparm_econ.baseline import baseline_value, check_baseline_params
 from griparm_econ.sources.country_names import EU27
 
 DEFAULT_CATALOG = PROJECT_ROOT / "specs" / "variables.toml"
-SOURCES = ("worldbank", "trade", "gvc", "production", "restrictions", "derived")
+SOURCES = ("worldbank", "trade", "gvc", "production", "restrictions", "state_capacity", "vdem", "tax_revenue",
+           "prices", "derived")
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 CASE_GROUPS: Mapping[str, tuple[str, ...]] = {"EU27": EU27}
 
@@ -53,6 +55,21 @@ def _identity(data: TransformInput) -> pd.Series:
 def _zero_filled(data: TransformInput) -> pd.Series:
     # Event counts: a country-year with no recorded event in force is 0, not a gap.
     return data.source_values.astype("float64").fillna(0.0)
+
+
+def _year_series(data: TransformInput) -> pd.Series:
+    # A world series (one value per year, e.g. a commodity price boom), the same for every economy in a year.
+    world = data.world.get(data.entry.name)
+    if world is None or world.empty:
+        raise SpecError(f"no world (WLD) rows for {data.entry.source_code!r}.", where="specs/variables.toml",
+                        field=data.entry.name, fix="use year_series only on series the source gives as WLD rows.")
+    return data.panel["year"].map(world).astype("float64")
+
+
+def _product(data: TransformInput) -> pd.Series:
+    # All inputs must be present (an exposure = weight x shock is missing when either is).
+    values = data.panel[list(data.entry.inputs)].astype("float64")
+    return values.prod(axis=1, min_count=len(data.entry.inputs))
 
 
 def _log(data: TransformInput) -> pd.Series:
@@ -150,6 +167,9 @@ def _case_group(data: TransformInput) -> pd.Series:
 TRANSFORMATIONS: Mapping[str, Callable[[TransformInput], pd.Series]] = {
     "identity": _identity,
     "zero_filled": _zero_filled,
+    "year_series": _year_series,
+    "product": _product,
+    "baseline": baseline_value,
     "log": _log,
     "ratio": _ratio,
     "sum": _sum,
@@ -159,7 +179,8 @@ TRANSFORMATIONS: Mapping[str, Callable[[TransformInput], pd.Series]] = {
     "case_country": _case_country,
     "case_group": _case_group,
 }
-SOURCE_TRANSFORMATIONS = frozenset({"identity", "zero_filled"})
+SOURCE_TRANSFORMATIONS = frozenset({"identity", "zero_filled", "year_series"})
+WORLD_SERIES_TRANSFORMATIONS = frozenset({"year_series"})
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -172,7 +193,8 @@ class VariableEntry(BaseModel):
     name: str = Field(pattern=NAME_PATTERN.pattern)
     label: str = Field(min_length=1)
     unit: str = Field(min_length=1)
-    source: Literal["worldbank", "trade", "gvc", "production", "restrictions", "derived"]
+    source: Literal["worldbank", "trade", "gvc", "production", "restrictions", "state_capacity", "vdem", "tax_revenue",
+                    "prices", "derived"]
     source_code: str = ""
     transformation: str
     inputs: tuple[str, ...] = ()
@@ -200,7 +222,7 @@ class VariableEntry(BaseModel):
             if not self.source_code:
                 raise ValueError(f"source {self.source!r} needs a source_code")
             if self.transformation not in SOURCE_TRANSFORMATIONS or self.inputs:
-                raise ValueError("a source variable takes identity or zero_filled and no inputs")
+                raise ValueError("a source variable takes identity, zero_filled or year_series and no inputs")
         if self.transformation in ("log", "share_of_world") and len(self.inputs) != 1:
             raise ValueError(f"{self.transformation} takes exactly one input")
         if self.transformation == "ratio":
@@ -208,8 +230,10 @@ class VariableEntry(BaseModel):
             if not self.params.get("numerator") or not self.params.get("denominator") \
                     or set(parts) != set(self.inputs):
                 raise ValueError("ratio needs params.numerator and params.denominator covering exactly the inputs")
-        if self.transformation == "sum" and len(self.inputs) < 2:
-            raise ValueError("sum needs at least two inputs")
+        if self.transformation in ("sum", "product") and len(self.inputs) < 2:
+            raise ValueError(f"{self.transformation} needs at least two inputs")
+        if self.transformation == "baseline":
+            check_baseline_params(self.inputs, self.params)
         if self.transformation == "pca_first_component":
             if len(self.inputs) < 2:
                 raise ValueError("pca_first_component needs at least two inputs")

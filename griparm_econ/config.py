@@ -19,7 +19,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data" / "raw"
 
 # Sub-folders of the data directory, one per source family (the layout of ../shared/data).
-DATA_FOLDERS = ("worldbank", "trade", "gvc", "production", "restrictions")
+DATA_FOLDERS = ("worldbank", "trade", "gvc", "production", "restrictions", "state_capacity", "vdem", "tax_revenue",
+                "prices")
 
 
 @dataclass(frozen=True)

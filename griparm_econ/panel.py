@@ -18,19 +18,25 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+import numpy as np
 import pandas as pd
 
-from griparm_econ.catalog import TRANSFORMATIONS, Catalog, TransformInput, load_catalog
+from griparm_econ.catalog import (TRANSFORMATIONS, WORLD_SERIES_TRANSFORMATIONS, Catalog, TransformInput,
+                                  load_catalog)
 from griparm_econ.config import Settings
 from griparm_econ.errors import DataError
 from griparm_econ.io import atomic_path, atomic_write_text, sha256_file, tree_sha256
 from griparm_econ.sources import SourceFrame
 from griparm_econ.sources.country_names import EU27
 from griparm_econ.sources.gvc import load_gvc
+from griparm_econ.sources.prices import load_prices
 from griparm_econ.sources.production import load_production
 from griparm_econ.sources.restrictions import (country_year_measures, read_china_quotas, read_events, read_gta,
                                                read_iea)
+from griparm_econ.sources.state_capacity import load_state_capacity
+from griparm_econ.sources.tax_revenue import load_tax_revenue
 from griparm_econ.sources.trade import load_trade
+from griparm_econ.sources.vdem import load_vdem
 from griparm_econ.sources.snapshot import check_inputs, content_sha256, locate
 
 Echo = Callable[[str], None] | None
@@ -55,7 +61,8 @@ class Sources:
     """Everything read from the data directory (or pulled), before any merge."""
 
     economies: SourceFrame
-    series: tuple[SourceFrame, ...]          # long country-year sources: worldbank, trade, gvc, production
+    series: tuple[SourceFrame, ...]          # long country-year sources: worldbank, trade, gvc, production,
+                                             # state_capacity, vdem, tax_revenue, prices (world series)
     events: SourceFrame
     iea: SourceFrame
     gta: SourceFrame
@@ -73,11 +80,13 @@ def _read_sources(settings: Settings, catalog: Catalog, echo: Echo) -> Sources:
     # a half panel. Then the data-directory sources: a missing file stops the build before any World Bank pull.
     check_inputs(settings.data_dir)
     trade, gvc, production = load_trade(settings), load_gvc(settings), load_production(settings)
+    capacity = (load_state_capacity(settings), load_vdem(settings), load_tax_revenue(settings))
     events, iea, gta, quotas = read_events(settings), read_iea(settings), read_gta(settings), \
         read_china_quotas(settings)
     codes = [entry.source_code for entry in catalog.by_source("worldbank")]
     return Sources(economies=load_economies(settings, echo=echo),
-                   series=(load_indicators(settings, codes, echo=echo), trade, gvc, production),
+                   series=(load_indicators(settings, codes, echo=echo), trade, gvc, production, *capacity,
+                           load_prices(settings)),
                    events=events, iea=iea, gta=gta, quotas=quotas)
 
 
@@ -204,14 +213,17 @@ def assemble_panel(catalog: Catalog, sources: Sources,
     grid = countries.merge(years, how="cross").sort_values(["iso3", "year"], kind="mergesort")
     grid = grid.reset_index(drop=True)[ID_COLUMNS]
     values = _wide(pd.concat(kept_rows, ignore_index=True), grid, "sources")
+    world_rows = pd.concat(aggregate_rows, ignore_index=True)
+    world_rows = world_rows[world_rows["iso3"] == WORLD]
+    world_codes = set(world_rows["indicator"])
+    # A world series (one value per year, e.g. a price boom) has no economy rows: it needs WLD rows instead.
     no_data = [f"{entry.name} ({entry.source}: {entry.source_code})" for entry in catalog
-               if entry.source != "derived" and entry.source_code not in values]
+               if entry.source != "derived" and entry.source_code not in values
+               and not (entry.transformation in WORLD_SERIES_TRANSFORMATIONS and entry.source_code in world_codes)]
     if no_data:
         raise DataError(f"catalog series with no economy data in {FIRST_YEAR}-{last_year}: {', '.join(no_data)}.",
                         where=catalog.path, field="source_code",
                         fix="correct the source_code (see the source's codes in docs/data.md) or the data directory.")
-    world_rows = pd.concat(aggregate_rows, ignore_index=True)
-    world_rows = world_rows[world_rows["iso3"] == WORLD]
 
     panel = grid.copy()
     notes: list[str] = []
@@ -219,12 +231,15 @@ def assemble_panel(catalog: Catalog, sources: Sources,
     for entry in catalog:
         source_values = None
         if entry.source != "derived":
-            source_values = values[entry.source_code]
+            source_values = values[entry.source_code] if entry.source_code in values \
+                else pd.Series(float("nan"), index=values.index)
             world = world_rows[world_rows["indicator"] == entry.source_code]
             world_by_variable[entry.name] = world.set_index("year")["value"]
         data = TransformInput(panel=panel, entry=entry, source_values=source_values, world=world_by_variable,
                               notes=notes)
         panel[entry.name] = TRANSFORMATIONS[entry.transformation](data)
+        if len(panel.columns) % 50 == 0:
+            panel = panel.copy()   # consolidate the column blocks (pandas slows down and warns past 100 of them)
 
     _check_panel(panel, economy_codes, aggregate_codes, last_year)
     aggregates = _aggregates_table(pd.concat(aggregate_rows, ignore_index=True), catalog, sources.economies)
@@ -261,9 +276,9 @@ def _aggregates_table(rows: pd.DataFrame, catalog: Catalog, economies: SourceFra
     wide = rows.pivot(index=["iso3", "year"], columns="indicator", values="value").reset_index()
     out = wide[["iso3", "year"]].copy()
     out.insert(2, "name", out["iso3"].map(names).fillna("World").astype("string"))
-    for code, variables in by_code.items():
-        for variable in variables:
-            out[variable] = wide[code].to_numpy() if code in wide else float("nan")
+    values = {variable: wide[code].to_numpy() if code in wide else np.full(len(wide), np.nan)
+              for code, variables in by_code.items() for variable in variables}
+    out = pd.concat([out, pd.DataFrame(values, index=out.index)], axis=1)
     out = out[["iso3", "year", "name", *columns]].sort_values(["iso3", "year"], kind="mergesort")
     return out.reset_index(drop=True)
 
@@ -387,10 +402,10 @@ def _stamp_path(settings: Settings) -> Path:
 @lru_cache(maxsize=1)
 def data_code_sha256() -> str:
     """Fingerprint of the code that makes the panel: every loader in ``sources/``, the catalog and its
-    transformations, and this module. Changing any of them rebuilds the panel; changing an estimator or a table
-    writer does not. Hashed once per process (~20 small files)."""
+    transformations (with baseline.py), and this module. Changing any of them rebuilds the panel; changing an
+    estimator or a table writer does not. Hashed once per process (~20 small files)."""
     digest = hashlib.sha256(tree_sha256(PACKAGE_DIR / "sources").encode("ascii"))
-    for name in ("catalog.py", "panel.py"):
+    for name in ("catalog.py", "baseline.py", "panel.py"):
         digest.update(f"\0{name}\0{sha256_file(PACKAGE_DIR / name)}".encode("ascii"))
     return digest.hexdigest()
 

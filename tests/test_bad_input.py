@@ -248,7 +248,9 @@ def _everything_at_once(root):
 
 def _edited_events_file(root):
     path = root / "restrictions/export_restrictions_events.csv"
-    path.write_text(path.read_text(encoding="utf-8").replace("\nIDN,", "\nIDX,", 1), encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    assert ",IDN,Indonesia," in text
+    path.write_text(text.replace(",IDN,Indonesia,", ",IDX,Indonesia,", 1), encoding="utf-8")
 
 
 DATA_CASES = [

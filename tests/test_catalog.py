@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -165,15 +166,103 @@ def test_case_country_and_group():
 # Every catalog source code exists in the data
 
 
+def _synthetic_panel(seed: int = 3) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Four economies, 1990-2010: A adopts in 2000, B in 1993, C never, D has an unknown cohort. The moderator is
+    unit mean + 0.1 x (year - 1990) + noise only outside the windows, so each baseline is known exactly."""
+    rng = np.random.default_rng(seed)
+    years = np.arange(1990, 2011)
+    cohorts = {"A": 2000.0, "B": 1993.0, "C": 0.0, "D": np.nan}
+    level = {"A": 1.0, "B": -2.0, "C": 0.5, "D": 3.0}
+    rows = []
+    for unit, cohort in cohorts.items():
+        for year in years:
+            value = level[unit] + 0.1 * (year - 1990)
+            if not (cohort and cohort - 3 <= year <= cohort - 1) and not 1995 <= year <= 1997:
+                value += rng.normal(0, 5)          # noise outside every window cannot move the baseline
+            rows.append((unit, int(year), value, cohort))
+    panel = pd.DataFrame(rows, columns=["iso3", "year", "capacity", "cohort"])
+    panel.loc[(panel["iso3"] == "A") & (panel["year"] == 1998), "capacity"] = np.nan   # a gap in A's window
+    truth = {
+        "A": 1.0 + 0.1 * ((1997 - 1990) + (1999 - 1990)) / 2,   # 1997 and 1999 (1998 missing): mean of two
+        "B": -2.0 + 0.1 * (0 + 1 + 2) / 3,                      # 1990-1992
+        "C": 0.5 + 0.1 * 6,                                     # base years 1995-1997: mean year 1996
+        "D": np.nan,                                            # unknown cohort: missing
+    }
+    return panel, truth
+
+
+def test_baseline_recovers_the_pre_treatment_mean():
+    panel, truth = _synthetic_panel()
+    values, notes = apply({"name": "capacity_base", "transformation": "baseline", "inputs": ["capacity", "cohort"],
+                           "params": {"window": 3, "base_years": [1995, 1997]}}, panel)
+    by_unit = values.groupby(panel["iso3"]).agg(["min", "max"])
+    assert (by_unit["min"].dropna() == by_unit["max"].dropna()).all()          # constant within an economy
+    for unit, expected in truth.items():
+        got = by_unit.loc[unit, "min"]
+        assert (np.isnan(got) and np.isnan(expected)) or got == pytest.approx(expected, abs=1e-12), unit
+    assert "3 economies with a value" in notes[0]
+
+
+def test_baseline_min_years_and_fixed_base_without_cohort():
+    panel, _ = _synthetic_panel()
+    values, _ = apply({"name": "capacity_base", "transformation": "baseline", "inputs": ["capacity", "cohort"],
+                       "params": {"window": 3, "base_years": [1995, 1997], "min_years": 3}}, panel)
+    assert np.isnan(values[panel["iso3"] == "A"]).all()       # only 2 of A's 3 window years have data
+    fixed, _ = apply({"name": "capacity_1995", "transformation": "baseline", "inputs": ["capacity"],
+                      "params": {"base_years": [1995, 1997]}}, panel)
+    for unit, level in {"A": 1.0, "B": -2.0, "C": 0.5, "D": 3.0}.items():   # every unit on the fixed base years
+        assert fixed[panel["iso3"] == unit].iloc[0] == pytest.approx(level + 0.6, abs=1e-12)
+
+
+def test_baseline_rejects_a_time_varying_cohort():
+    panel, _ = _synthetic_panel()
+    panel["cohort"] = panel["year"].astype(float)
+    with pytest.raises(SpecError, match="varies within economies"):
+        apply({"name": "b", "transformation": "baseline", "inputs": ["capacity", "cohort"],
+               "params": {"base_years": [1995, 1997]}}, panel)
+
+
+@pytest.mark.parametrize("params, fragment", [
+    ({}, "base_years = [first, last]"),
+    ({"base_years": [2000, 1995]}, "base_years = [first, last]"),
+    ({"base_years": [1995, 1997], "window": 0}, "window must be a positive integer"),
+    ({"base_years": [1995, 1997], "lag": 2}, "unknown baseline params"),
+])
+def test_baseline_parameters_are_checked(params, fragment):
+    with pytest.raises(ValueError, match=re.escape(fragment)):
+        VariableEntry.model_validate({"name": "b", "label": "x", "unit": "u", "description": "d", "source": "derived",
+                                      "transformation": "baseline", "inputs": ["capacity"], "params": params})
+
+
+def test_product_and_year_series():
+    panel = pd.DataFrame({"iso3": ["A", "A", "B", "B"], "year": [2000, 2001, 2000, 2001],
+                          "weight": [0.5, 0.5, np.nan, 0.2], "boom": [0.1, -0.2, 0.1, -0.2]})
+    product, _ = apply({"name": "exposure", "transformation": "product", "inputs": ["weight", "boom"]}, panel)
+    assert product.iloc[:2].tolist() == pytest.approx([0.05, -0.1]) and np.isnan(product.iloc[2])
+    model = VariableEntry.model_validate({"name": "boom_x", "label": "x", "unit": "u", "description": "d",
+                                          "source": "prices", "source_code": "PINK.X.BOOM",
+                                          "transformation": "year_series"})
+    world = {"boom_x": pd.Series({2000: 0.3, 2001: -0.4})}
+    data = TransformInput(panel=panel, entry=model, source_values=None, world=world)
+    assert TRANSFORMATIONS["year_series"](data).tolist() == [0.3, -0.4, 0.3, -0.4]
+    with pytest.raises(SpecError, match="no world"):
+        TRANSFORMATIONS["year_series"](TransformInput(panel=panel, entry=model, world={}))
+
+
+
 @pytest.mark.snapshot
 def test_every_source_code_exists_in_the_snapshot(catalog):
     raw = resolve_data_dir()
     if not raw:
         pytest.skip("GRIPARM_DATA is not set")
     from griparm_econ.sources.gvc import load_gvc
+    from griparm_econ.sources.prices import load_prices
     from griparm_econ.sources.production import load_production
     from griparm_econ.sources.restrictions import load_restrictions
+    from griparm_econ.sources.state_capacity import load_state_capacity
+    from griparm_econ.sources.tax_revenue import load_tax_revenue
     from griparm_econ.sources.trade import load_trade
+    from griparm_econ.sources.vdem import load_vdem
     from griparm_econ.sources.worldbank import load_indicators
 
     settings = Settings(data_dir=Path(raw).resolve(), offline=True)
@@ -184,6 +273,10 @@ def test_every_source_code_exists_in_the_snapshot(catalog):
         "gvc": set(load_gvc(settings).rows["indicator"]),
         "production": set(load_production(settings).rows["indicator"]),
         "restrictions": set(load_restrictions(settings, 1990, 2025).rows["indicator"]),
+        "state_capacity": set(load_state_capacity(settings).rows["indicator"]),
+        "vdem": set(load_vdem(settings).rows["indicator"]),
+        "tax_revenue": set(load_tax_revenue(settings).rows["indicator"]),
+        "prices": set(load_prices(settings).rows["indicator"]),
     }
     absent = [(e.name, e.source_code) for e in catalog if e.source != "derived" and e.source_code not in codes[e.source]]
     assert not absent

@@ -267,7 +267,8 @@ def test_fetch_sources_reads_every_source(settings):
     lines: list[str] = []
     sources = panel_module.fetch_sources(settings, echo=lines.append)
     names = [frame.name for frame in sources.all_frames]
-    assert names == ["worldbank.economies", "worldbank", "trade", "gvc", "production", "restrictions.events",
+    assert names == ["worldbank.economies", "worldbank", "trade", "gvc", "production", "state_capacity", "vdem",
+                     "tax_revenue", "prices", "restrictions.events",
                      "restrictions.iea", "restrictions.gta", "restrictions.china_quotas"]
     assert len(lines) == len(names)
     assert all(frame.provenance for frame in sources.all_frames)

@@ -186,8 +186,11 @@ def test_snapshot_china_rare_earth_regime(snapshot):
     frame = load_restrictions(snapshot, 1990, 2025)
     wide = frame.rows.pivot(index=["iso3", "year"], columns="indicator", values="value")
     china = wide.loc["CHN"]
-    # Quota regime 1999-2014 (METI, the version source_note keeps); duties 2006 - May 2015.
-    assert 1998 not in china.index
+    # Quota regime 1999-2014 (METI, the version source_note keeps); duties 2006 - May 2015. Nothing is in force
+    # before 1999 (the treatment cohort series TREAT.*.FIRST_YEAR/ADOPTED have a row in every year by design).
+    in_force = [c for c in china.columns if c.startswith("RESTR.") or c.endswith(".IN_FORCE")]
+    assert china.loc[:1998, in_force].fillna(0).eq(0).all().all()
+    assert china.loc[1998, "TREAT.ANY.FIRST_YEAR"] == 1999 and china.loc[1998, "TREAT.ANY.ADOPTED"] == 0
     assert china.loc[1999, "RESTR.QUOTA_COUNT"] == 1 and china.loc[2014, "RESTR.QUOTA_COUNT"] == 1
     assert china.loc[2015, "RESTR.QUOTA_COUNT"] == 0
     assert china.loc[2012, "RESTR.TAX_COUNT"] == 1          # rate-change rows are not extra duties

@@ -23,7 +23,7 @@ VINTAGES = {
                                                                                     "copy of 2026-04",
     "production/usgs_mcs_rare_earths_mine_production_reserves_by_country_2020_2025.csv": "USGS MCS 2022-2026 data "
                                                                                          "releases",
-    "restrictions/export_restrictions_events.csv": "hand-compiled 2026-11-28",
+    "restrictions/export_restrictions_events.csv": "hand-compiled 2026-11-28, stage and motive coded 2026-11-29",
     "restrictions/china_ree_export_quotas.csv": "hand-compiled 2026-11-28",
     "restrictions/gta_critical_minerals_interventions_in_force_calvincj_snapshot.json": "GTA extract, snapshot "
                                                                                          "2026-06-01",

@@ -62,3 +62,26 @@ def tidy_long(rows: pd.DataFrame) -> pd.DataFrame:
     out["value"] = pd.to_numeric(out["value"], errors="raise").astype("float64")
     out = out.dropna(subset=["value"])
     return out.sort_values(["indicator", "iso3", "year"], kind="mergesort").reset_index(drop=True)
+
+
+def read_csv_columns(path: Path, needed: list[str], folder: str, **options: Any) -> pd.DataFrame:
+    """A source CSV with its expected columns, or one DataError naming the missing ones."""
+    frame = pd.read_csv(path, **options)
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise DataError(f"expected columns {missing} are missing.", where=path, field=", ".join(missing),
+                        fix=f"use the file described in {folder}/PROVENANCE.md (its header must not be edited).")
+    return frame
+
+
+def require_unique(frame: pd.DataFrame, keys: list[str], path: Path, folder: str) -> None:
+    if frame.duplicated(keys).any():
+        raise DataError(f"duplicate ({', '.join(keys)}) rows.", where=path, field=", ".join(keys),
+                        fix=f"restore the file from the source named in {folder}/PROVENANCE.md.")
+
+
+def melt_columns(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """Wide country-year columns to long rows, each column renamed to its indicator code."""
+    long = frame.melt(id_vars=["iso3", "year"], value_vars=list(columns), var_name="indicator", value_name="value")
+    long["indicator"] = long["indicator"].map(columns)
+    return long

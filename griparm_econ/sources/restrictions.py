@@ -35,6 +35,7 @@ from griparm_econ.sources._files import describe_file, require_file, tidy_long
 from griparm_econ.sources.snapshot import read_text
 from griparm_econ.sources.country_names import EU_JURISDICTION_CODES, eu_members, names_to_iso3
 from griparm_econ.sources.restrictions_schema import EventRow, QuotaRow, validate
+from griparm_econ.sources.treatments import treatment_measures
 
 FOLDER = "restrictions"
 EVENTS_FILE = "export_restrictions_events.csv"
@@ -96,7 +97,8 @@ def read_events(settings: Settings) -> SourceFrame:
                         fix=f"use one of {sorted(MEASURE_TYPES)}.")
     events, notes = prepare_events(raw)
     return SourceFrame("restrictions.events", events,
-                       (describe_file(settings, path, vintage="hand-compiled 2026-11-28", rows=len(raw)),),
+                       (describe_file(settings, path, rows=len(raw),
+                                      vintage="hand-compiled 2026-11-28, stage and motive coded 2026-11-29"),),
                        (CONFLICT_RULE, *notes))
 
 
@@ -338,8 +340,10 @@ def read_china_quotas(settings: Settings) -> SourceFrame:
 
 def country_year_measures(events: pd.DataFrame, iea: pd.DataFrame, gta: pd.DataFrame, first_year: int,
                           last_year: int) -> pd.DataFrame:
-    """Restriction measures (events file), IEA policy counts and GTA counts as long country-year rows."""
+    """Restriction measures and the named treatment definitions (events file), IEA policy counts and GTA counts as
+    long country-year rows."""
     return pd.concat([restriction_measures(events, first_year, last_year),
+                      treatment_measures(events, first_year, last_year),
                       iea_policy_counts(iea, first_year, last_year),
                       gta_counts(gta, first_year, last_year)], ignore_index=True)
 

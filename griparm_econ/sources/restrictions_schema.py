@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import ClassVar, Iterable, Optional
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
@@ -18,6 +18,11 @@ from griparm_econ.errors import DataError
 from griparm_econ.sources.country_names import EU_JURISDICTION_CODES, iso3_codes
 
 MEASURES = ("export_quota", "export_tax", "export_ban", "export_licence", "export_control", "other")
+# Value-chain stages an event targets (several separated by ';') and its stated motive; both coded only where the
+# event's own text says so, the phrase that says so quoted in stage_basis / motive_basis.
+STAGES = ("ore_concentrate", "intermediate", "refined", "scrap")
+MOTIVES = ("downstream_processing", "revenue", "conservation", "security", "other")
+_EVENT_ID = re.compile(r"^[A-Z]{3}-(\d{4}|undated)-[a-z_]+-\d+$")
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 _DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$")   # YYYY-MM-DD, or YYYY-MM when the day is unknown
 _HS = re.compile(r"^\d{4}(\.?\d{2}){0,3}$")                                # 4-10 digit HS codes, dots allowed
@@ -43,12 +48,18 @@ class EventRow(BaseModel):
     """One export-restriction event (a measure of one jurisdiction on one material class)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    UNIQUE: ClassVar[tuple[str, ...]] = ("event_id",)
 
+    event_id: str
     iso3: str
     country: str
     material: str
     hs_codes: str
     measure: str
+    stage: str
+    stage_basis: str
+    motive: str
+    motive_basis: str
     start_year: Optional[int]
     end_year: Optional[int]
     start_date: str
@@ -80,6 +91,28 @@ class EventRow(BaseModel):
             raise ValueError(f"{bad} are not HS codes (4 to 10 digits, ';'-separated)")
         return value
 
+    @field_validator("event_id")
+    @classmethod
+    def _event_id(cls, value: str) -> str:
+        if not _EVENT_ID.match(value):
+            raise ValueError(f"{value!r} is not <ISO3>-<start year or 'undated'>-<measure>-<n>")
+        return value
+
+    @field_validator("stage")
+    @classmethod
+    def _stage(cls, value: str) -> str:
+        bad = [part for part in value.split(";") if value and part.strip() not in STAGES]
+        if bad:
+            raise ValueError(f"{bad} are not stages ({', '.join(STAGES)}; ';'-separated, or empty)")
+        return value
+
+    @field_validator("motive")
+    @classmethod
+    def _motive(cls, value: str) -> str:
+        if value and value not in MOTIVES:
+            raise ValueError(f"{value!r} is not one of {', '.join(MOTIVES)} (or empty)")
+        return value
+
     @field_validator("measure")
     @classmethod
     def _measure(cls, value: str) -> str:
@@ -106,6 +139,15 @@ class EventRow(BaseModel):
 
     @model_validator(mode="after")
     def _order(self) -> "EventRow":
+        if not self.event_id.startswith(f"{self.iso3}-{self.start_year or 'undated'}-{self.measure}-"):
+            raise ValueError(f"event_id {self.event_id} does not match iso3, start_year and measure")
+        text = " ".join((self.material, self.hs_codes, self.detail, self.source_note))
+        for coded, basis, name in ((self.stage, self.stage_basis, "stage"), (self.motive, self.motive_basis, "motive")):
+            if bool(coded) != bool(basis):
+                raise ValueError(f"{name} and {name}_basis must both be given or both be empty")
+            if basis and basis not in text:
+                raise ValueError(f"{name}_basis {basis!r} is not quoted from the row's material, hs_codes, detail or "
+                                 "source_note")
         if self.start_year is not None and self.end_year is not None and self.end_year < self.start_year:
             raise ValueError(f"end_year {self.end_year} is before start_year {self.start_year}")
         if self.start_date and self.end_date and self.end_date < self.start_date[:len(self.end_date)]:
@@ -176,6 +218,10 @@ def validate(model: type[BaseModel], raw: pd.DataFrame, path: Path | str) -> Non
                         where=path, field=", ".join(missing + extra),
                         fix=f"the columns are {', '.join(columns)} (docs/codebook_restrictions.md).")
     problems = list(_problems(model, raw))
+    for column in getattr(model, "UNIQUE", ()):
+        repeated = sorted(set(raw.loc[raw[column].duplicated(), column]))
+        if repeated:
+            problems.append(f"{column}: {', '.join(repeated)} used more than once (must be unique)")
     if problems:
         more = f"; and {len(problems) - SHOWN} more" if len(problems) > SHOWN else ""
         raise DataError(f"{len(problems)} value(s) break the codebook: " + "; ".join(problems[:SHOWN]) + more + ".",

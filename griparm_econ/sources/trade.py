@@ -14,6 +14,7 @@ from griparm_econ.errors import DataError
 from griparm_econ.sources import SourceFrame
 from griparm_econ.sources._files import combine, describe_file, require_file, tidy_long
 from griparm_econ.sources.country_names import fix_codes
+from griparm_econ.sources.trade_nickel import load_nickel
 
 FOLDER = "trade"
 OEC_FILE = "oec_hs2846_rare_earth_compounds_country_year_1995_2022.csv"
@@ -129,5 +130,6 @@ def load_baci_kazakhstan(settings: Settings) -> SourceFrame:
 
 
 def load_trade(settings: Settings) -> SourceFrame:
-    """All trade extracts as one long table."""
-    return combine("trade", [load_oec(settings), load_comtrade(settings), load_baci_kazakhstan(settings)])
+    """All trade extracts as one long table (the nickel chain from trade_nickel.py)."""
+    return combine("trade", [load_oec(settings), load_comtrade(settings), load_baci_kazakhstan(settings),
+                             load_nickel(settings)])
