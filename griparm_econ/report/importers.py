@@ -62,4 +62,7 @@ def draw_importer_shares(loaded, ctx):
     return fig, ["Share of world imports each year (" + "; ".join(coverage) + "); the dotted line marks "
                  f"{spec.break_year}, the shaded segments the mean share before and from it.",
                  "EU27: sum of the 27 current members' imports, intra-EU trade included (the data are not "
-                 "bilateral); an economy the source does not list in a year counts as zero."]
+                 "bilateral); an economy the source does not list in a year counts as zero."] + [
+        f"{m.name}: world = " + ("the source's world total." if m.world == "reported" else
+                                 "the sum over the economies the source lists that year (non-reporters are absent, "
+                                 "not zero, so the world total is that of the reporters).") for m in spec.measure]
