@@ -18,9 +18,9 @@ DATA = resolve_data_dir()
 pytestmark = pytest.mark.skipif(not DATA, reason="GRIPARM_DATA is not set (the study needs the data snapshot)")
 
 TABLES = ("multiverse_forward", "table1_descriptives", "table2_forward", "table3_backward", "table4_robustness",
-          "table5_value_chain", "table6_policy_choice", "table7_importers")
+          "table5_value_chain", "table8_policy_choice", "table9_importers")
 MULTIVERSES = ("multiverse_forward",)
-REGRESSIONS = ("table2_forward", "table3_backward", "table4_robustness", "table6_policy_choice")
+REGRESSIONS = ("table2_forward", "table3_backward", "table4_robustness", "table8_policy_choice")
 FIGURES = ("fig1_trajectories", "fig2_marginal_effect", "fig3_coefficients", "fig4_ree_shares",
            "fig5_restrictions_timeline", "fig6_importers")
 
