@@ -85,3 +85,15 @@ def test_cloglog_hazard_recovers_the_true_parameters(tmp_path):
     for term, truth in (("Intercept", -2.5), ("x", 0.8)):
         assert abs(model["params"][term] - truth) < 3 * model["std_errors"][term], term
     assert model_by_name(estimates, "logit")["nobs"] == len(at_risk)
+
+
+def test_risk_set_false_switches_off_the_default():
+    from pathlib import Path
+
+    from griparm_econ.spec import parse_spec_text
+
+    text = ('title = "T"\n[data]\npath = "p.csv"\nentity = "u"\ntime = "t"\n[defaults]\ncov = "cluster:entity"\n'
+            'risk_set = "first_adoption"\n[[model]]\nname = "hazard"\nformula = "s ~ 1 + x"\nestimator = "cloglog"\n'
+            '[[model]]\nname = "plain"\nformula = "s ~ 1 + x"\nestimator = "logit"\nrisk_set = false\n')
+    hazard, plain = parse_spec_text(text, Path("t.toml")).models
+    assert hazard.risk_set == "first_adoption" and plain.risk_set is None
