@@ -1,5 +1,5 @@
-# griparm-econ. `make install` makes .venv (with the dev and bench extras: pytest, and pyfixest/wildboottest, which
-# the tests compare against); every other target runs in it.
+# griparm-econ. `make install` makes .venv (with the dev, bench and cluster extras: pytest and selenium, pyfixest and
+# wildboottest, which the tests compare against, and dask.distributed); every other target runs in it.
 # The inputs ship in data/raw (the default); GRIPARM_DATA (or DATA=dir) points at another snapshot with the same layout.
 PYTHON ?= python3
 VENV   := .venv
@@ -7,14 +7,14 @@ BIN    := $(VENV)/bin
 GRIPARM := $(BIN)/griparm
 DATA_OPT := $(if $(DATA),--data $(DATA),)
 
-.PHONY: install data panel tables test replicate freeze bench clean readme
+.PHONY: install data panel tables test test-fast replicate freeze bench clean readme
 
 install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench,cluster]'
 	touch $@
 
 data: install
@@ -39,6 +39,10 @@ readme: install
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# Everything but the tests marked slow (the whole study, the README example, tests over ~5 s): under a minute.
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not slow"
 
 # Every benchmarks/bench_*.py in turn (DATA=dir or GRIPARM_DATA: the snapshot); REPEAT=n passes --repeat n.
 bench: install

@@ -26,8 +26,6 @@ from griparm_econ.baseline import baseline_value, check_baseline_params
 from griparm_econ.sources.country_names import EU27
 
 DEFAULT_CATALOG = PROJECT_ROOT / "specs" / "variables.toml"
-SOURCES = ("worldbank", "trade", "gvc", "production", "restrictions", "state_capacity", "vdem", "tax_revenue",
-           "prices", "derived")
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 CASE_GROUPS: Mapping[str, tuple[str, ...]] = {"EU27": EU27}
 

@@ -7,6 +7,7 @@ message on stderr and exit status 2.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from pathlib import Path
@@ -15,6 +16,9 @@ from typing import Callable, Sequence
 from griparm_econ import __version__
 from griparm_econ.config import Settings, load_settings
 from griparm_econ.errors import GriparmError
+
+# --help prints plain text: the module docstring's markup (double backticks) is for the API docs, not the terminal.
+DESCRIPTION = "griparm COMMAND (also python -m griparm_econ COMMAND): the GRIP-ARM econometric panel study."
 
 
 def _cmd_data(args: argparse.Namespace, settings: Settings) -> int:
@@ -38,9 +42,23 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_check(args: argparse.Namespace, settings: Settings) -> int:
-    from griparm_econ.runner import check_specs
+    from griparm_econ.validate import check_all
 
-    check_specs(args.specs, settings, echo=print)
+    check_all(args.specs, settings, echo=print)
+    return 0
+
+
+def _cmd_vars(args: argparse.Namespace, settings: Settings) -> int:
+    from griparm_econ.explore import list_variables
+
+    list_variables(settings, echo=print)
+    return 0
+
+
+def _cmd_describe(args: argparse.Namespace, settings: Settings) -> int:
+    from griparm_econ.explore import describe_variable
+
+    describe_variable(args.variable, settings, echo=print)
     return 0
 
 
@@ -82,7 +100,7 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="griparm", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="griparm", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"griparm-econ {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -91,7 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
                  "vintage, or write a manifest for another data directory", _cmd_data),
         ("panel", "build data/panel.parquet and output/coverage.csv", _cmd_panel),
         ("run", "estimate specs and write tables and estimates", _cmd_run),
-        ("check", "validate specs without estimating", _cmd_check),
+        ("check", "validate the catalog, table specs and figure specs without estimating", _cmd_check),
+        ("vars", "list the catalog's variables: source, unit, country-years with data, years, label", _cmd_vars),
+        ("describe", "one variable: definition, inputs, source files and vintage, coverage", _cmd_describe),
         ("tables", "the whole study: panel, every spec, every figure, output/index.html", _cmd_tables),
         ("replicate", "rerun every spec and compare with reported/estimates.json (exit 1 on any mismatch)",
          _cmd_replicate),
@@ -106,10 +126,16 @@ def build_parser() -> argparse.ArgumentParser:
             cmd.add_argument("specs", nargs="*", type=Path, help="spec files (default: every spec in specs/)")
         if name in ("run", "tables", "replicate", "report-freeze"):
             cmd.add_argument("--out", metavar="DIR", default=None, help="output folder (default: output/)")
+        if name in ("run", "tables", "replicate", "report-freeze"):
+            cmd.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                             help="run multiverses on the dask cluster at ADDRESS (tcp://host:8786); implies "
+                                  "[executor] backend = \"dask\"")
         if name in ("run", "tables"):
             cmd.add_argument("--force", action="store_true", help="re-estimate even when nothing changed")
         if name == "readme":
             cmd.add_argument("--check", action="store_true", help="only check; exit 1 if a section is out of date")
+        if name == "describe":
+            cmd.add_argument("variable", help="a catalog variable name (griparm vars lists them)")
         if name == "data":
             cmd.add_argument("action", nargs="?", default="read", choices=("read", "check", "refresh", "manifest"),
                              help="read: every source; check: every input against MANIFEST.csv, all problems at "
@@ -138,11 +164,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.specs = [Path(p).absolute() for p in args.specs]
         settings = load_settings(args.data, out=getattr(args, "out", None),
                                  offline=getattr(args, "offline", None) or None,
-                                 live_worldbank=getattr(args, "live_worldbank", False))
+                                 live_worldbank=getattr(args, "live_worldbank", False),
+                                 scheduler=getattr(args, "scheduler", None))
         return args.handler(args, settings)
     except GriparmError as err:
         print(f"griparm: error: {err.message}", file=sys.stderr)
         return err.exit_code
+    except BrokenPipeError:
+        # The reader stopped reading (e.g. `griparm vars | head`): not a failure. Point stdout at devnull so that
+        # the interpreter's final flush does not report the closed pipe either.
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return 0
     except OSError as err:
         # A folder that cannot be written (a file in the way, no permission, a full disk): nothing was renamed
         # into place, because every output is written to a temporary file first.

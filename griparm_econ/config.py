@@ -34,6 +34,7 @@ class Settings:
     output_dir: Path = field(default=PROJECT_ROOT / "output")
     offline: bool = False
     live_worldbank: bool = False     # World Bank series from the cache of a live pull, not the snapshot's files
+    scheduler: str | None = None      # --scheduler: a dask scheduler for multiverses (over [executor] scheduler)
 
     @property
     def cache_dir(self) -> Path:
@@ -52,9 +53,6 @@ class Settings:
         if folder not in DATA_FOLDERS:
             raise ValueError(f"unknown data folder {folder!r}; expected one of {DATA_FOLDERS}")
         return None if self.data_dir is None else self.data_dir / folder
-
-    def with_overrides(self, **changes) -> "Settings":
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
 def resolve_data_dir(cli_value: str | os.PathLike | None = None) -> Path | None:
@@ -75,12 +73,15 @@ def resolve_data_dir(cli_value: str | os.PathLike | None = None) -> Path | None:
 
 
 def load_settings(data: str | os.PathLike | None = None, *, out: str | os.PathLike | None = None,
-                  offline: bool | None = None, live_worldbank: bool | None = None) -> Settings:
+                  offline: bool | None = None, live_worldbank: bool | None = None,
+                  scheduler: str | None = None) -> Settings:
     settings = Settings(data_dir=resolve_data_dir(data), live_worldbank=bool(live_worldbank))
     if out is not None:
         settings = replace(settings, output_dir=Path(out).resolve())
     if offline is not None:
         settings = replace(settings, offline=offline)
+    if scheduler:
+        settings = replace(settings, scheduler=scheduler)
     return settings
 
 

@@ -266,9 +266,7 @@ def run_specs(specs: Sequence[Path] | None, settings: Settings, *, force: bool =
     """Validate, estimate and write every spec; returns the regression tables estimated (skipped ones are not
     returned). Descriptive and shares tables are computed and written the same way; figure specs named on the
     command line are drawn."""
-    from griparm_econ.estimation.frames import frame_result
-    from griparm_econ.freshness import clean_stale_temps, estimation_sha256, unit_files, writing_unit
-    from griparm_econ.report.estimates import estimates_path
+    from griparm_econ.freshness import clean_stale_temps
 
     out = Path(out_dir) if out_dir is not None else settings.output_dir
     loaded = check_specs(specs, settings, echo=_quiet)
@@ -284,15 +282,9 @@ def run_specs(specs: Sequence[Path] | None, settings: Settings, *, force: bool =
     # Everything is computed before the first file is written, so a failing spec leaves no output behind.
     rendered = {item.path for item in todo if verdicts[item.path] is not None and verdicts[item.path].action == "render"}
     results = [_rerender(item, settings, out, cache) if item.path in rendered
-               else estimate_spec(item, settings, cache) if item.kind == "regression"
-               else _estimate_multiverse(item, settings, cache, echo) if item.kind == "multiverse"
-               else frame_result(item, settings, cache, display_path=_display_path) for item in todo]
+               else estimate(item, settings, cache, echo=echo) for item in todo]
     for item, result in zip(todo, results):
-        digest = estimation_sha256(item)
-        with writing_unit(out, estimates_path(out, item.stem), unit_files(item.stem, item.kind), item.stem):
-            paths = (write_outputs(result, out, digest) if isinstance(result, TableResult)
-                     else write_multiverse_outputs(result, out, digest) if hasattr(result, "curve")
-                     else write_frame_outputs(result, out, digest))
+        paths = write_result(item, result, out)
         if item.path in rendered:
             echo(f"re-rendered {result.stem} from its stored estimates (only display keys changed) in {out}")
         else:
@@ -302,6 +294,34 @@ def run_specs(specs: Sequence[Path] | None, settings: Settings, *, force: bool =
 
         run_figures(settings, [item.path for item in figures], force=force, echo=echo, out_dir=out)
     return [r for r in results if isinstance(r, TableResult)]
+
+
+def estimate(item: LoadedSpec, settings: Settings, cache: dict | None = None, *, echo: Echo = _quiet):
+    """One validated table spec computed in memory, nothing written: a TableResult (regression), a
+    MultiverseResult or a FrameResult (descriptive, shares)."""
+    from griparm_econ.estimation.frames import frame_result
+
+    cache = {} if cache is None else cache
+    if item.kind == "regression":
+        return estimate_spec(item, settings, cache)
+    if item.kind == "multiverse":
+        return _estimate_multiverse(item, settings, cache, echo)
+    return frame_result(item, settings, cache, display_path=_display_path)
+
+
+def write_result(item: LoadedSpec, result, out_dir: Path) -> list[Path]:
+    """Every file of one spec's result (from :func:`estimate` or a re-render), written as one unit
+    (:func:`griparm_econ.freshness.writing_unit`), the record marking it up to date last."""
+    from griparm_econ.freshness import estimation_sha256, unit_files, writing_unit
+    from griparm_econ.report.estimates import estimates_path
+
+    digest = estimation_sha256(item)
+    with writing_unit(out_dir, estimates_path(out_dir, item.stem), unit_files(item.stem, item.kind), item.stem):
+        if isinstance(result, TableResult):
+            return write_outputs(result, out_dir, digest)
+        if hasattr(result, "curve"):
+            return write_multiverse_outputs(result, out_dir, digest)
+        return write_frame_outputs(result, out_dir, digest)
 
 
 def _estimate_multiverse(item: LoadedSpec, settings: Settings, cache: dict, echo: Echo):

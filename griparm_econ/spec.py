@@ -269,7 +269,7 @@ class TimelineFigure(_Figure):
 
 
 MULTIVERSE_COVS = ("unadjusted", "robust", "cluster:entity", "cluster:time")   # what the within engine computes
-EXECUTOR_BACKENDS = ("loky", "threading", "sequential", "multiprocessing", "dask", "ray")
+EXECUTOR_BACKENDS = ("loky", "threading", "sequential", "multiprocessing", "dask")
 
 
 class ExecutorTable(_Strict):
@@ -278,6 +278,8 @@ class ExecutorTable(_Strict):
     backend: Literal[EXECUTOR_BACKENDS] = "loky"  # type: ignore[valid-type]
     n_jobs: int = -1                              # -1: every core (or every worker of a cluster backend)
     progress: bool = True                         # a progress bar on the terminal (stderr)
+    # backend "dask": the scheduler's address; `--scheduler` on the command line overrides it
+    scheduler: str | None = Field(default=None, pattern=r"^(tcp|tls|ucx|inproc)://\S+$")
 
 
 class MultiverseSpec(_Strict):

@@ -1,14 +1,43 @@
-"""Fixtures shared by the test modules."""
+"""Fixtures shared by the test modules, and the one rule for tests that need the data snapshot.
+
+A test that needs the snapshot carries the ``snapshot`` marker (a test using the ``snapshot`` fixture gets it
+automatically). When there is none (``GRIPARM_DATA`` unset or not a folder, and no ``data/raw``) every such test is
+skipped here, with one reason; no test module skips on its own.
+"""
+
+from pathlib import Path
 
 import pytest
 
 from griparm_econ.config import Settings, resolve_data_dir
+from griparm_econ.errors import DataError
+
+SKIP_REASON = "no data: GRIPARM_DATA is unset or not a folder and the repository has no data/raw"
+
+
+def snapshot_dir() -> Path | None:
+    """The data folder the command line would use (--data aside: GRIPARM_DATA, else the repository's data/raw), or
+    None when there is none."""
+    try:
+        return resolve_data_dir()
+    except DataError:
+        return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    missing = snapshot_dir() is None
+    for item in items:
+        if "snapshot" in getattr(item, "fixturenames", ()) and item.get_closest_marker("snapshot") is None:
+            item.add_marker(pytest.mark.snapshot)
+        if missing and item.get_closest_marker("snapshot") is not None:
+            item.add_marker(pytest.mark.skip(reason=SKIP_REASON))
 
 
 @pytest.fixture(scope="session")
 def snapshot() -> Settings:
-    """Settings pointing at the real data snapshot; tests that need it skip cleanly when GRIPARM_DATA is unset."""
-    raw = resolve_data_dir()
-    if not raw:
-        pytest.skip("GRIPARM_DATA is not set")
-    return Settings(data_dir=resolve_data_dir())
+    """Settings pointing at the real data snapshot (tests using it are skipped above when there is none)."""
+    root = snapshot_dir()
+    if root is None:   # only reached when the fixture is requested indirectly (through another fixture)
+        pytest.skip(SKIP_REASON)
+    return Settings(data_dir=root)

@@ -32,3 +32,17 @@ def test_output_folder_that_is_a_file_is_one_message(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and str(blocker) in err and "Fix:" in err
     assert blocker.read_text().startswith("a file")
+
+
+def test_a_closed_pipe_is_not_an_error(monkeypatch, capsys):
+    # `griparm vars | head`: the reader closes the pipe; the command stops quietly instead of blaming the output folder.
+    class ClosedPipe:
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self):
+            pass
+
+    monkeypatch.setattr("sys.stdout", ClosedPipe())
+    assert main(["check"]) == 0
+    assert capsys.readouterr().err == ""

@@ -38,6 +38,7 @@ def test_event_study_is_the_readme_regression(event_study):
     assert close_to_printed(events[-2].estimate, "0.046447") and close_to_printed(events[-2].std_error, "0.009152")
 
 
+@pytest.mark.slow
 def test_smoothness_intervals_match_honestdid(event_study):
     _, beta, sigma = event_study
     for m, (low, high) in PUBLISHED_SD.items():

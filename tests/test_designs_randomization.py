@@ -43,6 +43,7 @@ def test_same_seed_same_pvalue_and_seed_matters():
     assert first.null_quantiles != randomization_inference(frame, seed=12, **kwargs).null_quantiles
 
 
+@pytest.mark.slow
 def test_size_under_the_null_and_power_under_an_effect():
     null_p = [randomization_inference(panel(0.0, s), outcome="y", unit="unit", time="year", cohort="cohort",
                                       draws=99, seed=s).pvalue for s in range(200)]

@@ -91,6 +91,7 @@ def test_prop99_published_effects_and_balance(prop99):
     assert sum(prop99.v_weights.values()) == pytest.approx(1.0)
 
 
+@pytest.mark.slow
 def test_prop99_placebo_pvalue_is_one_in_39(smoking):
     # ADH 2010: California has the largest post/pre RMSPE ratio of the 39 states, p = 1/39 (38 refits, a few seconds:
     # benchmarks/bench_synth.py).

@@ -66,6 +66,7 @@ def _all_figures():
     }
 
 
+@pytest.mark.slow
 def test_figures_are_written_and_byte_identical(tmp_path):
     first = {stem: figures.save_figure(fig, tmp_path / "a", stem) for stem, fig in _all_figures().items()}
     second = {stem: figures.save_figure(fig, tmp_path / "b", stem) for stem, fig in _all_figures().items()}

@@ -28,6 +28,7 @@ def _stata_block(text: str, name: str) -> tuple[np.ndarray, np.ndarray]:
     return b, v
 
 
+@pytest.mark.snapshot
 def test_hausman_matches_stata_formula_on_stata_estimates(tmp_path):
     root = reference_set("linearmodels_stata_panel")
     text = (root / "stata-panel-simulated-results.txt").read_text()

@@ -41,6 +41,7 @@ def _die_before_the_record(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
 
 
+@pytest.mark.slow
 def test_killed_before_the_record_then_reverted_is_rerun_and_never_in_the_manifest(tmp_path, capsys):
     from griparm_econ.study import write_manifest
 
@@ -70,6 +71,7 @@ def test_killed_before_the_record_then_reverted_is_rerun_and_never_in_the_manife
     assert "estimates/mv.parquet" in manifest["outputs"] and "tables/mv.docx" in manifest["outputs"]
 
 
+@pytest.mark.slow
 def test_ctrl_c_while_writing_says_what_was_left(tmp_path, capsys, monkeypatch):
     import griparm_econ.report.estimates as estimates
 
@@ -97,6 +99,7 @@ def _memmap_folders(pid: int) -> list[str]:
     return sorted(p.name for p in shm.glob(f"joblib_memmapping_folder_{pid}_*")) if shm.is_dir() else []
 
 
+@pytest.mark.slow
 def test_sigterm_cleans_up_and_says_so(tmp_path):
     """SIGTERM mid-fit ends like Ctrl-C: joblib's memory-mapped folders go, one message, exit status 130."""
     import numpy as np

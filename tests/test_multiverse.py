@@ -268,6 +268,7 @@ def test_summarise_on_a_hand_made_curve():
     assert summarise(curve, "negative", []).loc["All models", "Expected sign and significant (%)"] == 25.0
 
 
+@pytest.mark.slow
 def test_outputs_are_byte_identical_and_reruns_are_skipped(study, tmp_path):
     root, _ = study
     lines: list[str] = []
@@ -279,6 +280,7 @@ def test_outputs_are_byte_identical_and_reruns_are_skipped(study, tmp_path):
         assert (tmp_path / rel).read_bytes() == (root / "out" / rel).read_bytes(), rel
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["loky", "threading"])
 def test_local_backends_give_the_same_estimates(study, backend, tmp_path):
     root, _ = study

@@ -13,21 +13,18 @@ import pytest
 
 from griparm_econ import panel as panel_module
 from griparm_econ.catalog import DEFAULT_CATALOG, load_catalog
-from griparm_econ.config import Settings, resolve_data_dir
+from griparm_econ.config import Settings
 from griparm_econ.io import sha256_file
 from griparm_econ.sources.country_names import EU27
 from griparm_econ.sources.snapshot import content_sha256, stored
 
-pytestmark = pytest.mark.snapshot
+pytestmark = [pytest.mark.snapshot, pytest.mark.slow]   # builds the panel from the snapshot (several seconds)
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory) -> Settings:
-    raw = resolve_data_dir()
-    if not raw:
-        pytest.skip("GRIPARM_DATA is not set")
+def settings(tmp_path_factory, snapshot) -> Settings:
     root = tmp_path_factory.mktemp("panel")
-    return Settings(data_dir=Path(raw).resolve(), work_dir=root / "data", output_dir=root / "output", offline=True)
+    return Settings(data_dir=snapshot.data_dir, work_dir=root / "data", output_dir=root / "output", offline=True)
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ from griparm_econ.config import Settings
 from griparm_econ.panel import build_panel, provenance_path
 
 NEW_SOURCES = ("state_capacity", "vdem", "tax_revenue", "prices")
+pytestmark = pytest.mark.slow   # every test reads a panel built from the data (about 10 s)
 
 
 @pytest.fixture(scope="module")

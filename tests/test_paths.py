@@ -40,6 +40,7 @@ def test_relative_data_setting_from_another_folder(tmp_path, monkeypatch, snapsh
     assert (home / "out" / "estimates" / "g.json").is_file()
 
 
+@pytest.mark.slow
 @pytest.mark.snapshot
 def test_the_readme_test_command_with_a_relative_data_directory(snapshot):
     """The two tests that failed under `GRIPARM_DATA=../shared/data make test`, run exactly that way."""

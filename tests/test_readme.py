@@ -109,8 +109,32 @@ def test_every_catalog_source_variable_and_live_series_is_listed(project):
     assert "/sources/3/series/" in sections["worldbank-series"]
 
 
-def test_rendering_is_deterministic(project):
-    assert render_sections(project) == render_sections(project)
+RENDER = """
+import json, sys
+from pathlib import Path
+from griparm_econ.config import Settings
+from griparm_econ.report.readme import render_sections
+root = Path(sys.argv[1])
+settings = Settings(project_root=root, specs_dir=root / "specs", work_dir=root / "data", output_dir=root / "output")
+print(json.dumps(render_sections(settings), sort_keys=True))
+"""
+
+
+@pytest.mark.slow
+def test_rendering_is_identical_in_two_processes(project):
+    # Separate processes with different hash seeds: set or dict ordering that leaks into the text would differ.
+    import os
+    import subprocess
+    import sys
+
+    outputs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed,
+               "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))}
+        done = subprocess.run([sys.executable, "-c", RENDER, str(project.project_root)], capture_output=True,
+                              text=True, env=env, timeout=300, check=True)
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1] and len(outputs[0]) > 1000
 
 
 def test_a_missing_marker_is_one_error_naming_the_section(project, monkeypatch, capsys):

@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from griparm_econ.config import PROJECT_ROOT, Settings, resolve_data_dir
+from griparm_econ.config import PROJECT_ROOT, Settings
 from griparm_econ.report.replication import console_lines
 from griparm_econ import study
 
-DATA = resolve_data_dir()
-pytestmark = pytest.mark.skipif(not DATA, reason="GRIPARM_DATA is not set (the study needs the data snapshot)")
+pytestmark = [pytest.mark.snapshot, pytest.mark.slow]
 
 TABLES = ("multiverse_forward", "table1_descriptives", "table2_forward", "table3_backward", "table4_robustness",
           "table5_value_chain", "table8_policy_choice", "table9_importers")
@@ -25,8 +24,8 @@ FIGURES = ("fig1_trajectories", "fig2_marginal_effect", "fig3_coefficients", "fi
            "fig5_restrictions_timeline", "fig6_importers")
 
 
-def _settings(root: Path) -> Settings:
-    return Settings(data_dir=Path(DATA).resolve(), project_root=root, specs_dir=root / "specs",
+def _settings(root: Path, data: Path) -> Settings:
+    return Settings(data_dir=data, project_root=root, specs_dir=root / "specs",
                     work_dir=root / "data", output_dir=root / "output")
 
 
@@ -35,10 +34,10 @@ def _digests(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory):
+def project(tmp_path_factory, snapshot):
     root = tmp_path_factory.mktemp("study")
     shutil.copytree(PROJECT_ROOT / "specs", root / "specs")
-    settings = _settings(root)
+    settings = _settings(root, snapshot.data_dir)
     lines: list[str] = []
     study.run_study(settings, echo=lines.append)
     return settings, _digests(settings.output_dir), lines

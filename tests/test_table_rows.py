@@ -76,6 +76,7 @@ def test_random_effects_show_the_wald_chi2_and_no_f(run):
     assert _row(table, "Wald χ²")[0] == "" and _row(table, "Wald χ²")[1] != ""
 
 
+@pytest.mark.slow
 def test_table2_column5_has_four_treated_countries(snapshot):
     from griparm_econ.config import PROJECT_ROOT
     from griparm_econ.estimation.design import build_design, load_dataset

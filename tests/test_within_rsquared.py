@@ -38,6 +38,7 @@ def grunfeld(tmp_path_factory):
     return frame, estimates, (tmp / "out" / "tables" / "r2.md").read_text()
 
 
+@pytest.mark.snapshot
 def test_two_way_within_rsquared_is_fixest_s(grunfeld):
     frame, estimates, _ = grunfeld
     expected = pf.feols("inv ~ value + capital | firm + year", data=frame)._r2_within
@@ -45,12 +46,14 @@ def test_two_way_within_rsquared_is_fixest_s(grunfeld):
     assert model_by_name(estimates, "twoway")["rsquared_within"] == pytest.approx(expected, rel=1e-8)
 
 
+@pytest.mark.snapshot
 def test_weighted_two_way_within_rsquared_is_fixest_s(grunfeld):
     frame, estimates, _ = grunfeld
     expected = pf.feols("inv ~ value + capital | firm + year", data=frame, weights="w")._r2_within
     assert model_by_name(estimates, "twoway_weighted")["rsquared_within"] == pytest.approx(expected, rel=1e-8)
 
 
+@pytest.mark.snapshot
 def test_one_way_within_rsquared_equals_linearmodels(grunfeld):
     from linearmodels import PanelOLS
 
@@ -61,6 +64,7 @@ def test_one_way_within_rsquared_equals_linearmodels(grunfeld):
     assert expected == pytest.approx(pf.feols("inv ~ value + capital | firm", data=frame)._r2_within, rel=1e-8)
 
 
+@pytest.mark.snapshot
 def test_the_table_says_what_the_within_rsquared_is(grunfeld):
     _, _, markdown = grunfeld
     assert "Within R-squared" in markdown

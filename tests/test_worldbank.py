@@ -414,11 +414,8 @@ def test_synthetic_vintage_order_contradicted_by_dates_is_an_error(synthetic_dir
 # ------------------------------------------------------------------------------------------------ real snapshot
 
 @pytest.fixture(scope="module")
-def snapshot_settings() -> Settings:
-    raw = resolve_data_dir()
-    if not raw:
-        pytest.skip(f"{DATA_ENV} is not set")
-    return Settings(data_dir=Path(raw).resolve(), offline=True)
+def snapshot_settings(snapshot) -> Settings:
+    return Settings(data_dir=snapshot.data_dir, offline=True)
 
 
 @pytest.fixture

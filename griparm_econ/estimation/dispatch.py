@@ -384,3 +384,17 @@ def wild_bootstrap(config: "ModelConfig", design: "Design", *, params: dict[str,
         out[term] = {**result.as_dict(), "weights": result.weights}
     return out
 
+
+
+def linearmodels_fit(config: "ModelConfig", design: "Design", *, where: str, field: str | None = None):
+    """linearmodels' own result object for one model (the fit that :func:`fit_model` reduces to plain numbers), for
+    users who want its summary or methods. Its covariance is linearmodels' own: where :func:`fit_model` applies
+    Stata's small-sample convention for absorbed effects, the reported standard errors differ by that factor."""
+    info = ESTIMATORS[config.estimator]
+    if info.likelihood:   # not a linearmodels model: the fitting library's own result (estimation.nonlinear)
+        from griparm_econ.estimation.nonlinear import library_fit
+
+        return library_fit(config, design, where=where, field=field or f"model (name = {config.name!r})")
+    plan = plan_covariance(config.cov, config.estimator, config.small_sample, bandwidth=config.bandwidth,
+                           n_periods=design.n_periods, panel_api=info.panel)
+    return _fit(config, design, plan, where, field or f"model (name = {config.name!r})")

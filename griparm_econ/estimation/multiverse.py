@@ -252,9 +252,12 @@ def estimate_multiverse(loaded: LoadedSpec, settings, cache: dict | None = None,
     models = [WithinModel(name=m.model_id, dependent=m.outcome, regressors=m.regressors,
                           effects=tuple(m.effects.split("+")) if m.effects != "none" else (), cov=m.cov,
                           sample=sample_columns[m.sample]) for m in grid]
+    # --scheduler on the command line sends every multiverse to that dask cluster, whatever its spec says.
+    cli_scheduler = getattr(settings, "scheduler", None)
     try:
         fits = fit_many(frame, models, entity=data.entity, time=data.time, n_jobs=spec.executor.n_jobs,
-                        backend=spec.executor.backend, progress=spec.executor.progress)
+                        backend="dask" if cli_scheduler else spec.executor.backend, progress=spec.executor.progress,
+                        scheduler=cli_scheduler or spec.executor.scheduler)
     except SpecError as err:
         raise SpecError(err.problem, where=loaded.path, field=f"(grid) {err.field or ''}".strip(),
                         fix=err.fix) from None

@@ -105,7 +105,7 @@ def _fit_binary(config: "ModelConfig", design: "Design"):
     params = np.asarray(res.params, dtype=float)
     cov = np.asarray(res.cov_params(), dtype=float)
     stats = {"loglik": llf, "pseudo_r2": 1.0 - llf / llnull, "events_count": float(y.sum())}
-    return names, params, cov, int(len(y)), stats, converged
+    return names, params, cov, int(len(y)), stats, converged, res
 
 
 def _fit_ppml(config: "ModelConfig", design: "Design", where: str, field: str):
@@ -165,7 +165,7 @@ def _fit_ppml(config: "ModelConfig", design: "Design", where: str, field: str):
     # the rows pyfixest kept (its stored data keep the frame's row labels), for the cluster counts
     kept = np.zeros(len(y), dtype=bool)
     kept[np.asarray(fit._data.index, dtype=int)] = True
-    return kept_names, params, cov, nobs, stats, bool(getattr(fit, "_convergence", True)), kept
+    return kept_names, params, cov, nobs, stats, bool(getattr(fit, "_convergence", True)), kept, fit
 
 
 def fit_nonlinear(config: "ModelConfig", design: "Design", *, where: str, field: str) -> ModelResult:
@@ -182,9 +182,9 @@ def fit_nonlinear(config: "ModelConfig", design: "Design", *, where: str, field:
     kept = np.ones(design.nobs, dtype=bool)
     try:
         if config.estimator == "ppml":
-            names, params, raw, nobs, stats, converged, kept = _fit_ppml(config, design, where, field)
+            names, params, raw, nobs, stats, converged, kept, _ = _fit_ppml(config, design, where, field)
         else:
-            names, params, raw, nobs, stats, converged = _fit_binary(config, design)
+            names, params, raw, nobs, stats, converged, _ = _fit_binary(config, design)
     except np.linalg.LinAlgError as err:
         raise SpecError(f"the regressors are perfectly collinear ({err}).", where=where, field=f"{field}.formula",
                         fix="drop one of the collinear terms.") from None
@@ -231,3 +231,14 @@ def fit_nonlinear(config: "ModelConfig", design: "Design", *, where: str, field:
         n_outside_valid_range=design.n_outside_valid_range,
         outside_valid_range=tuple(value.as_dict() for value in design.outside_valid_range),
     )
+
+
+def library_fit(config: "ModelConfig", design: "Design", *, where: str, field: str):
+    """The library's own result object (pyfixest ``Fepois``; statsmodels ``LogitResults`` or ``GLMResults``) for users
+    who want its methods. Its covariance is the raw sandwich the library was asked for: the reported standard errors
+    add the small-sample factor of :func:`fit_nonlinear`, and pyfixest names the slopes x0__, x1__... in formula
+    order."""
+    _refuse_bad_outcome(config, design, where, field)
+    if config.estimator == "ppml":
+        return _fit_ppml(config, design, where, field)[-1]
+    return _fit_binary(config, design)[-1]

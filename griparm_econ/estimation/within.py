@@ -24,16 +24,9 @@ cluster variable counts as one parameter only; iid uses (N-1)/(N-K), hetero N/(N
 G/(G-1) * (N-1)/(N-K), and p-values use a t distribution with N-K (iid, hetero) or G-1 (clustered) degrees of freedom.
 
 Groups are fitted in parallel with joblib; the executor is one setting (``backend``): ``"loky"`` (processes on all
-cores, the default), ``"threading"``, ``"sequential"``, or a cluster backend registered with joblib, so that the same
-grid runs unchanged on a cluster when one machine is not enough::
-
-    from dask.distributed import Client                 # pip install "dask[distributed]"
-    client = Client("tcp://scheduler:8786")             # joblib's "dask" backend uses the active client
-    fits = fit_many(panel, models, entity="iso3", time="year", backend="dask")
-
-    from ray.util.joblib import register_ray            # pip install ray
-    register_ray()
-    fits = fit_many(panel, models, entity="iso3", time="year", backend="ray")
+cores, the default), ``"threading"``, ``"sequential"``, or ``"dask"``: a dask.distributed cluster whose scheduler
+address is given (``scheduler="tcp://host:8786"``), so that the same grid runs unchanged on a cluster when one
+machine is not enough. The results do not depend on the backend: the same fits come back in the same order.
 
 Each worker receives the prepared panel once per chunk of groups (joblib memory-maps its large arrays for local
 processes) and the row indices of its groups. For small grids the start-up of process workers can cost more than it
@@ -43,6 +36,7 @@ saves; ``backend="sequential"`` is then as fast.
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
@@ -58,7 +52,8 @@ EFFECTS = ("entity", "time")
 # cov keys shared with estimation.covariance where they mean the same thing; "iid"/"hetero" are fixest's names.
 COV_ALIASES = {"unadjusted": "iid", "iid": "iid", "robust": "hetero", "hetero": "hetero"}
 FIXEF_K = ("nonnested", "full", "none")
-BACKENDS = ("loky", "threading", "sequential", "multiprocessing", "dask", "ray")
+BACKENDS = ("loky", "threading", "sequential", "multiprocessing", "dask")
+DASK_INSTALL = "pip install 'griparm-econ[cluster]' (dask.distributed)"
 INTERCEPT = "Intercept"
 
 # Exact two-way demeaning solves a dense system in the smaller dimension; beyond this many levels it would cost more
@@ -68,6 +63,7 @@ MAP_TOLERANCE = 1e-13
 MAP_MAX_ITERATIONS = 100_000
 # fixest's default collinearity tolerance (relative pivot of the Cholesky factor).
 COLLINEARITY_TOLERANCE = 1e-9
+CONNECT_TIMEOUT_SECONDS = 20      # to reach a dask scheduler
 
 
 @dataclass(frozen=True)
@@ -577,16 +573,23 @@ def _chunks(groups: list[_Group], n_chunks: int) -> list[list[_Group]]:
 
 def fit_many(frame: pd.DataFrame, models: Sequence[WithinModel], *, entity: str, time: str, n_jobs: int = -1,
              backend: str = "loky", progress: bool = True, method: str = "auto",
-             chunks_per_job: int = 4) -> list[WithinFit]:
+             chunks_per_job: int = 4, scheduler: str | None = None) -> list[WithinFit]:
     """Fit every model on ``frame``; results come back in the order of ``models``.
 
     ``n_jobs`` workers (-1: all cores) of joblib ``backend`` fit groups of models that share a sample and fixed-effect
-    structure; ``progress`` shows a tqdm bar counting models.
+    structure; ``progress`` shows a tqdm bar counting models. With ``backend="dask"``, ``scheduler`` is the address
+    of a running dask.distributed scheduler (without one, a client already connected in this process is used).
     """
     if backend not in BACKENDS:
-        raise SpecError(f"unknown executor backend {backend!r}.", field="backend",
-                        fix=f"use one of {BACKENDS} (dask and ray need their joblib backend registered).")
-    _check_backend_available(backend)
+        raise SpecError(f"unknown executor backend {backend!r}.", field="backend", fix=f"use one of {BACKENDS}.")
+    if backend == "dask":
+        with _dask_client(scheduler):
+            return _fit_many(frame, models, entity, time, n_jobs, backend, progress, method, chunks_per_job)
+    return _fit_many(frame, models, entity, time, n_jobs, backend, progress, method, chunks_per_job)
+
+
+def _fit_many(frame: pd.DataFrame, models: Sequence[WithinModel], entity: str, time: str, n_jobs: int,
+              backend: str, progress: bool, method: str, chunks_per_job: int) -> list[WithinFit]:
     models = list(models)
     if not models:
         return []
@@ -604,10 +607,11 @@ def fit_many(frame: pd.DataFrame, models: Sequence[WithinModel], *, entity: str,
     if backend == "sequential":
         workers = 1
     else:
-        # Asked inside the backend's context: on a dask or ray cluster -1 means the cluster's workers, not ours.
+        # Asked inside the backend's context: on a dask cluster -1 means the cluster's workers, not ours.
         with parallel_config(backend=backend, n_jobs=n_jobs):
             workers = effective_n_jobs()
-    n_chunks = 1 if workers == 1 else min(len(groups), workers * chunks_per_job)
+    local = workers == 1 and backend != "dask"      # a one-worker cluster still fits on the cluster
+    n_chunks = 1 if local else min(len(groups), workers * chunks_per_job)
     chunks = _chunks(groups, n_chunks)
     results: list[WithinFit | None] = [None] * len(models)
     with tqdm(total=len(models), disable=not progress, desc="models", unit="model") as bar:
@@ -618,7 +622,7 @@ def fit_many(frame: pd.DataFrame, models: Sequence[WithinModel], *, entity: str,
                 results[position] = fit
             bar.update(len(fitted))
 
-        if workers == 1:
+        if local:
             for chunk in chunks:
                 store(_fit_chunk(panel, chunk, method))
         else:
@@ -629,14 +633,32 @@ def fit_many(frame: pd.DataFrame, models: Sequence[WithinModel], *, entity: str,
     return results  # type: ignore[return-value]
 
 
-def _check_backend_available(backend: str) -> None:
-    import importlib.util
-
-    needs = {"dask": ("distributed", "pip install 'dask[distributed]' and create a dask.distributed.Client first"),
-             "ray": ("ray", "pip install ray and call ray.util.joblib.register_ray() first")}
-    if backend in needs and importlib.util.find_spec(needs[backend][0]) is None:
-        raise SpecError(f"the executor backend {backend!r} is not installed.", field="backend",
-                        fix=needs[backend][1] + "; or use 'loky' on this machine.")
+@contextmanager
+def _dask_client(scheduler: str | None):
+    """A client of the cluster at ``scheduler`` for the duration of one fit (joblib's dask backend uses it), closed
+    afterwards; the cluster itself is left running."""
+    try:
+        from distributed import Client, get_client
+    except ImportError:
+        raise SpecError("the executor backend 'dask' is not installed.", field="backend",
+                        fix=DASK_INSTALL + "; or use 'loky' on this machine.") from None
+    if scheduler is None:
+        try:
+            get_client()
+        except ValueError:
+            raise SpecError("the executor backend 'dask' needs the address of a dask scheduler.", field="scheduler",
+                            fix="set [executor] scheduler = \"tcp://HOST:8786\" in the spec or pass --scheduler "
+                                "tcp://HOST:8786 (docs/specs.md, Executor).") from None
+        yield
+        return
+    try:
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT_SECONDS, set_as_default=True)
+    except (OSError, TimeoutError) as err:
+        raise SpecError(f"no dask scheduler answered at {scheduler!r} within {CONNECT_TIMEOUT_SECONDS} s ({err}).",
+                        field="scheduler", fix="start the cluster first (dask scheduler / dask worker, or "
+                        "dask-jobqueue) and check the address and port.") from None
+    with client:
+        yield
 
 
 def fit_one(frame: pd.DataFrame, model: WithinModel, *, entity: str, time: str, method: str = "auto") -> WithinFit:

@@ -17,7 +17,6 @@ from griparm_econ.errors import DataError
 from griparm_econ.io import atomic_write_text
 
 FORMAT_VERSION = 1
-REPORTED_PATH = Path("reported") / "estimates.json"
 
 COMPARED = ("nobs", "params", "std_errors")
 

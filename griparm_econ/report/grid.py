@@ -124,34 +124,21 @@ _ESTIMATOR_LABELS = {
 
 # Extra statistics in a fixed order with their printed names; anything else follows alphabetically. A key may carry a
 # term after a colon ("first_stage_f:restriction"), printed as "First-stage F: <label of the term>".
-_KNOWN_STATS: tuple[tuple[str, str], ...] = (
+# Exactly the statistics estimation/dispatch.py produces (tests/test_api.py pins the two lists together).
+KNOWN_STATS: tuple[tuple[str, str], ...] = (
     ("f_stat", "F statistic"),
     ("wald_chi2", "Wald χ²"),
-    ("F", "F statistic"),
-    ("f_pvalue", "F p-value"),
-    ("f_robust", "Robust F statistic"),
-    ("f_robust_pvalue", "Robust F p-value"),
     ("first_stage_f", "First-stage F"),
-    ("first_stage_f_pvalue", "First-stage F p-value"),
-    ("hausman", "Hausman χ²"),
     ("hausman_chi2", "Hausman χ²"),
-    ("hausman_stat", "Hausman χ²"),
     ("hausman_df", "Hausman df"),
     ("hausman_pvalue", "Hausman p-value"),
-    ("sargan", "Sargan statistic"),
-    ("sargan_pvalue", "Sargan p-value"),
-    ("wu_hausman", "Wu-Hausman statistic"),
-    ("wu_hausman_pvalue", "Wu-Hausman p-value"),
     ("sigma_u", "σ ({entity} effect)"),
     ("sigma_e", "σ (idiosyncratic error)"),
     ("theta_mean", "θ (mean)"),
-    ("rho", "ρ (share of variance from {entity} effect)"),
     ("loglik", "Log likelihood"),
     ("pseudo_r2", "Pseudo R-squared (McFadden)"),
     ("events_count", "Events (outcome = 1)"),
     ("separated_dropped_count", "Observations dropped (separation)"),
-    ("aic", "AIC"),
-    ("bic", "BIC"),
 )
 _COUNT_STATS_SUFFIXES = ("_df", "_n", "_count")
 
@@ -160,7 +147,7 @@ def _stat_label(key: str, labels: Mapping[str, str], entity_label: str) -> str:
     if key in labels:
         return labels[key]
     base, _, term = key.partition(":")
-    known = dict(_KNOWN_STATS)
+    known = dict(KNOWN_STATS)
     if base in known:
         text = known[base].format(entity=entity_label.lower())
     else:
@@ -170,7 +157,7 @@ def _stat_label(key: str, labels: Mapping[str, str], entity_label: str) -> str:
 
 
 def _stat_order(keys: Iterable[str]) -> list[str]:
-    rank = {key: i for i, (key, _) in enumerate(_KNOWN_STATS)}
+    rank = {key: i for i, (key, _) in enumerate(KNOWN_STATS)}
     return sorted(set(keys), key=lambda key: (rank.get(key.partition(":")[0], len(rank)), key))
 
 

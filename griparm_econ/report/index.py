@@ -1,13 +1,16 @@
-"""``output/index.html``: every table and figure with its title, the spec that made it, and its notes."""
+"""``output/index.html``: every table (its HTML rendering, inline) and figure with its title, the spec that made it,
+and its notes. On a narrow screen the page keeps to the screen's width: a wide table scrolls inside its own box."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import re
 from html import escape
 from pathlib import Path
 from typing import Sequence
 
 from griparm_econ.io import atomic_write_text
+from griparm_econ.report.formats import TABLE_CSS
 
 
 @dataclass(frozen=True)
@@ -18,7 +21,7 @@ class IndexEntry:
     files: tuple[str, ...]            # output files, relative to the output folder
     notes: tuple[str, ...] = ()
     preview: str | None = None        # for figures: the PNG, relative to the output folder
-    embed: str | None = None          # for tables: the HTML table file to link as the main view
+    embed: str | None = None          # for tables: the HTML table file, linked and shown inline
     extra: dict = field(default_factory=dict)
 
 
@@ -28,17 +31,34 @@ color:#1a1a1a;line-height:1.45}
 h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2.2rem;border-bottom:1px solid #ccc}
 section{margin:1.2rem 0 1.8rem}h3{font-size:1.05rem;margin-bottom:.3rem}
 .meta{color:#555;font-size:.9rem}ul.notes{font-size:.9rem;color:#333;margin:.3rem 0}
-img{max-width:100%;border:1px solid #ddd}a{color:#0b5394}
+img{max-width:100%;height:auto;border:1px solid #ddd}a{color:#0b5394}
+code{overflow-wrap:anywhere}
+.table-scroll{overflow-x:auto;max-width:100%;margin:.6rem 0}
 """
+_TABLE_ELEMENT = re.compile(r"<table\b.*?</table>", re.DOTALL)
 
 
-def _entry_html(entry: IndexEntry) -> str:
+def _inline_table(out_dir: Path, embed: str) -> str:
+    """The ``<table>`` of a table's own HTML file (written by the table renderer just before), without its id,
+    which the entry's section carries."""
+    page = (out_dir / embed).read_text(encoding="utf-8")
+    found = _TABLE_ELEMENT.search(page)
+    if found is None:
+        raise ValueError(f"{embed} holds no <table>")
+    return re.sub(r'^<table id="[^"]*"', "<table", found.group(0))
+
+
+def _entry_html(entry: IndexEntry, out_dir: Path) -> str:
     main = entry.embed or (entry.files[0] if entry.files else "")
     links = " · ".join(f'<a href="{escape(f)}">{escape(Path(f).suffix.lstrip(".") or f)}</a>' for f in entry.files)
     parts = [f'<section id="{escape(Path(main).stem)}">',
              f'<h3><a href="{escape(main)}">{escape(entry.title)}</a></h3>',
              f'<p class="meta">Spec: <code>{escape(entry.spec)}</code> · Files: {links}</p>']
-    if entry.notes:
+    if entry.embed:
+        # A table carries its notes in its footer; the box scrolls sideways when the table is wider than the screen.
+        parts.append(f'<div class="table-scroll" role="region" tabindex="0" aria-label="{escape(entry.title)}">'
+                     f"{_inline_table(out_dir, entry.embed)}</div>")
+    elif entry.notes:
         parts.append('<ul class="notes">' + "".join(f"<li>{escape(n)}</li>" for n in entry.notes) + "</ul>")
     if entry.preview:
         parts.append(f'<a href="{escape(entry.preview)}"><img src="{escape(entry.preview)}" '
@@ -55,9 +75,9 @@ def write_index(entries: Sequence[IndexEntry], out_dir: Path, *, title: str, pre
     for heading, group in (("Tables", tables), ("Figures", figures)):
         if group:
             body.append(f"<h2>{heading}</h2>")
-            body += [_entry_html(e) for e in group]
+            body += [_entry_html(e, Path(out_dir)) for e in group]
     html = ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-            f"<title>{escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+            f"<title>{escape(title)}</title>\n<style>{_CSS}{TABLE_CSS}</style>\n</head>\n<body>\n"
             + "\n".join(body) + "\n</body>\n</html>\n")
     return atomic_write_text(Path(out_dir) / "index.html", html)

@@ -121,7 +121,7 @@ def f_statistic_note(models: Sequence[ModelResult]) -> str:
     """What the "F statistic" row is: the test, and its degrees of freedom column by column."""
     groups: dict[str, list[int]] = {}
     for number, model in enumerate(models, start=1):
-        if model.stats.get("f_stat") is None and model.stats.get("F") is None:
+        if model.stats.get("f_stat") is None:
             continue
         q = sum(1 for term in model.params if term != INTERCEPT)
         dist = (f"F({q}, {model.df_pvalues:,})" if model.df_pvalues is not None

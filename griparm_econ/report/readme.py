@@ -34,16 +34,15 @@ PACKAGE_ROLES: dict[str, str] = {
     "scipy": "t and normal distributions for p-values and bands; sparse algebra in the multiverse within engine",
     "pandas": "every frame: sources, panel, sample filters, tables",
     "pyarrow": "`data/panel.parquet` and `data/aggregates.parquet`",
-    "linearmodels": "every estimator a spec can name (panel, pooled, OLS and IV; `docs/specs.md`) and their "
+    "linearmodels": "every linear estimator a spec can name (panel, pooled, OLS and IV; `docs/specs.md`) and their "
                     "covariances",
-    "statsmodels": "estimators `logit` and `cloglog` (Logit; GLM binomial with the cloglog link); also under "
-                   "linearmodels and a reference in the first-difference tests",
-    "formulaic": "formula engine under linearmodels (not called directly; spec formulas are parsed by "
-                 "`griparm_econ/estimation/formula.py`)",
+    "statsmodels": "estimators `logit` and `cloglog` (Logit; GLM binomial with the cloglog link); the HP filter of "
+                   "the commodity price booms (`sources/prices.py`); a reference in the first-difference tests",
     "wbgapi": "the World Bank API (live pulls of WDI and WGI series when no data directory holds them)",
     "requests": "HTTP session, timeouts and retries under wbgapi",
     "country_converter": "country names to ISO3 (USGS, GTA, WITS rows without codes)",
     "pydantic": "validation of spec files and the variable catalog",
+    "tomli-w": "a spec given to the Python API as a dict, written as TOML text before validation",
     "matplotlib": "figure output (PNG, PDF)",
     "seaborn": "figure styling and small multiples",
     "python-docx": "Word (`.docx`) tables",
@@ -53,6 +52,8 @@ PACKAGE_ROLES: dict[str, str] = {
              "matches R did on mpdta)",
     "pytest": "the test suite",
     "pyreadr": "reads the R-format (`.rda`, `.RData`) reference data sets in the causal-design tests",
+    "selenium": "the index page test: drives headless Chromium through chromedriver (Debian's chromium-driver)",
+    "dask": "`[executor] backend = \"dask\"`: multiverses on a dask.distributed cluster",
     "pyfixest": "estimator `ppml` (Poisson PML with absorbed fixed effects, `fepois`); also a test reference for "
                 "the fixed-effects engines",
     "wildboottest": "benchmark and test reference only (wild cluster bootstrap to compare against)",
