@@ -145,6 +145,6 @@ def test_readme_example_runs_as_written(snapshot, tmp_path, monkeypatch, capsys)
     assert "['model', 'term', 'estimate', 'std_error', 'pvalue', 'nobs']" in printed
     assert len(namespace["panel"]) > 5000 and {"iso3", "year"} <= set(namespace["panel"].columns)
     frame = namespace["frame"]
-    assert frame["model"].nunique() == 5 and (frame.nobs > 0).all()
+    assert frame["model"].nunique() == 6 and (frame.nobs > 0).all()   # Table 2 has six columns
     assert (tmp_path / "output" / "notebook" / "estimates" / "spec.json").is_file()
     assert (tmp_path / "data" / "panel.parquet").is_file()
