@@ -63,8 +63,22 @@ def multiverse_files(stem: str) -> list[str]:
 
 def unit_files(stem: str, kind: str) -> list[str]:
     """Every file of a table unit except its record, relative to the output folder."""
-    return [f"tables/{stem}{suffix}" for suffix in TABLE_SUFFIXES] + (multiverse_files(stem)
-                                                                      if kind == "multiverse" else [])
+    return [f"tables/{stem}{suffix}" for suffix in TABLE_SUFFIXES] + extra_files(stem, kind)
+
+
+def extra_files(stem: str, kind: str) -> list[str]:
+    """A kind's files beyond its table (issue 12's kinds name theirs in their report modules)."""
+    if kind == "multiverse":
+        return multiverse_files(stem)
+    if kind == "event_study":
+        from griparm_econ.report.event_study import event_files
+
+        return event_files(stem)
+    if kind == "synthetic_control":
+        from griparm_econ.report.synthetic_control import synthetic_files
+
+        return synthetic_files(stem)
+    return []
 
 
 def file_hashes(out_dir: Path, paths: Iterable[Path | str]) -> dict[str, str]:

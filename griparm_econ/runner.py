@@ -56,7 +56,7 @@ def check_specs(specs: Sequence[Path] | None, settings: Settings, *, echo: Echo 
 
     loaded = [load_spec(path) for path in _spec_paths(specs, settings)]
     for item in loaded:
-        if item.kind in ("regression", "multiverse") and item.uses_study_panel:
+        if item.kind in ("regression", "multiverse", "event_study", "synthetic_control") and item.uses_study_panel:
             _check_catalog(item, settings)
         what = (f"{len(item.models)} model{'s' if len(item.models) != 1 else ''}" if item.kind == "regression"
                 else f"multiverse of {multiverse_size(item.spec):,} models" if item.kind == "multiverse"
@@ -89,6 +89,11 @@ def _check_catalog(item: LoadedSpec, settings: Settings) -> None:
         from griparm_econ.spec import multiverse_variables
 
         wanted = [(variable, f"(grid): {variable}") for variable in multiverse_variables(item.spec)]
+    elif item.kind == "synthetic_control":
+        wanted = [(variable, f"(spec): {variable}") for variable in item.spec.variables]
+    elif item.kind == "event_study":
+        wanted = [(variable, f"model[{index + 1}] (name = {model.name!r}): {variable}")
+                  for index, model in enumerate(item.models) for variable in model.variables]
     else:
         wanted = [(variable, f"model[{index + 1}] (name = {model.name!r}).formula: {variable}")
                   for index, model in enumerate(item.models) for variable in model.variables]
@@ -149,9 +154,7 @@ def estimate_spec(loaded: LoadedSpec, settings: Settings, cache: dict | None = N
         # The estimates file does not hold the panel's unit names; they are the data's (whose sha256 is unchanged).
         results = tuple(replace(r, entity_label=data.entity_label, time_label=data.time_label) for r in fitted)
     else:
-        results = tuple(fit_model(model, build_design(loaded, i, data), where=str(loaded.path),
-                                  field=f"model[{i + 1}] (name = {model.name!r})")
-                        for i, model in enumerate(loaded.models))
+        results = tuple(_fit_column(loaded, i, model, data) for i, model in enumerate(loaded.models))
     from griparm_econ.report.labels import term_label
     from griparm_econ.report.notes import regression_notes
 
@@ -172,6 +175,21 @@ def estimate_spec(loaded: LoadedSpec, settings: Settings, cache: dict | None = N
                        order=tuple(spec.order) + tuple(unlisted_terms(loaded)) if spec.order is not None else None,
                        notes=tuple(notes),
                        star_levels=tuple(sorted(spec.stars, reverse=True)), digits=spec.digits)
+
+
+def _fit_column(loaded: LoadedSpec, index: int, model, data):
+    """One regression column, with the two-way FE diagnostics its spec asks for (bacon, randomization_inference)."""
+    from griparm_econ.estimation.design import build_design
+    from griparm_econ.estimation.dispatch import fit_model
+
+    design = build_design(loaded, index, data)
+    field = f"model[{index + 1}] (name = {model.name!r})"
+    result = fit_model(model, design, where=str(loaded.path), field=field)
+    if model.bacon or model.randomization_inference is not None:
+        from griparm_econ.estimation.twfe_diagnostics import diagnose
+
+        result = diagnose(result, model, design, data, where=loaded.path, field=field)
+    return result
 
 
 def _verdict(loaded: LoadedSpec, settings: Settings, out_dir: Path, cache: dict):
@@ -306,6 +324,10 @@ def estimate(item: LoadedSpec, settings: Settings, cache: dict | None = None, *,
         return estimate_spec(item, settings, cache)
     if item.kind == "multiverse":
         return _estimate_multiverse(item, settings, cache, echo)
+    if item.kind == "event_study":
+        return _estimate_event_study(item, settings, cache)
+    if item.kind == "synthetic_control":
+        return _estimate_synthetic(item, settings, cache)
     return frame_result(item, settings, cache, display_path=_display_path)
 
 
@@ -321,6 +343,8 @@ def write_result(item: LoadedSpec, result, out_dir: Path) -> list[Path]:
             return write_outputs(result, out_dir, digest)
         if hasattr(result, "curve"):
             return write_multiverse_outputs(result, out_dir, digest)
+        if getattr(result, "kind", None) in DESIGN_KINDS:
+            return _write_design(result, out_dir, digest)
         return write_frame_outputs(result, out_dir, digest)
 
 
@@ -328,6 +352,30 @@ def _estimate_multiverse(item: LoadedSpec, settings: Settings, cache: dict, echo
     from griparm_econ.estimation.multiverse import estimate_multiverse
 
     return estimate_multiverse(item, settings, cache, echo=echo, display_path=_display_path)
+
+
+DESIGN_KINDS = ("event_study", "synthetic_control")   # issue 12 kinds: their own estimation and report modules
+
+
+def _estimate_event_study(item: LoadedSpec, settings: Settings, cache: dict):
+    from griparm_econ.estimation.event_study import estimate_event_study
+
+    return estimate_event_study(item, settings, cache, display_path=_display_path)
+
+
+def _estimate_synthetic(item: LoadedSpec, settings: Settings, cache: dict):
+    from griparm_econ.estimation.synthetic_spec import estimate_synthetic_control
+
+    return estimate_synthetic_control(item, settings, cache, display_path=_display_path)
+
+
+def _write_design(result, out_dir: Path, estimation_sha256: str) -> list[Path]:
+    """An event study's or synthetic control's files, then its record with their sha256 (freshness.py)."""
+    if result.kind == "event_study":
+        from griparm_econ.report.event_study import write_event_study_outputs as write
+    else:
+        from griparm_econ.report.synthetic_control import write_synthetic_outputs as write
+    return write(result, out_dir, lambda written: _unit(out_dir, written, estimation_sha256))
 
 
 def run_study(settings: Settings, *, force: bool = False, echo: Echo = print) -> list[TableResult]:

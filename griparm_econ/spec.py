@@ -22,6 +22,7 @@ from griparm_econ.estimation.covariance import COV_NAMES, COV_OPTIONS, SMALL_SAM
 from griparm_econ.estimation.dispatch import ESTIMATOR_NAMES, ESTIMATORS
 from griparm_econ.estimation.formula import Factor, FormulaError, ParsedFormula, Term, parse_formula
 from griparm_econ.io import sha256_bytes
+from griparm_econ.multiverse_axes import MULTIVERSE_ESTIMATORS
 from griparm_econ.spec_expr import check_spec_conditions
 from griparm_econ.spec_names import check_data_path, check_spec_names, check_spec_stem
 from griparm_econ.suggest import did_you_mean as _suggest, nearest  # noqa: F401 (nearest: imported from here)
@@ -84,6 +85,14 @@ class BootstrapTable(_Strict):
 SWITCH_OFF = ("bandwidth", "weights", "sample", "bootstrap", "risk_set")
 
 
+class RandomizationTable(_Strict):
+    """``randomization_inference = {...}``: permutation p-value of a treatment coefficient (twfe_diagnostics.py)."""
+
+    term: str = Field(min_length=1)
+    draws: int = Field(default=999, ge=1, le=100_000)
+    seed: int = Field(default=20261129, ge=0)
+
+
 class ModelOptions(_Strict):
     """Keys a model may set and ``[defaults]`` may set for every model."""
 
@@ -98,6 +107,8 @@ class ModelOptions(_Strict):
     between_wls: bool | None = None
     hausman: bool | None = None                 # random_effects: Hausman test against fixed effects (as `hausman`)
     bootstrap: BootstrapTable | Literal[False] | None = None     # wild cluster bootstrap for named coefficients
+    bacon: bool | str | None = None             # Goodman-Bacon decomposition (true: the only 0/1 regressor; or a term)
+    randomization_inference: RandomizationTable | None = None
     # binary hazards (estimation.hazard)
     risk_set: Literal[RISK_SETS] | Literal[False] | None = None  # type: ignore[valid-type]
 
@@ -287,11 +298,17 @@ class MultiverseSpec(_Strict):
 
     kind: Literal["multiverse"]
     title: str = Field(min_length=1)
-    focus: list[str] = Field(min_length=1)        # the coefficient(s) the curve shows; one per treatment set
+    focus: list[str] = Field(default_factory=list)   # the coefficient(s) the curve shows; one per treatment set
     expected_sign: Literal["positive", "negative"]
     limit: int = Field(default=5_000, ge=1)       # refuse grids with more models than this
-    outcomes: list[str] = Field(min_length=1)
-    treatments: list[list[str]] = Field(min_length=1)
+    # Outcomes and treatment sets, written out or by name (griparm_econ/multiverse_axes.py resolves both forms).
+    outcomes: list[str] = Field(default_factory=list)
+    outcome_families: dict[str, list[str]] = Field(default_factory=dict)
+    treatments: list[list[str]] = Field(default_factory=list)
+    treatment_definitions: list[str] = Field(default_factory=list)
+    moderators: list[str] = Field(default_factory=lambda: ["none"], min_length=1)
+    estimators: list[Literal[tuple(MULTIVERSE_ESTIMATORS)]] = Field(  # type: ignore[valid-type]
+        default_factory=lambda: ["twfe"], min_length=1)
     controls: list[str] = Field(default_factory=list)
     control_sets: Literal["all_subsets", "all", "none"] | list[list[str]] = "all"
     lags: list[int] = Field(default_factory=lambda: [1], min_length=1)
@@ -320,15 +337,24 @@ FIGURE_KINDS: dict[str, type[BaseModel]] = {
 }
 
 
+from griparm_econ.spec_event_study import EventStudySpec  # noqa: E402  (its [data]/[sample] are defined above)
+from griparm_econ.spec_synthetic_control import SyntheticControlSpec  # noqa: E402
+
+for _design_kind in (EventStudySpec, SyntheticControlSpec):
+    _design_kind.model_rebuild(_types_namespace={"DataTable": DataTable, "SampleTable": SampleTable})
+
 # Every kind of spec file; the runner dispatches on ``kind`` (figures then on ``figure``).
 SPEC_KINDS: dict[str, type[BaseModel] | None] = {"regression": RegressionSpec, "descriptive": DescriptiveSpec,
                                                  "shares": SharesSpec, "multiverse": MultiverseSpec,
+                                                 "event_study": EventStudySpec,
+                                                 "synthetic_control": SyntheticControlSpec,
                                                  "before_after": BeforeAfterSpec,
                                                  "figure": None}  # figure: see FIGURE_KINDS
 
 BUILTIN_DEFAULTS: dict[str, Any] = {"effects": [], "cov": "unadjusted", "small_sample": "stata", "bandwidth": None,
                                     "weights": None, "sample": None, "drop_singletons": True, "between_wls": False,
-                                    "hausman": False, "bootstrap": None, "risk_set": None}
+                                    "hausman": False, "bootstrap": None, "bacon": False,
+                                    "randomization_inference": None, "risk_set": None}
 
 
 @dataclass(frozen=True)
@@ -349,6 +375,8 @@ class ModelConfig:
     between_wls: bool
     hausman: bool = False
     bootstrap: BootstrapTable | None = None
+    bacon: bool | str = False
+    randomization_inference: RandomizationTable | None = None
     risk_set: str | None = None
 
     @property
@@ -451,9 +479,12 @@ def _validation_error(err: ValidationError, path: Path, raw: dict, schema: type[
                    "effects": EFFECT_NAMES, "kind": tuple(SPEC_KINDS), "figure": tuple(FIGURE_KINDS),
                    "world": ("reported", "sum"), "expected_sign": ("positive", "negative"),
                    "backend": EXECUTOR_BACKENDS, "weights": BOOTSTRAP_WEIGHTS, "scale": ("outcome_sd", "none"),
-                   "control_sets": ("all_subsets", "all", "none"), "risk_set": RISK_SETS}.get(key, ())
+                   "control_sets": ("all_subsets", "all", "none"),
+                   "estimators": tuple(MULTIVERSE_ESTIMATORS),
+                   "risk_set": RISK_SETS}.get(key, ())
         if key == "cov" and schema is MultiverseSpec:   # the multiverse engine computes fewer covariances
             allowed = MULTIVERSE_COVS
+        allowed = getattr(schema, "LITERAL_CHOICES", {}).get(key, allowed)   # a kind's own vocabularies
         return SpecError(f"'{value}' is not a valid {key}{_suggest(value, allowed)}.", where=path, field=field,
                          fix=f"use one of: {', '.join(allowed)}." if allowed else first["msg"])
     if kind == "missing":
@@ -490,6 +521,7 @@ def _resolve_model(index: int, table: ModelTable, spec: RegressionSpec, path: Pa
                        small_sample=values["small_sample"], bandwidth=values["bandwidth"], weights=values["weights"],
                        sample=values["sample"], drop_singletons=values["drop_singletons"],
                        between_wls=values["between_wls"], hausman=values["hausman"], bootstrap=values["bootstrap"],
+                       bacon=values["bacon"], randomization_inference=values["randomization_inference"],
                        risk_set=values["risk_set"])
 
 
@@ -548,6 +580,7 @@ def _check_model(index: int, table: ModelTable, model: ModelConfig, spec: Regres
              "remove hausman, or set estimator = \"random_effects\".")
     if model.bootstrap is not None:
         _check_bootstrap(model, fail)
+    _check_twfe_diagnostics(model, fail)
     if model.between_wls and model.estimator != "between_ols":
         fail("between_wls", "between_wls applies to estimator between_ols only.", "remove between_wls.")
     if model.sample is not None and model.sample not in spec.samples:
@@ -575,6 +608,23 @@ def _check_estimator_options(model: ModelConfig, info, fail, panel: bool) -> Non
         if not panel:
             fail("risk_set", "a risk set follows each entity over time, but [data] sets no entity or time.",
                  "set entity and time in [data], or remove risk_set.")
+
+
+def _check_twfe_diagnostics(model: ModelConfig, fail) -> None:
+    """bacon and randomization_inference describe a two-way fixed-effects coefficient (issue 12)."""
+    for key, asked in (("bacon", model.bacon), ("randomization_inference", model.randomization_inference)):
+        if asked and (model.estimator != "panel_ols" or sorted(model.effects) != ["entity", "time"]
+                      or model.weights is not None):
+            fail(key, f"{key} applies to two-way fixed-effects models (panel_ols with entity and time effects, "
+                 "unweighted).", f"remove {key}, or set estimator = \"panel_ols\" and effects = [\"entity\", "
+                 "\"time\"].")
+    names = model.parsed.regressor_names
+    for key, term in (("bacon", model.bacon if isinstance(model.bacon, str) else None),
+                      ("randomization_inference.term",
+                       model.randomization_inference.term if model.randomization_inference else None)):
+        if term is not None and (term not in names or term == "Intercept"):
+            fail(key, f"'{term}' is not a slope of the model{_suggest(term, names)}.",
+                 "name the treatment term exactly as the formula writes it, e.g. \"L.x\".")
 
 
 def _check_bootstrap(model: ModelConfig, fail) -> None:
@@ -668,6 +718,8 @@ def parse_spec_text(text: str, path: Path) -> LoadedSpec:
     if isinstance(spec, MultiverseSpec):
         _check_multiverse(spec, path)
         return LoadedSpec(path=path, sha256=sha, spec=spec, models=())
+    if hasattr(spec, "resolve"):    # a kind whose schema module resolves and checks its own models (event_study)
+        return LoadedSpec(path=path, sha256=sha, spec=spec, models=spec.resolve(path))
     if not isinstance(spec, RegressionSpec):
         _check_other(spec, path)
         return LoadedSpec(path=path, sha256=sha, spec=spec, models=())
@@ -740,13 +792,17 @@ def multiverse_size(spec: MultiverseSpec) -> int:
     """The number of models, counted from the choices (the grid itself is not built)."""
     n_sets = (2 ** len(spec.controls) if spec.control_sets == "all_subsets" else
               1 if spec.control_sets in ("all", "none") else len(spec.control_sets))
-    return (len(spec.outcomes) * len(spec.treatments) * n_sets * len(spec.lags)
-            * max(1, len(spec.samples)) * len(spec.effects) * len(spec.cov))
+    from griparm_econ.multiverse_axes import n_treatment_sets, outcome_list
+
+    return (len(outcome_list(spec)) * n_treatment_sets(spec) * n_sets * len(spec.lags)
+            * max(1, len(spec.samples)) * len(spec.effects) * len(spec.cov) * len(spec.estimators))
 
 
 def multiverse_variables(spec: MultiverseSpec) -> tuple[str, ...]:
-    names = list(spec.outcomes)
-    for term in [t for ts in spec.treatments for t in ts] + list(spec.controls):
+    from griparm_econ.multiverse_axes import outcome_list, treatment_sets
+
+    names = outcome_list(spec)
+    for term in [t for ts in treatment_sets(spec) for t in ts.terms] + list(spec.controls):
         names += [f.variable for f in parse_formula(f"y ~ {term}").exog[0].factors]
     return tuple(dict.fromkeys(names))
 
@@ -755,18 +811,22 @@ def _check_multiverse(spec: MultiverseSpec, path: Path) -> None:
     def fail(field: str, problem: str, fix: str) -> None:
         raise SpecError(problem, where=path, field=field, fix=fix)
 
+    from griparm_econ.multiverse_axes import check_axes, outcome_list, treatment_sets
+
     if spec.data is not None and (spec.data.entity is None or spec.data.time is None):
         fail("data", "a multiverse needs a panel, but [data] sets no "
              f"{'entity' if spec.data.entity is None else 'time'}.", "set entity and time in [data].")
+    check_axes(spec, path)
+    outcomes = outcome_list(spec)
     for key, terms in ([(f"treatments[{i + 1}]", ts) for i, ts in enumerate(spec.treatments)]
                        + [("controls", spec.controls), ("focus", spec.focus)]
-                       + [(f"outcomes[{i + 1}]", [o]) for i, o in enumerate(spec.outcomes)]):
+                       + [(f"outcomes[{i + 1}]", [o]) for i, o in enumerate(outcomes)]):
         for term in terms:
             try:
                 parse_formula(f"y ~ {term}")
             except FormulaError as err:
                 fail(f"{key}: {term}", err.problem, err.fix or "write a term as a formula does, e.g. \"L.x:L.z\".")
-    for i, outcome in enumerate(spec.outcomes):
+    for i, outcome in enumerate(outcomes):
         if parse_formula(f"{outcome} ~ x").dependent.op:
             fail(f"outcomes[{i + 1}]", f"the outcome '{outcome}' has a time-series operator.",
                  "name outcome variables without L./F./D. (regressors are lagged through `lags`).")
@@ -785,9 +845,11 @@ def _check_multiverse(spec: MultiverseSpec, path: Path) -> None:
             fail(f"treatments[{i + 1}]", f"the treatment set {treatment} contains {len(found)} of the focus terms "
                  f"{spec.focus}; each set must contain exactly one (the coefficient the curve shows).",
                  "add the set's focus term to focus, or the focus term to the set.")
-        overlap = [c for c in spec.controls if c in treatment]
+    for i, chosen in enumerate(treatment_sets(spec)):
+        overlap = [c for c in spec.controls if c in chosen.terms]
         if overlap:
-            fail(f"treatments[{i + 1}]", f"'{overlap[0]}' is both a treatment and a control.",
+            fail(f"treatments[{i + 1}]" if spec.treatments else "controls",
+                 f"'{overlap[0]}' is both a treatment and a control.",
                  "list it in one of them only.")
     if any(lag < 1 for lag in spec.lags) or len(set(spec.lags)) != len(spec.lags):
         fail("lags", f"lags = {spec.lags} must be distinct positive lag lengths.", "write e.g. lags = [1, 2].")
@@ -809,7 +871,7 @@ def _check_multiverse(spec: MultiverseSpec, path: Path) -> None:
     if size > spec.limit:
         fail("limit", f"the grid expands to {size:,} models, above the limit of {spec.limit:,}.",
              f"set limit = {size} (or more) if you mean to run them all, or drop choices (outcomes, treatments, "
-             "control_sets, lags, samples, effects, cov).")
+             "moderators, control_sets, lags, samples, effects, cov, estimators).")
 
 
 def load_spec(path: str | os.PathLike) -> LoadedSpec:

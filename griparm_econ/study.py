@@ -444,12 +444,11 @@ def _figure_records(settings: Settings, out: Path) -> list[dict]:
 
 
 def _multiverse_files(record: dict) -> tuple[str, ...]:
-    """A multiverse's outputs beyond its summary table and record: the estimates parquet and the curve."""
-    if record.get("kind") != "multiverse":
-        return ()
-    from griparm_econ.freshness import multiverse_files
+    """A table unit's outputs beyond its table and record: a multiverse's parquet and curve, an event study's figure,
+    a synthetic control's weights table and figures (freshness.extra_files names them)."""
+    from griparm_econ.freshness import extra_files
 
-    return tuple(multiverse_files(record["stem"]))
+    return tuple(extra_files(record["stem"], record.get("kind", "")))
 
 
 def write_index(settings: Settings, out: Path) -> Path:

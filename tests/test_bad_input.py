@@ -122,7 +122,7 @@ def test_singletons_dropped_and_reported(workdir):
     model = estimates["models"][0]
     assert model["n_singletons_dropped"] == 1
     assert model["nobs"] == 120 and model["n_entities"] == 20
-    assert any("1 singleton firm" in note for note in estimates["notes"])
+    assert "Singleton firms (one observation) dropped: 1 in (1)." in estimates["notes"]
     assert model["params"]["x"] == pytest.approx(0.5, abs=0.05)
 
 
@@ -310,6 +310,74 @@ def test_data_directory_that_is_a_file(tmp_path, capsys):
     path.write_text("x")
     assert main(["data", "check", "--data", str(path)]) == 2
     assert "is a file, not a folder" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Event-study specs (issue 12): every bad input is one message naming the file, the field and the fix; no output.
+# The panel gains a staggered cohort g (first treated year; 0 = never), its 0/1 treatment d, and d_off, which
+# switches off again in firm e01.
+
+def _event_spec(workdir, model: str) -> str:
+    path = workdir / "bad_event.toml"
+    path.write_text('kind = "event_study"\ntitle = "Test"\n[data]\npath = "panel.csv"\nentity = "firm"\n'
+                    'time = "year"\n[[model]]\nname = "ES"\noutcome = "y"\nwindow = [-3, 2]\n' + model,
+                    encoding="utf-8")
+    return str(path)
+
+
+EVENT_CASES = [
+    ("event_did_multiplegt", 'cohort = "g"\nestimator = "did_multiplegt"\n', "estimator", "not available"),
+    ("event_switching_treatment", 'treatment = "d_off"\nestimator = "twfe"\n', "treatment", "switches off",
+     "on_off"),
+    ("event_not_binary_treatment", 'treatment = "x"\nestimator = "twfe"\n', "treatment", "not 0/1"),
+    ("event_unknown_outcome", 'cohort = "g"\nestimator = "twfe"\n', "outcome", "yy"),
+    ("event_no_treated", 'cohort = "never"\nestimator = "did2s"\n', "no unit is treated"),
+    ("event_control_group", 'cohort = "g"\nestimator = "twfe"\ncontrol_group = "never_treated"\n',
+     "control_group", "callaway_santanna"),
+    ("event_unknown_key", 'cohort = "g"\nestimator = "twfe"\nbins = 3\n', "bins", "window"),
+]
+
+
+@pytest.fixture()
+def event_workdir(workdir):
+    frame = pd.read_csv(workdir / "panel.csv")
+    number = frame["firm"].str.extract(r"(\d+)")[0].fillna("99").astype(int)
+    frame["g"] = np.select([number % 3 == 0, number % 3 == 1], [2002, 2004], 0)
+    frame.loc[frame["firm"] == "lonely", "g"] = 0
+    frame["d"] = ((frame["g"] > 0) & (frame["year"] >= frame["g"])).astype(int)
+    frame["d_off"] = frame["d"]
+    frame.loc[(frame["firm"] == "e01") & (frame["year"] == 2005), "d_off"] = 0
+    frame["never"] = 0
+    frame.to_csv(workdir / "panel.csv", index=False)
+    return workdir
+
+
+@pytest.mark.parametrize("case", EVENT_CASES, ids=[c[0] for c in EVENT_CASES])
+def test_bad_event_study_spec(event_workdir, capsys, case):
+    name, model, *needles = case
+    if name == "event_unknown_outcome":
+        spec = _event_spec(event_workdir, model).replace("bad_event", "bad_event")
+        text = open(spec, encoding="utf-8").read().replace('outcome = "y"', 'outcome = "yy"')
+        open(spec, "w", encoding="utf-8").write(text)
+    else:
+        spec = _event_spec(event_workdir, model)
+    _run_fails(event_workdir, capsys, spec, *needles)
+
+
+DIAGNOSTIC_CASES = [
+    ("bacon_not_twfe", GOOD_MODEL + "bacon = true\n", "bacon", "two-way fixed-effects"),
+    ("ri_unknown_term", GOOD_MODEL.replace('["entity"]', '["entity", "time"]')
+     + 'randomization_inference = { term = "L.x" }\n', "randomization_inference.term", "not a slope"),
+    ("bacon_no_binary", GOOD_MODEL.replace('["entity"]', '["entity", "time"]') + "bacon = true\n", "bacon",
+     "0/1 regressor"),
+]
+
+
+@pytest.mark.parametrize("case", DIAGNOSTIC_CASES, ids=[c[0] for c in DIAGNOSTIC_CASES])
+def test_bad_twfe_diagnostic(workdir, capsys, case):
+    name, body, *needles = case
+    _run_fails(workdir, capsys, _spec(workdir, body), *needles)
+# ------------------------------------------------------------------------------------------------ end of event-study specs
 
 
 # =================================================================================================================
@@ -905,3 +973,63 @@ def test_maximum_likelihood_bad_input(ml_workdir, capsys, case):
     _, body, *needles = case
     _run_fails(ml_workdir, capsys, _spec(ml_workdir, body), *needles)
 # ------------------------------------------------------------------------------------------------ end of issue 13 ML estimators
+
+
+# The multiverse's named axes (outcome_families, treatment_definitions, moderators, estimators): each bad row ends in
+# one message naming the field, before any data are read. (change of the good spec's text, field, needles)
+NAMED_MULTIVERSE = ('kind = "multiverse"\ntitle = "M"\nexpected_sign = "positive"\n'
+                    'treatment_definitions = ["x"]\nmoderators = ["none", "z"]\ncontrol_sets = "none"\n'
+                    'estimators = ["twfe"]\n'
+                    '[outcome_families]\nlevels = ["y"]\n'
+                    '[data]\npath = "panel.csv"\nentity = "firm"\ntime = "year"\n')
+NAMED_AXIS_CASES = [
+    ("both_outcome_forms", ('estimators = ["twfe"]\n', 'estimators = ["twfe"]\noutcomes = ["y"]\n'), "[outcomes]",
+     "not both"),
+    ("no_outcomes", ('[outcome_families]\nlevels = ["y"]\n', ''), "[outcomes]", "neither"),
+    ("both_treatment_forms", ('estimators = ["twfe"]\n', 'estimators = ["twfe"]\ntreatments = [["L.x"]]\n'),
+     "[treatments]", "not both"),
+    ("focus_with_definitions", ('estimators = ["twfe"]\n', 'estimators = ["twfe"]\nfocus = "L.x"\n'), "[focus]",
+     "remove focus"),
+    ("moderators_without_definitions", ('treatment_definitions = ["x"]\n', 'treatments = [["L.x"]]\nfocus = "L.x"\n'),
+     "[moderators]", "crossed with treatment_definitions"),
+    ("definition_with_operator", ('treatment_definitions = ["x"]', 'treatment_definitions = ["L.x"]'),
+     "[treatment_definitions[1]]", "not a variable name"),
+    ("moderator_product", ('["none", "z"]', '["none", "x:z"]'), "[moderators[2]]", "not a variable name"),
+    ("moderator_twice", ('["none", "z"]', '["z", "z"]'), "[moderators[1]]", "listed twice"),
+    ("moderator_is_the_treatment", ('["none", "z"]', '["none", "x"]'), "[moderators[2]]", "both a treatment"),
+    ("outcome_in_two_families", ('levels = ["y"]\n', 'levels = ["y"]\nagain = ["y"]\n'),
+     "[outcome_families.again]", "put each outcome in one family"),
+    ("empty_family", ('levels = ["y"]\n', 'levels = ["y"]\nnothing = []\n'), "[outcome_families.nothing]",
+     "lists no outcome"),
+    ("unknown_estimator", ('estimators = ["twfe"]', 'estimators = ["twfe", "did2s"]'), "[estimators[2]]",
+     "'did2s' is not a valid estimators", "twfe"),
+    ("estimator_twice", ('estimators = ["twfe"]', 'estimators = ["twfe", "twfe"]'), "[estimators]", "repeats"),
+    ("control_is_the_moderator", ('estimators = ["twfe"]\n', 'estimators = ["twfe"]\ncontrols = ["L.z"]\n'),
+     "[controls]", "both a treatment and a control"),
+    ("unknown_moderator_variable", ('["none", "z"]', '["none", "zz"]'), "(grid): zz", "not a variable of the data"),
+    ("above_the_limit", ('estimators = ["twfe"]\n', 'estimators = ["twfe"]\nlimit = 3\n'), "[limit]",
+     "expands to 4 models"),
+]
+
+
+@pytest.mark.parametrize("case", NAMED_AXIS_CASES, ids=[c[0] for c in NAMED_AXIS_CASES])
+def test_bad_named_multiverse_axis(workdir, capsys, case):
+    name, (old, new), *needles = case
+    assert old in NAMED_MULTIVERSE, name
+    text = NAMED_MULTIVERSE.replace(old, new)
+    if name == "above_the_limit":        # two outcomes x two moderators: counted, not built
+        text = text.replace('levels = ["y"]', 'levels = ["y", "x2"]')
+    path = workdir / "named.toml"
+    path.write_text(text, encoding="utf-8")
+    if name != "unknown_moderator_variable":      # the data are needed to know a variable is missing
+        assert main(["check", str(path)]) == 2
+        capsys.readouterr()
+    _run_fails(workdir, capsys, str(path), *needles)
+
+
+def test_good_named_multiverse_runs(workdir, capsys):
+    path = workdir / "named.toml"
+    path.write_text(NAMED_MULTIVERSE.replace('estimators = ["twfe"]\n',
+                                             'estimators = ["twfe"]\n[executor]\nbackend = "sequential"\n'
+                                             'progress = false\n'), encoding="utf-8")
+    assert main(["run", str(path), "--out", str(workdir / "out")]) == 0, capsys.readouterr().err

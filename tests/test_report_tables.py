@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 from griparm_econ.errors import GriparmError
-from griparm_econ.report.formats import LATEX_PACKAGES
+from griparm_econ.report.formats import LATEX_PACKAGES, render_latex, render_markdown
 from griparm_econ.estimation.results import ModelResult, TableResult
 from griparm_econ.report import tables as tables_module
 from griparm_econ.report.grid import (build_frame_grid, build_regression_grid, format_count, format_number,
@@ -208,7 +208,7 @@ def test_notes_legend_table_model_notes_and_provenance():
     assert grid.notes[0] == "* p<0.10, ** p<0.05, *** p<0.01"
     assert grid.notes[1] == "Standard errors in parentheses."
     assert "Sample: 2000-2022." in grid.notes
-    assert "(1) 3 singleton countries (one observation each) dropped." in grid.notes
+    assert "Singleton countries (one observation each) dropped: 3 in (1)." in grid.notes
     assert "(2) Swamy-Arora variance components." in grid.notes
     assert "specs/baseline.toml" in grid.provenance
     assert "0123456789ab" in grid.provenance and "fedcba987654" in grid.provenance
@@ -557,8 +557,9 @@ def _referee_models():
 
 def test_singleton_notes_say_countries_and_country():
     notes = regression_notes(_referee_models())
-    assert "Manufactures exports: 3 singleton countries (one observation each) dropped." in notes
-    assert "Manufacturing VA: 1 singleton country (one observation) dropped." in notes
+    # One sentence for every column's singletons, naming the columns; "countries", never "countrys".
+    assert "Singleton countries (one observation each) dropped: 3 in (1); 1 in (2)." in notes
+    assert sum("singleton" in note.lower() for note in notes) == 1
     assert not any("countrys" in note for note in notes)
     assert counted(2, "singleton firm") == "2 singleton firms" and counted(4096, "model") == "4,096 models"
 
@@ -574,7 +575,8 @@ def test_sample_restriction_says_the_panels_time_unit():
 
 def test_a_named_sample_is_described_with_its_coverage_not_repeated_after_its_name():
     notes = regression_notes(_referee_models())
-    assert "Sample of Resource-rich: resource-rich countries; years 1997-2024, 63 countries." in notes
+    assert ("Samples: (1) years 1997-2024, 167 countries; (2) years 1997-2020, 163 countries; "
+            "(3) resource-rich countries: years 1997-2024, 63 countries.") in notes
     assert "Resource-rich: resource-rich countries" not in notes
     assert "Resource-rich: resource-rich countries." not in notes
 
@@ -598,7 +600,7 @@ def test_f_statistic_is_defined_with_its_test_and_degrees_of_freedom():
 def test_notes_follow_sample_then_estimation_then_inference_then_others():
     notes = regression_notes(_referee_models(), restriction=SampleTable(years=(1996, 2025)),
                              spec_notes=["Two-way fixed effects."])
-    last_sample = max(i for i, note in enumerate(notes) if note.startswith("Sample") or "singleton" in note)
+    last_sample = max(i for i, note in enumerate(notes) if note.startswith("Sample") or "singleton" in note.lower())
     bootstrap = next(i for i, note in enumerate(notes) if note.startswith("Bootstrap p-values"))
     f_stat = next(i for i, note in enumerate(notes) if note.startswith("F statistic"))
     assert last_sample < min(bootstrap, f_stat)                   # no bootstrap note between singleton notes
@@ -649,10 +651,80 @@ def test_one_labeller_for_terms_and_plurals():
         assert "def _plural" not in source and "def _term_label" not in source and "def _term_text" not in source
     spec = SimpleNamespace(outcomes=["y"], treatments=[["L.x"]], controls=["F.c", "D.c"], lags=[1], samples={},
                            effects=[["entity"]], cov=["cluster:entity"], labels={"c": "Capacity"},
-                           control_sets="all_subsets")
+                           control_sets="all_subsets", outcome_families={}, treatment_definitions=[],
+                           estimators=["twfe"])
     curve = pd.DataFrame({"outcome": ["y"] * 4, "treatment": ["L.x"] * 4,
                           "controls": ["", "F.c", "D.c", "F.c + D.c"]})
     rows = multiverse.indicators(curve, spec)
     assert [row.label for row in rows] == [f"with {term_label('F.c', spec.labels)}",
                                            f"with {term_label('D.c', spec.labels)}"]
     assert rows[0].label == "with Capacity (t+1)"
+
+
+def test_each_kind_of_column_fact_is_one_sentence_naming_its_columns():
+    from griparm_econ.report.notes import columns_text
+
+    assert columns_text([1, 2, 3, 4, 6, 7, 9]) == "(1)-(4), (6), (7), (9)"
+    lost = {"variable": "y", "label": "Outcome", "entity": "JOR", "year": 2005, "value": 372.9,
+            "valid_range": [0, 100]}
+    models = tuple(make_model(f"M{i}", {"x": 1.0}, {"x": 0.5}, {"x": 0.04}, n_singletons_dropped=[3, 3, 3, 2][i],
+                              n_outside_valid_range=1, outside_valid_range=(lost,)) for i in range(4))
+    notes = build_regression_grid(make_table(models=models, notes=())).notes
+    assert "Singleton countries (one observation each) dropped: 3 in (1)-(3); 2 in (4)." in notes
+    (lost_note,) = [note for note in notes if "valid range" in note]
+    assert lost_note == ("Observations dropped because a value lies outside its unit's valid range: 1 in (1)-(4) "
+                         "(Outcome, valid range 0-100: JOR 2005 (372.9)).")
+
+
+def _wide_long_table():
+    """Twelve columns, each with a term of its own beside two shared ones, and a page of notes: too wide for a
+    portrait page and too tall for a landscape one, as a robustness table can be."""
+    models = []
+    for i in range(12):
+        params = {"restriction": 0.1 * i, "L.capacity": -0.2, f"own_measure_{i}": 1.5}
+        models.append(make_model(f"Robustness check {i + 1}", params, {k: 0.05 for k in params},
+                                 {k: 0.04 for k in params}, n_entities=160 + i, years=(1997, 2024),
+                                 n_singletons_dropped=i % 3))
+    labels = {f"own_measure_{i}": f"Alternative state-capacity measure number {i + 1} (t-1)" for i in range(12)}
+    return make_table(models=tuple(models), labels=labels, notes=tuple(f"Long note {i}: " + "words " * 60
+                                                                       for i in range(6)))
+
+
+def test_a_wide_table_splits_into_column_panels_in_the_tex_only():
+    from griparm_econ.report.latex_layout import column_panels
+
+    grid = build_regression_grid(_wide_long_table())
+    panels = column_panels(grid)
+    assert [heading for heading, _ in panels] == ["Panel A: columns (1)-(4)", "Panel B: columns (5)-(8)",
+                                                  "Panel C: columns (9)-(12)"]
+    first = panels[0][1]
+    assert first.n_columns == 4 and all(sum(c.span for c in row.cells) == 4 for row in first.header)
+    stubs = [row.stub for block in first.panels for row in block]
+    assert "Alternative state-capacity measure number 4 (t-1)" in stubs          # its column is in panel A
+    assert "Alternative state-capacity measure number 5 (t-1)" not in stubs      # not a row of empty cells
+    assert stubs[stubs.index("Alternative state-capacity measure number 4 (t-1)") + 1] == ""   # its standard error
+    assert column_panels(build_regression_grid(make_table())) == []
+    assert "Panel A" not in render_markdown(grid) and "Panel A" in render_latex(grid)
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None or shutil.which("pdftotext") is None,
+                    reason="no TeX engine (pdflatex) or pdftotext")
+def test_a_table_too_large_for_any_page_takes_panels_and_continued_notes(tmp_path):
+    import re
+
+    path = write_table(_wide_long_table(), tmp_path)[0]
+    document = tmp_path / "document.tex"
+    document.write_text("\\documentclass{article}\n\\usepackage[margin=1in]{geometry}\n"
+                        f"\\usepackage{{{','.join(LATEX_PACKAGES)}}}\n\\pagestyle{{empty}}\n\\begin{{document}}\n"
+                        f"\\input{{tables/{path.name}}}\n\\end{{document}}\n", encoding="utf-8")
+    done = subprocess.run(["pdflatex", "-halt-on-error", "-interaction=nonstopmode", "-no-shell-escape",
+                           document.name], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-2000:]
+    log = (tmp_path / "document.log").read_text(encoding="latin-1")
+    assert "Float too large" not in log and "Overfull \\hbox" not in log
+    boxes = subprocess.run(["pdftotext", "-bbox", str(tmp_path / "document.pdf"), "-"], capture_output=True,
+                           text=True).stdout
+    words = re.findall(r'<word xMin="([-\d.]+)" yMin="([-\d.]+)" xMax="([-\d.]+)" yMax="([-\d.]+)">([^<]*)', boxes)
+    assert not [w for w in words if float(w[0]) < 71 or float(w[1]) < 71 or float(w[2]) > 541 or float(w[3]) > 721]
+    text = " ".join(word[4] for word in words)
+    assert all(f"({n})" in text for n in range(1, 13)) and "(continued)" in text and "Panel" in text

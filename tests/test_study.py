@@ -16,9 +16,12 @@ from griparm_econ import study
 
 pytestmark = [pytest.mark.snapshot, pytest.mark.slow]
 
-TABLES = ("multiverse_forward", "table1_descriptives", "table2_forward", "table3_backward", "table4_robustness",
-          "table5_value_chain", "table8_policy_choice", "table9_importers")
-MULTIVERSES = ("multiverse_forward",)
+TABLES = ("multiverse_forward", "multiverse_measures", "table1_descriptives", "table2_forward", "table3_backward",
+          "table4_robustness", "table5_value_chain", "table6_event_study", "table7_synth_indonesia_nickel",
+          "table8_policy_choice", "table9_importers")
+EVENT_STUDIES = ("table6_event_study",)
+SYNTHETIC_CONTROLS = ("table7_synth_indonesia_nickel",)
+MULTIVERSES = ("multiverse_forward", "multiverse_measures")
 REGRESSIONS = ("table2_forward", "table3_backward", "table4_robustness", "table8_policy_choice")
 FIGURES = ("fig1_trajectories", "fig2_marginal_effect", "fig3_coefficients", "fig4_ree_shares",
            "fig5_restrictions_timeline", "fig6_importers")
@@ -67,6 +70,44 @@ def test_every_table_and_figure_and_the_index_exist(project):
     assert manifest["outputs"]["tables/table2_forward.tex"]["spec"] == "specs/table2_forward.toml"
     assert any(i["path"] == "worldbank/wgi.csv" for i in manifest["inputs"])
     assert {"numpy", "pandas", "linearmodels", "statsmodels", "wbgapi", "scipy"} <= set(manifest["versions"])
+
+
+def test_event_study_outputs_exist_with_the_issue_12_fields(project):
+    _, files, _ = project
+    manifest = json.loads(files["manifest.json"])
+    index = files["index.html"].decode()
+    for stem in EVENT_STUDIES:
+        for rel in (f"figures/{stem}.png", f"figures/{stem}.pdf"):
+            assert len(files[rel]) > 10_000 and rel in manifest["outputs"] and rel in index, rel
+        estimates = json.loads(files[f"estimates/{stem}.json"])
+        assert {m["estimator"] for m in estimates["models"]} == {"twfe", "sun_abraham", "callaway_santanna", "did2s"}
+        for model in estimates["models"]:
+            assert set(model["att"]) == {"estimate", "std_error", "ci_low", "ci_high"}
+            assert {"k", "estimate", "std_error", "ci_low", "ci_high"} <= set(model["event_time"][0])
+            assert {"statistic", "df", "pvalue"} <= set(model["pretrend"] or {"statistic", "df", "pvalue"})
+            assert model["n_treated_units"] == sum(model["cohorts"].values()) > 0
+        table = files[f"tables/{stem}.md"].decode()
+        assert "Treated countries" in table and "Cohort 1999" in table and "Pre-trend p-value" in table
+
+
+def test_synthetic_control_outputs_exist(project):
+    _, files, _ = project
+    manifest = json.loads(files["manifest.json"])
+    for stem in SYNTHETIC_CONTROLS:
+        for rel in (f"tables/{stem}.weights.docx", f"figures/{stem}.path.png", f"figures/{stem}.gaps.pdf"):
+            assert rel in files and rel in manifest["outputs"], rel
+        model = json.loads(files[f"estimates/{stem}.json"])["models"][0]
+        assert abs(sum(model["weights"].values()) - 1) < 1e-9 and "PHL" not in model["weights"]
+        assert {"pre_rmspe", "post_gap", "att", "placebo_pvalue"} <= set(model)
+
+
+def test_table2_carries_the_twfe_diagnostics(project):
+    _, files, _ = project
+    estimates = json.loads(files["estimates/table2_forward.json"])
+    for model in estimates["models"]:
+        assert {"bacon", "randomization_inference"} <= set(model["diagnostics"])
+    notes = " ".join(estimates["notes"])
+    assert "Goodman-Bacon decomposition" in notes and "randomization-inference p-value" in notes
 
 
 def test_regression_tables_have_estimates_and_honest_notes(project):

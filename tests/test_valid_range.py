@@ -42,7 +42,7 @@ def test_outside_values_are_dropped_counted_and_named(tmp_path, snapshot):
     assert model["n_outside_valid_range"] == 4
     assert _cells(model) == [("JOR", 2005, 372.9), *SUDAN, ("TLS", 2012, 147.6)]
     assert {v["variable"] for v in model["outside_valid_range"]} == {"manuf_exports", "tax_revenue_gdp"}
-    assert "4 observations dropped because a value lies outside its unit's valid range" in table
+    assert "Observations dropped because a value lies outside its unit's valid range: 4 in (1) (" in table
     assert "SDN 1998 (619.7), SDN 1999 (638.7)" in table and "JOR 2005 (372.9)" in table
 
 

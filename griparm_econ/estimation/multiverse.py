@@ -2,7 +2,9 @@
 summary.
 
 The grid is the product of the spec's choices in a fixed order (outcome, treatment set, control set, lag, sample,
-fixed effects, covariance), so model ids are stable as long as the spec is. Each model is handed to the within
+fixed effects, covariance, estimator family), so model ids are stable as long as the spec is. Outcomes and treatment
+sets are written out or named (outcome families; treatment definitions crossed with moderators): both resolve to the
+same lists in griparm_econ/multiverse_axes.py, so the names only add the columns that say which choice a model made. Each model is handed to the within
 engine (:func:`griparm_econ.estimation.within.fit_many`), which does the work models share once: the panel is
 converted once, and models with one estimation sample and fixed-effect structure share one within-transformation.
 Regressor columns (lags, products) are computed by the same :class:`~griparm_econ.estimation.design.Dataset` code the
@@ -22,11 +24,14 @@ from scipy import stats
 
 from griparm_econ.errors import SpecError
 from griparm_econ.estimation.formula import parse_formula
+from griparm_econ.multiverse_axes import (NO_FAMILY, NO_MODERATOR, focus_terms, outcome_family, outcome_list,
+                                          treatment_sets)
 from griparm_econ.report.labels import term_label
 from griparm_econ.spec import LoadedSpec, MultiverseSpec, SampleTable, control_sets, lag_term, multiverse_variables
 
 # Choice columns of the estimates file, in grid order.
-CHOICES = ("outcome", "treatment", "controls", "lag", "sample", "effects", "cov")
+CHOICES = ("outcome", "treatment", "controls", "lag", "sample", "effects", "cov", "estimator",
+           "outcome_family", "treatment_definition", "moderator")   # the last three: names of the choices above
 ALL_SAMPLE = "all"               # the name of the only sample when the spec defines no [samples.NAME]
 _SAMPLE_COLUMN = "__sample__{}"   # boolean columns added to the model frame, one per sample choice
 
@@ -46,6 +51,10 @@ class GridModel:
     cov: str
     focus: str                    # the focus term after the lag rewrite, e.g. "L2.export_restriction_any"
     regressors: tuple[str, ...]   # after the lag rewrite
+    estimator: str = "twfe"       # the estimator family (multiverse_axes.MULTIVERSE_ESTIMATORS)
+    outcome_family: str = NO_FAMILY
+    treatment_definition: str = ""   # the focus term's variable
+    moderator: str = NO_MODERATOR    # the other variables of the treatment set, "+"-joined, or "none"
 
     def choices(self) -> dict[str, object]:
         return {name: getattr(self, name) for name in CHOICES}
@@ -59,16 +68,19 @@ def expand_grid(spec: MultiverseSpec) -> list[GridModel]:
     """Every model of the grid, in grid order."""
     samples = list(spec.samples) or [ALL_SAMPLE]
     sets = control_sets(spec)
-    combos = list(itertools.product(spec.outcomes, spec.treatments, sets, spec.lags, samples, spec.effects, spec.cov))
+    families = outcome_family(spec)
+    combos = list(itertools.product(outcome_list(spec), treatment_sets(spec), sets, spec.lags, samples, spec.effects,
+                                    spec.cov, spec.estimators))
     width = len(str(len(combos)))
     models = []
-    for number, (outcome, treatment, chosen, lag, sample, effects, cov) in enumerate(combos, start=1):
-        focus = next(t for t in treatment if t in spec.focus)
-        regressors = tuple(dict.fromkeys(lag_term(t, lag) for t in (*treatment, *chosen)))
-        models.append(GridModel(model_id=f"m{number:0{width}d}", outcome=outcome, treatment=" + ".join(treatment),
-                                controls=" + ".join(chosen), n_controls=len(chosen), lag=lag, sample=sample,
-                                effects=_effects_label(effects), cov=cov, focus=lag_term(focus, lag),
-                                regressors=regressors))
+    for number, (outcome, treatment, chosen, lag, sample, effects, cov, estimator) in enumerate(combos, start=1):
+        regressors = tuple(dict.fromkeys(lag_term(t, lag) for t in (*treatment.terms, *chosen)))
+        models.append(GridModel(model_id=f"m{number:0{width}d}", outcome=outcome,
+                                treatment=" + ".join(treatment.terms), controls=" + ".join(chosen),
+                                n_controls=len(chosen), lag=lag, sample=sample, effects=_effects_label(effects),
+                                cov=cov, focus=lag_term(treatment.focus, lag), regressors=regressors,
+                                estimator=estimator, outcome_family=families[outcome],
+                                treatment_definition=treatment.definition, moderator=treatment.moderator))
     return models
 
 
@@ -203,9 +215,24 @@ def indicators(curve: pd.DataFrame, spec: MultiverseSpec, *, entity_label: str =
             for value in values:
                 out.append(Indicator(group, text(value), (curve[column] == value).to_numpy()))
 
-    add("Outcome", "outcome", spec.outcomes, lambda v: term_label(v, labels))
-    add("Treatment", "treatment", [" + ".join(t) for t in spec.treatments], lambda v: _treatment_text(v, labels))
-    if len(control_sets(spec)) > 1:
+    add("Outcome family", "outcome_family", list(spec.outcome_families), lambda v: labels.get(v, v.replace("_", " ")))
+    add("Outcome", "outcome", outcome_list(spec), lambda v: term_label(v, labels))
+    if spec.treatment_definitions:
+        add("Treatment definition", "treatment_definition", spec.treatment_definitions,
+            lambda v: term_label(v, labels))
+        add("Moderator", "moderator", spec.moderators,
+            lambda v: "None (no interaction)" if v == NO_MODERATOR else term_label(v, labels))
+    else:
+        add("Treatment", "treatment", [" + ".join(t) for t in spec.treatments], lambda v: _treatment_text(v, labels))
+    if len(control_sets(spec)) > 1 and isinstance(spec.control_sets, list):
+        # Sets listed by hand: one row per set (per-control rows would repeat each other, e.g. for none vs all).
+        def set_text(chosen: str) -> str:
+            terms = chosen.split(" + ") if chosen else []
+            return ("none" if not terms else f"all {len(terms)}" if terms == list(spec.controls)
+                    else "with " + ", ".join(term_label(t, labels) for t in terms))
+
+        add("Controls", "controls", [" + ".join(c) for c in control_sets(spec)], set_text)
+    elif len(control_sets(spec)) > 1:
         sets = curve["controls"].str.split(" + ", regex=False)
         for control in spec.controls:
             out.append(Indicator("Controls", f"with {term_label(control, labels)}",
@@ -216,6 +243,7 @@ def indicators(curve: pd.DataFrame, spec: MultiverseSpec, *, entity_label: str =
     add("Fixed effects", "effects", ["+".join(e) if e else "none" for e in spec.effects],
         lambda v: effects_text.get(v, v))
     add("Standard errors", "cov", list(spec.cov), lambda v: cov_text.get(v, v))
+    add("Estimator", "estimator", list(spec.estimators), lambda v: {"twfe": "Two-way FE (least squares)"}.get(v, v))
     return out
 
 
@@ -249,6 +277,7 @@ def estimate_multiverse(loaded: LoadedSpec, settings, cache: dict | None = None,
                         fix="set entity and time in [data].")
     _check_variables(loaded, data)
     frame, sample_columns = model_frame(loaded, data, grid)
+    # Every model is a "twfe" one (the only estimator family registered): the within engine fits them all.
     models = [WithinModel(name=m.model_id, dependent=m.outcome, regressors=m.regressors,
                           effects=tuple(m.effects.split("+")) if m.effects != "none" else (), cov=m.cov,
                           sample=sample_columns[m.sample]) for m in grid]
@@ -268,7 +297,7 @@ def estimate_multiverse(loaded: LoadedSpec, settings, cache: dict | None = None,
         from griparm_econ.estimation.design import sample_mask
 
         base = sample_mask(spec.sample, data, loaded.path, "sample")
-    outcome_sd = {o: _outcome_sd(frame, o, base) for o in spec.outcomes}
+    outcome_sd = {o: _outcome_sd(frame, o, base) for o in outcome_list(spec)}
 
     rows = []
     critical: dict[int, float] = {}     # t quantile by degrees of freedom (few distinct values in a grid)
@@ -302,11 +331,14 @@ def estimate_multiverse(loaded: LoadedSpec, settings, cache: dict | None = None,
                                    else float(headline["Median estimate"])),
                "median_estimate_scaled": float(headline["Median estimate (SD of outcome)"])}
 
-    counts = ((len(spec.outcomes), "outcome"), (len(spec.treatments), "treatment set"),
+    treatment_counts = (((len(spec.treatment_definitions), "treatment definition"),
+                         (len(spec.moderators), "moderator choice")) if spec.treatment_definitions
+                        else ((len(spec.treatments), "treatment set"),))
+    counts = ((len(outcome_list(spec)), "outcome"), *treatment_counts,
               (len(control_sets(spec)), "control set"), (len(spec.lags), "lag length"),
               (max(1, len(spec.samples)), "sample"), (len(spec.effects), "fixed-effect structure"),
-              (len(spec.cov), "covariance type"))
-    focus_variables = tuple(dict.fromkeys(factor.variable for term in spec.focus
+              (len(spec.cov), "covariance type"), (len(spec.estimators), "estimator family"))
+    focus_variables = tuple(dict.fromkeys(factor.variable for term in focus_terms(spec)
                                           for factor in parse_formula(f"y ~ {term}").exog[0].factors))
     outside = ()
     if data.outside:

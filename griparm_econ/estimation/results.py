@@ -60,10 +60,12 @@ class ModelResult:
     n_outside_valid_range: int = 0
     outside_valid_range: tuple[Mapping, ...] = ()
     notes: tuple[str, ...] = ()
+    # two-way FE diagnostics asked for by the spec (issue 12): "bacon", "randomization_inference" -> record
+    diagnostics: Mapping[str, Mapping] = field(default_factory=dict)
 
     def to_json_dict(self) -> dict:
         """The estimates-file shape of one model (issue 3): stable keys, plain floats."""
-        return {
+        return ({"diagnostics": dict(self.diagnostics)} if self.diagnostics else {}) | {  # noqa: E501
             "name": self.name,
             "estimator": self.estimator,
             "dependent": self.dependent,

@@ -14,9 +14,8 @@ import numpy as np
 import pandas as pd
 
 from griparm_econ.estimation.results import ModelResult, TableResult
-from griparm_econ.estimation.valid_range import lost_note
 from griparm_econ.report.labels import INTERCEPT, plural, term_label
-from griparm_econ.report.notes import sentence, singleton_note
+from griparm_econ.report.notes import by_columns, columns_text, lost_values_notes, sentence, singleton_notes
 
 
 @dataclass(frozen=True)
@@ -219,27 +218,26 @@ def _dim_label(dim: str, models: Sequence[ModelResult]) -> str:
 
 
 def _model_notes(table: TableResult) -> list[str]:
-    """Each model's own notes, prefixed by its column number; a note shared by several models is printed once.
+    """The models' own notes, each stated once naming its columns ("(1), (4) ..."); then the singletons and the
+    out-of-range observations the columns dropped, one sentence each (:mod:`griparm_econ.report.notes`).
 
     Notes the table already carries (the runner copies model notes into the table notes) are not repeated.
     """
     already = {sentence(text) for text in table.notes}
     mentions_singletons = any("singleton" in text.lower() for text in table.notes)
-    by_text: dict[str, list[int]] = {}
+    facts: list[tuple[int, str]] = []
+    unnoted_singletons = []
     for number, model in enumerate(table.models, start=1):
         texts = [sentence(text) for text in model.notes if sentence(text) not in already]
-        singleton_noted = mentions_singletons or any("singleton" in text.lower() for text in model.notes)
-        if model.n_singletons_dropped and not singleton_noted:
-            texts.append(singleton_note(model, prefix=""))
-        if model.n_outside_valid_range:
-            texts.append(lost_note(model.n_outside_valid_range, model.outside_valid_range))
+        if not (mentions_singletons or any("singleton" in text.lower() for text in model.notes)):
+            unnoted_singletons.append((number, model))
         if model.endogenous or model.instruments:
             endogenous = ", ".join(term_label(t, table.labels) for t in model.endogenous)
             instruments = ", ".join(term_label(t, table.labels) for t in model.instruments)
             texts.append(f"Instrumented: {endogenous}; instruments: {instruments}.")
-        for text in texts:
-            by_text.setdefault(text, []).append(number)
-    return [f"{', '.join(f'({n})' for n in numbers)} {text}" for text, numbers in by_text.items()]
+        facts.extend((number, text) for text in texts)
+    return ([f"{columns_text(numbers)} {text}" for text, numbers in by_columns(facts)]
+            + singleton_notes(unnoted_singletons) + lost_values_notes(enumerate(table.models, start=1)))
 
 
 def _interval(draws: Mapping[str, float], digits: int) -> str:

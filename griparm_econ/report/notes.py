@@ -13,10 +13,10 @@ Every sentence ends with a full stop, and every term is printed by its label (:m
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from griparm_econ.estimation.results import ModelResult
-from griparm_econ.report.labels import INTERCEPT, counted, term_label, time_unit
+from griparm_econ.report.labels import INTERCEPT, counted, plural, term_label, time_unit
 
 SECTIONS = ("sample", "estimation", "inference", "others")
 
@@ -61,7 +61,35 @@ def restriction_notes(sample, time_label: str = "Year") -> list[str]:
     return [f"Sample restriction: {text}."] if text else []
 
 
-def _coverage(model: ModelResult) -> str:
+def columns_text(numbers: Sequence[int]) -> str:
+    """Column numbers as a table's notes name them: "(1)-(4), (6), (8)"; a run of three or more as a range."""
+    runs: list[list[int]] = []
+    for number in sorted(set(numbers)):
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    return ", ".join(f"({run[0]})-({run[-1]})" if len(run) > 2 else ", ".join(f"({n})" for n in run)
+                     for run in runs)
+
+
+def by_columns(facts: Iterable[tuple[int, str]]) -> list[tuple[str, list[int]]]:
+    """Facts (column number, text) grouped by text, in the order of each text's first column: a fact that holds
+    for several columns is stated once, naming them."""
+    groups: dict[str, list[int]] = {}
+    for number, text in facts:
+        if text:
+            groups.setdefault(text, []).append(number)
+    return list(groups.items())
+
+
+def per_columns(groups: Sequence[tuple[str, list[int]]], *, fact_first: bool = False) -> str:
+    """"(1)-(4) <fact>; (5) <fact>" (or "<fact> in (1)-(4); ..." with ``fact_first``)."""
+    return "; ".join(f"{text} in {columns_text(numbers)}" if fact_first else f"{columns_text(numbers)} {text}"
+                     for text, numbers in groups)
+
+
+def _coverage(model: ModelResult, described: str = "; ") -> str:
     parts = []
     if model.years:
         first, last = model.years
@@ -72,29 +100,51 @@ def _coverage(model: ModelResult) -> str:
     if not parts:
         parts.append(counted(model.nobs, "observation"))
     text = ", ".join(parts)
-    return f"{model.sample_description}; {text}" if model.sample_description else text
+    return f"{model.sample_description}{described}{text}" if model.sample_description else text
 
 
 def coverage_notes(models: Sequence[ModelResult]) -> list[str]:
-    """Each column's sample (its named sample, years and entities); one note when every column shares it."""
+    """The columns' samples (named sample, years and entities) in one sentence: "Sample: ..." when every column
+    shares it, else "Samples: (1)-(4) ...; (5) ..." naming the columns of each."""
     described = [_coverage(model) for model in models]
     if not described:
         return []
     if len(set(described)) == 1:
         return [f"Sample: {described[0]}."]
-    return [f"Sample of {model.name}: {text}." for model, text in zip(models, described)]
+    groups = by_columns((number, _coverage(model, ": ")) for number, model in enumerate(models, start=1))
+    return [f"Samples: {per_columns(groups)}."]
 
 
-def singleton_note(model: ModelResult, prefix: str | None = None) -> str:
-    """'<name>: 3 singleton countries (one observation each) dropped.' ('' when none were; no lead when
-    ``prefix`` is "")."""
-    count = model.n_singletons_dropped
-    if not count:
-        return ""
-    lead = model.name if prefix is None else prefix
-    each = "one observation" if count == 1 else "one observation each"
-    text = f"{counted(count, 'singleton ' + model.entity_label.lower())} ({each}) dropped."
-    return f"{lead}: {text}" if lead else text[:1].upper() + text[1:]
+def singleton_notes(numbered: Iterable[tuple[int, ModelResult]]) -> list[str]:
+    """One sentence for the singletons every column dropped: "Singleton countries (one observation each) dropped:
+    3 in (1)-(4); 2 in (5)." (none when no column dropped any)."""
+    numbered = [(number, model) for number, model in numbered if model.n_singletons_dropped]
+    if not numbered:
+        return []
+    groups = by_columns((number, f"{model.n_singletons_dropped:,}") for number, model in numbered)
+    each = "one observation" if all(model.n_singletons_dropped == 1 for _, model in numbered) \
+        else "one observation each"
+    entities = plural(numbered[0][1].entity_label.lower())
+    return [f"Singleton {entities} ({each}) dropped: {per_columns(groups, fact_first=True)}."]
+
+
+def lost_values_notes(numbered: Iterable[tuple[int, ModelResult]]) -> list[str]:
+    """One sentence for the observations columns lost to out-of-range values: the counts by column, grouped by the
+    values behind them, each set of values listed once."""
+    from griparm_econ.estimation.valid_range import describe
+
+    numbered = [(number, model) for number, model in numbered if model.n_outside_valid_range]
+    if not numbered:
+        return []
+    by_values: dict[str, list[tuple[int, str]]] = {}
+    for number, model in numbered:
+        by_values.setdefault(describe(model.outside_valid_range), []).append(
+            (number, f"{model.n_outside_valid_range:,}"))
+    parts = [" and ".join(f"{count} in {columns_text(numbers)}" for count, numbers in by_columns(facts))
+             + (f" ({values})" if values else "") for values, facts in by_values.items()]
+    many = sum(model.n_outside_valid_range for _, model in numbered) > 1
+    return [f"Observation{'s' if many else ''} dropped because a value lies outside its unit's valid range: "
+            + "; ".join(parts) + "."]
 
 
 # -------------------------------------------------------------------------------------------- inference
@@ -129,7 +179,7 @@ def f_statistic_note(models: Sequence[ModelResult]) -> str:
         groups.setdefault(dist, []).append(number)
     if not groups:
         return ""
-    where = "; ".join(f"{dist} in {', '.join(f'({n})' for n in numbers)}" for dist, numbers in groups.items())
+    where = per_columns(list(groups.items()), fact_first=True)
     return ("F statistic: Wald test that all slope coefficients are zero, computed with each column's own "
             "covariance matrix (as Stata's model F), with the degrees of freedom of the column's t tests "
             f"(clusters less one when clustered): {where}.")
@@ -144,7 +194,7 @@ def regression_notes(models: Sequence[ModelResult], *, restriction=None, spec_no
     sections: dict[str, list[str]] = {name: [] for name in SECTIONS}
     sections["sample"] += restriction_notes(restriction, time_label)
     sections["sample"] += coverage_notes(models)
-    sections["sample"] += [singleton_note(model) for model in models]
+    sections["sample"] += singleton_notes(enumerate(models, start=1))
     sections["inference"].append(f_statistic_note(models))
     sections["inference"] += [bootstrap_note(model.bootstrap_settings) for model in models
                               if model.bootstrap_settings]

@@ -55,6 +55,17 @@ def callaway_santanna(frame: pd.DataFrame, *, outcome: str, unit: str, time: str
     data = frame[list(dict.fromkeys([outcome, unit, time, cohort, *covariates]))].copy()
     data[cohort] = pd.to_numeric(data[cohort], errors="coerce").fillna(NEVER_TREATED)
     data = data.dropna().reset_index(drop=True)
+    # R did (and csdid) keep only units observed in every period (a balanced panel); done here so that N, the
+    # units and the cohorts reported are those of the sample actually used.
+    periods_per_unit = data.groupby(unit)[time].transform("nunique")
+    complete = periods_per_unit == data[time].nunique()
+    n_unbalanced = int(data.loc[~complete, unit].nunique())
+    data = data.loc[complete].reset_index(drop=True)
+    if data.empty:
+        raise GriparmError(f"{ESTIMATOR}: no unit is observed in every period, so the balanced panel is empty.",
+                           field=outcome, fix="shorten the sample's years to those most units report.")
+    if not pd.api.types.is_numeric_dtype(data[unit]):     # csdid needs numeric ids (ISO3 codes are strings)
+        data[unit] = pd.factorize(data[unit], sort=True)[0] + 1
     xformla = f"{outcome} ~ {' + '.join(covariates)}" if covariates else None
     try:
         fit = _quiet(lambda: ATTgt(yname=outcome, tname=time, idname=unit, gname=cohort, data=data,
@@ -95,5 +106,7 @@ def callaway_santanna(frame: pd.DataFrame, *, outcome: str, unit: str, time: str
         estimator=ESTIMATOR, outcome=outcome, att=overall["simple"], event_time=events, pretrend=pretrend,
         nobs=len(data), n_units=int(data[unit].nunique()), n_treated_units=int(sum(counts.values())), cohorts=counts,
         cov_label="Analytical (influence function), by unit", aggregations=blocks,
+        stats={"n_units_left_out_unbalanced": float(n_unbalanced)},
         notes=(f"{METHODS[method].capitalize()}; control group: {control_group.replace('_', ' ')}; "
-               f"base period: {base_period}; anticipation: {anticipation}.",))
+               f"base period: {base_period}; anticipation: {anticipation}.",)
+        + ((f"Balanced panel: {n_unbalanced} units not observed in every period left out.",) if n_unbalanced else ()))

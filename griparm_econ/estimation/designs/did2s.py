@@ -77,6 +77,7 @@ def did2s(frame: pd.DataFrame, *, outcome: str, treatment: str, effects: tuple[s
     events: tuple[EventTimeEstimate, ...] = ()
     pretrend = None
     extra: dict[str, Estimate] = {}
+    events_cov: tuple[tuple[float, ...], ...] = ()
     if event_time is not None:
         k = pd.to_numeric(data[event_time], errors="coerce").to_numpy(dtype=float)
         levels = sorted(v for v in np.unique(k[~np.isnan(k)]) if v not in reference)
@@ -88,6 +89,7 @@ def did2s(frame: pd.DataFrame, *, outcome: str, treatment: str, effects: tuple[s
         events = tuple(EventTimeEstimate.from_se(int(levels[i]), coef_k[i], se_k[i], crit) for i in finite)
         extra = {("never_treated" if levels[i] > 0 else "never_treated_minus_inf"):
                  Estimate.from_se(coef_k[i], se_k[i], crit) for i in range(len(levels)) if not np.isfinite(levels[i])}
+        events_cov = tuple(tuple(float(cov_k[i, j]) for j in finite) for i in finite)
         pre = [i for i in finite if levels[i] < min(reference)]
         pretrend = wald_pretrend(coef_k[pre], cov_k[np.ix_(pre, pre)])
     units = data[effects[0]]
@@ -95,4 +97,5 @@ def did2s(frame: pd.DataFrame, *, outcome: str, treatment: str, effects: tuple[s
         estimator=ESTIMATOR, outcome=outcome, att=att, event_time=events, pretrend=pretrend, nobs=len(data),
         n_units=int(units.nunique()), n_treated_units=int(units[treated == 1].nunique()),
         cov_label=f"Clustered ({cluster}), two-stage GMM", aggregations={"other": extra} if extra else {},
+        event_time_cov=events_cov,
         notes=("Stage 1 on untreated rows only: requires parallel trends and no anticipation for every row used.",))

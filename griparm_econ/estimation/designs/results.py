@@ -116,6 +116,9 @@ class DesignResult:
     aggregations: Mapping[str, Mapping[str, Estimate]] = field(default_factory=dict)
     stats: Mapping[str, float] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    # covariance of the event_time estimates, in their order (rows of plain floats); empty when the engine has none.
+    # Not written to the estimates file (its robust sets are); the Rambachan-Roth sets need it.
+    event_time_cov: tuple[tuple[float, ...], ...] = ()
 
     def event(self, k: int) -> EventTimeEstimate:
         return next(e for e in self.event_time if e.k == k)

@@ -89,10 +89,11 @@ def sun_abraham(frame: pd.DataFrame, *, outcome: str, unit: str, time: str, coho
         w = w / w.sum()
         return float(w @ beta), float(np.sqrt(w @ cov @ w)), w
 
-    events, pre_w = [], []
+    events, pre_w, event_w = [], [], []
     for k in np.unique(cell_k):
         b, se, w = aggregate(cell_k == k)
         events.append(EventTimeEstimate.from_se(int(k), b, se, crit))
+        event_w.append(w)
         if k < min(reference):
             pre_w.append(w)
     att_b, att_se, _ = aggregate(cell_k >= 0)
@@ -108,6 +109,7 @@ def sun_abraham(frame: pd.DataFrame, *, outcome: str, unit: str, time: str, coho
         n_treated_units=int(data.loc[g != 0, unit].nunique()),
         cohorts=cohort_counts(data.assign(_g=g), unit, "_g", estimator=ESTIMATOR),
         cov_label=f"Clustered ({cluster})", aggregations={"covariates": coef} if coef else {},
+        event_time_cov=tuple(tuple(float(v) for v in row) for row in np.array(event_w) @ cov @ np.array(event_w).T),
         stats={"n_clusters": float(fit.n_clusters or 0), "rsquared": fit.rsquared,
                "rsquared_within": fit.rsquared_within or float("nan"), "n_always_treated_rows": float(always.sum())},
         notes=("Never-treated units are the controls; reference periods: "

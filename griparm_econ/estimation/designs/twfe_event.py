@@ -84,6 +84,13 @@ def twfe_event_study(frame: pd.DataFrame, *, outcome: str, unit: str, time: str,
     events, pretrend, fit = event_study_dummies(data, outcome=outcome, unit=unit, time=time, event_time="_es_k",
                                                 reference=reference, covariates=covariates, cluster=cluster,
                                                 level=level)
+    # The event-time covariance (for Rambachan-Roth sets): the dummies are named _es_k_<i> in the order of the
+    # sorted non-reference event times, as event_study_dummies makes them.
+    k = pd.to_numeric(data["_es_k"], errors="coerce").to_numpy(dtype=float)
+    levels = [v for v in np.unique(k[np.isfinite(k)]) if v not in reference]
+    position = {n: i for i, n in enumerate(fit.names)}
+    kept = [position[f"_es_k_{levels.index(float(e.k))}"] for e in events]
+    events_cov = tuple(tuple(float(v) for v in row) for row in fit.cov_matrix[np.ix_(kept, kept)])
     g = data[cohort]
     data["_es_post"] = ((g != NEVER_TREATED) & (pd.to_numeric(data[time]) >= g)).astype(float)
     data["_es_cluster"] = pd.factorize(data[cluster])[0]
@@ -97,5 +104,6 @@ def twfe_event_study(frame: pd.DataFrame, *, outcome: str, unit: str, time: str,
         event_time=events, pretrend=pretrend, nobs=fit.nobs, n_units=int(data[unit].nunique()),
         n_treated_units=int(sum(counts.values())), cohorts=counts, cov_label=f"Clustered ({cluster})",
         stats={"n_clusters": float(fit.n_clusters or 0), "rsquared_within": fit.rsquared_within or float("nan")},
+        event_time_cov=events_cov,
         notes=(f"Event-time window {list(window) if window else 'unbinned'}; reference "
                + ", ".join(map(str, reference)) + "; never-treated units carry no event-time dummy.",))

@@ -1,0 +1,154 @@
+"""An ``event_study`` spec in, an :class:`EventStudyResult` out: every model fitted, nothing written.
+
+The report side (:mod:`griparm_econ.report.event_study`) turns the result into the table, the figure and the
+estimates file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from griparm_econ.config import Settings
+from griparm_econ.errors import SpecError
+from griparm_econ.estimation.designs.event_study_spec import EVENT_ESTIMATORS, fit_event_model
+from griparm_econ.estimation.designs.honest_did import RobustInterval, smoothness_flci
+from griparm_econ.estimation.designs.results import DesignResult
+from griparm_econ.spec import LoadedSpec
+
+
+@dataclass(frozen=True)
+class EventColumn:
+    model: object                       # spec_event_study.EventModel
+    result: DesignResult
+    honest_did: tuple[RobustInterval, ...] = ()
+
+
+@dataclass(frozen=True)
+class EventStudyResult:
+    stem: str
+    title: str
+    spec_path: str
+    spec_sha256: str
+    data_path: str
+    data_sha256: str
+    columns: tuple[EventColumn, ...]
+    labels: dict                        # outcome -> label
+    entity_label: str
+    time_label: str
+    notes: tuple[str, ...]
+    digits: int
+    level: float
+    kind: str = "event_study"
+
+
+def robust_sets(model, result: DesignResult, level: float) -> tuple[RobustInterval, ...]:
+    """Rambachan-Roth smoothness intervals for the model's post-period target, one per M."""
+    honest = model.honest_did
+    if honest is None:
+        return ()
+    ks = [e.k for e in result.event_time]
+    pre = [i for i, k in enumerate(ks) if k < model.reference]
+    post = [i for i, k in enumerate(ks) if k >= 0]
+    pre_ks = [ks[i] for i in pre]
+    if len(pre) < 2 or not post or pre_ks != list(range(min(pre_ks), model.reference)):
+        raise SpecError(f"model '{model.name}': robust sets need at least two consecutive pre-periods before the "
+                        f"reference, but the estimates have {pre_ks}.", where="honest_did", field="window",
+                        fix="widen the window (lo <= -3) or check that the pre-periods are identified.")
+    order = pre + post
+    beta = np.array([result.event_time[i].estimate for i in order])
+    sigma = np.array(result.event_time_cov, dtype=float)[np.ix_(order, order)]
+    l_vec = np.eye(len(post))[0] if honest.target == "first" else np.full(len(post), 1.0 / len(post))
+    return tuple(smoothness_flci(beta, sigma, num_pre=len(pre), num_post=len(post), m=float(m), l_vec=l_vec,
+                                 alpha=1 - level, critical=honest.critical) for m in honest.M)
+
+
+def estimate_event_study(loaded: LoadedSpec, settings: Settings, cache: dict, *, display_path) -> EventStudyResult:
+    from griparm_econ.estimation.design import load_dataset, sample_mask
+
+    spec = loaded.spec
+    data = load_dataset(loaded, settings, cache)
+    frame = data.frame
+    if spec.sample is not None:
+        frame = frame.loc[sample_mask(spec.sample, data, loaded.path, "sample")]
+    if frame.empty:
+        raise SpecError("the sample is empty after its filters.", where=loaded.path, field="sample",
+                        fix="loosen query/years/entities, and check them against the data's values.")
+    columns = []
+    labels = {}
+    for i, model in enumerate(loaded.models):
+        field = f"model[{i + 1}] (name = {model.name!r})"
+        for key, name in (("outcome", model.outcome), ("cohort" if model.cohort else "treatment",
+                                                        model.cohort or model.treatment), *[("controls", c) for c in
+                                                                                            model.controls]):
+            if name not in frame.columns:
+                from griparm_econ.spec import nearest
+
+                close = nearest(name, [str(c) for c in frame.columns])
+                raise SpecError(f"'{name}' is not a column of the data{' (nearest: ' + ', '.join(close) + ')' if close else ''}.",
+                                where=loaded.path, field=f"{field}.{key}", fix="name a column of the data (study "
+                                "panel: a variable of specs/variables.toml).")
+        result = fit_event_model(frame, model, data.entity, data.time, level=spec.level, where=loaded.path,
+                                 field=field)
+        try:
+            honest = robust_sets(model, result, spec.level)
+        except SpecError as err:
+            raise SpecError(err.problem, where=loaded.path, field=f"{field}.honest_did", fix=err.fix) from None
+        columns.append(EventColumn(model, result, honest))
+        if model.outcome not in labels:
+            labels[model.outcome] = spec.labels.get(model.outcome) or _catalog_label(data, model.outcome)
+    notes = _notes(spec, columns, data)
+    return EventStudyResult(stem=loaded.stem, title=spec.title, spec_path=display_path(loaded.path, settings),
+                            spec_sha256=loaded.sha256, data_path=display_path(Path(data.path), settings),
+                            data_sha256=data.sha256, columns=tuple(columns), labels=labels,
+                            entity_label=data.entity_label, time_label=data.time_label,
+                            notes=tuple(notes) + tuple(spec.notes), digits=spec.digits, level=spec.level)
+
+
+def _catalog_label(data, name: str) -> str:
+    try:
+        return data.catalog.label(name) if data.catalog is not None else name
+    except Exception:  # a column without a catalog label keeps its name
+        return name
+
+
+def _notes(spec, columns, data) -> list[str]:
+    from griparm_econ.report.labels import plural
+
+    unit = data.entity_label.lower()
+    units = plural(unit)
+    first = columns[0].model
+    timing = (f"cohorts are each {unit}'s first {data.time_label.lower()} with {first.treatment} = 1"
+              if first.treatment else f"cohorts from {first.cohort} (0 or missing = never treated)")
+    notes = [f"Event study of a staggered treatment: {timing}; event time k = {data.time_label.lower()} minus "
+             f"cohort; reference k = {first.reference}; {unit} and {data.time_label.lower()} effects; standard errors "
+             f"clustered by {unit}; {spec.level:.0%} confidence intervals."]
+    if any(c.model.on_off == "first_adoption" for c in columns):
+        notes.append(f"The treatment switches off in some {units}; each is counted as treated from its first "
+                     "adoption on (an intention-to-treat reading of the timing).")
+    seen = set()
+    for column in columns:
+        info = EVENT_ESTIMATORS[column.model.estimator]
+        if info.name in seen:
+            continue
+        seen.add(info.name)
+        group = ("never-treated" if column.model.control_group == "never_treated"
+                 else "not-yet-treated and never-treated")
+        notes.append(f"{info.label}: controls are {group} {units}; {info.window_use}.")
+    notes.append("Pre-trend test: joint Wald test (F for Sun-Abraham and dynamic TWFE, chi2 for did2s) that every "
+                 "pre-adoption event-time coefficient inside the window is zero; Callaway-Sant'Anna: R did's chi2 "
+                 "pre-test of every pre-period group-time effect, not computed when their covariance is singular "
+                 "(cohorts of one unit).")
+    for i, column in enumerate(columns, start=1):
+        for note in column.result.notes:
+            if note.startswith(("Left out", "Balanced panel")):   # sample facts of one column
+                notes.append(f"({i}) {column.model.name}: {note[0].lower() + note[1:]}")
+    notes.append("ATT: the overall average effect on the treated (TWFE: the static two-way coefficient; "
+                 "Sun-Abraham: cohort-share weighted post-period cells; Callaway-Sant'Anna: the simple aggregation; "
+                 "did2s: the second-stage treatment coefficient).")
+    if any(c.honest_did for c in columns):
+        notes.append("Robust sets: Rambachan-Roth fixed-length intervals under smoothness (second differences of "
+                     "the trend bounded by M) for the first post-period effect or the post-period mean.")
+    return notes

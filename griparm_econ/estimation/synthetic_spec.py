@@ -1,0 +1,100 @@
+"""A ``synthetic_control`` spec in, a :class:`SyntheticSpecResult` out (the engine's result plus where it came from);
+nothing is written. The report side is :mod:`griparm_econ.report.synthetic_control`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from griparm_econ.config import Settings
+from griparm_econ.errors import GriparmError, SpecError
+from griparm_econ.estimation.designs.synthetic_control import Predictor, SyntheticControlResult, synthetic_control
+from griparm_econ.spec import LoadedSpec, nearest
+
+
+@dataclass(frozen=True)
+class SyntheticSpecResult:
+    stem: str
+    title: str
+    spec_path: str
+    spec_sha256: str
+    data_path: str
+    data_sha256: str
+    result: SyntheticControlResult
+    labels: dict
+    entity_label: str
+    time_label: str
+    notes: tuple[str, ...]
+    digits: int
+    kind: str = "synthetic_control"
+
+
+def estimate_synthetic_control(loaded: LoadedSpec, settings: Settings, cache: dict, *,
+                               display_path) -> SyntheticSpecResult:
+    from griparm_econ.estimation.design import load_dataset, sample_mask
+
+    spec = loaded.spec
+    data = load_dataset(loaded, settings, cache)
+    frame = data.frame
+    if spec.sample is not None:
+        frame = frame.loc[sample_mask(spec.sample, data, loaded.path, "sample")]
+    for key, name in [("outcome", spec.outcome)] + [(f"predictors[{i}].variable", p.variable)
+                                                     for i, p in enumerate(spec.predictors, start=1)]:
+        if name not in frame.columns:
+            close = nearest(name, [str(c) for c in frame.columns])
+            raise SpecError(f"'{name}' is not a column of the data{' (nearest: ' + ', '.join(close) + ')' if close else ''}.",
+                            where=loaded.path, field=key, fix="name a column of the data (study panel: a variable "
+                            "of specs/variables.toml).")
+    units = set(frame[data.entity].astype(str))
+    for key, listed in (("unit_treated", [spec.unit_treated]), ("donors", spec.donors or []),
+                        ("exclude_donors", spec.exclude_donors)):
+        unknown = [u for u in listed if u not in units]
+        if unknown:
+            close = nearest(unknown[0], sorted(units))
+            raise SpecError(f"'{unknown[0]}' is not a unit of the data{' (nearest: ' + ', '.join(close) + ')' if close else ''}.",
+                            where=loaded.path, field=key, fix=f"name values of the {data.entity} column.")
+    columns = list(dict.fromkeys([data.entity, data.time, *spec.variables]))
+    work = frame[columns].copy()
+    work[data.entity] = work[data.entity].astype(str)
+    donors = spec.donors
+    if donors is None and spec.exclude_donors:
+        outcomes = work.pivot(index=data.time, columns=data.entity, values=spec.outcome)
+        donors = [u for u in outcomes.columns if outcomes[u].notna().all() and u != spec.unit_treated
+                  and u not in spec.exclude_donors]
+    pre_period = list(range(spec.pre_period[0], spec.pre_period[1] + 1)) if spec.pre_period else None
+    predictors = [Predictor(p.variable, p.years[0], p.years[1], p.op) for p in spec.predictors]
+    try:
+        result = synthetic_control(work, outcome=spec.outcome, unit=data.entity, time=data.time,
+                                   unit_treated=spec.unit_treated, treatment_period=spec.treatment_period,
+                                   predictors=predictors, donors=donors, pre_period=pre_period, search=spec.search,
+                                   placebo=spec.placebo, leave_one_out=spec.leave_one_out)
+    except GriparmError as err:
+        raise SpecError(err.problem, where=loaded.path, field=err.field or "(synthetic control)",
+                        fix=err.fix) from None
+    labels = {v: spec.labels.get(v) or _label(data, v) for v in spec.variables}
+    from griparm_econ.report.labels import plural
+
+    unit = data.entity_label.lower()
+    notes = [f"Synthetic control of {spec.unit_treated} (treated from {spec.treatment_period}) from "
+             f"{len(result.donors)} donor {plural(unit)}: weights as in Abadie, Diamond and Hainmueller (2010), "
+             f"nested choice of predictor (V) and donor (W) weights minimising the outcome's RMSPE over "
+             f"{result.fit_periods[0]}-{result.fit_periods[-1]}; pre-period RMSPE {result.pre_rmspe:.4g}.",
+             f"ATT: mean gap (treated minus synthetic) from {spec.treatment_period} on = {result.att:.4g}."]
+    if result.placebo_pvalue is not None:
+        notes.append(f"Placebo-in-space p-value {result.placebo_pvalue:.3f}: share of the {len(result.donors) + 1} "
+                     "units (each donor in turn treated, the others as its pool) whose post/pre RMSPE ratio is at "
+                     "least the treated unit's.")
+    if spec.exclude_donors:
+        notes.append(f"Left out of the donor pool: {', '.join(spec.exclude_donors)}.")
+    return SyntheticSpecResult(stem=loaded.stem, title=spec.title, spec_path=display_path(loaded.path, settings),
+                               spec_sha256=loaded.sha256, data_path=display_path(Path(data.path), settings),
+                               data_sha256=data.sha256, result=result, labels=labels,
+                               entity_label=data.entity_label, time_label=data.time_label,
+                               notes=tuple(notes) + tuple(spec.notes), digits=spec.digits)
+
+
+def _label(data, name: str) -> str:
+    try:
+        return data.catalog.label(name) if data.catalog is not None else name
+    except Exception:  # a column without a catalog label keeps its name
+        return name
