@@ -109,12 +109,14 @@ def figure_inputs(loaded: LoadedSpec, ctx: _Context) -> dict[str, str]:
     spec = loaded.spec
     settings = ctx.settings
     paths: list[Path] = []
-    if spec.figure in ("trajectories", "marginal_effect", "shares"):
+    if spec.figure in ("trajectories", "marginal_effect", "shares", "importer_shares"):
         paths.append(settings.panel_path)
-    if spec.figure == "shares":
+    if spec.figure in ("shares", "importer_shares"):
         paths.append(aggregates_path(settings))
     if spec.figure == "marginal_effect":
         paths.append(ctx.out_dir / "estimates" / f"{spec.table}.json")
+        if spec.bins:   # the binned estimator refits the table's model from its spec
+            paths.append(settings.specs_dir / f"{spec.table}.toml")
     if spec.figure == "coefficients":
         paths += [ctx.out_dir / "estimates" / f"{t}.json" for t in spec.tables]
     if spec.figure == "timeline":
@@ -204,6 +206,10 @@ def _moderator_lag(interaction: str, moderator: str, loaded: LoadedSpec) -> int:
 
 
 def _draw_marginal_effect(loaded: LoadedSpec, ctx: _Context):
+    if loaded.spec.bins:
+        from griparm_econ.report.binned_figure import draw_binned_marginal_effect
+
+        return draw_binned_marginal_effect(loaded, ctx)
     from griparm_econ.estimation.postestimation import marginal_effect
     from griparm_econ.estimation.results import ModelResult
     from griparm_econ.report.figures import plot_marginal_effect
@@ -363,7 +369,14 @@ def _draw_timeline(loaded: LoadedSpec, ctx: _Context):
 
 
 DRAW = {"trajectories": _draw_trajectories, "marginal_effect": _draw_marginal_effect,
-        "coefficients": _draw_coefficients, "shares": _draw_shares, "timeline": _draw_timeline}
+        "coefficients": _draw_coefficients, "shares": _draw_shares, "timeline": _draw_timeline,
+        "importer_shares": lambda loaded, ctx: _importers().draw_importer_shares(loaded, ctx)}
+
+
+def _importers():
+    from griparm_econ.report import importers   # imported when drawn: matplotlib is slow to import
+
+    return importers
 
 
 def _record_path(out_dir: Path, stem: str) -> Path:
