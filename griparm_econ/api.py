@@ -78,7 +78,8 @@ class Model:
 
     @property
     def fit(self):
-        """linearmodels' result for this model (``PanelOLSResults``, ``RandomEffectsResults``, ``IVResults``...),
+        """linearmodels' result for this model (``PanelOLSResults``, ``RandomEffectsResults``, ``IVResults``...; for
+        ``ppml``, ``logit`` and ``cloglog`` the fitting library's own: pyfixest ``Fepois``, statsmodels results),
         fitted on first access on the same sample and covariance options. Its coefficients are the reported ones;
         its standard errors are linearmodels' own, which differ from the reported ones by Stata's small-sample
         factor where effects are absorbed (the reported ones match Stata's)."""

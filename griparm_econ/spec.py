@@ -63,6 +63,7 @@ class SampleTable(_Strict):
 
 
 BOOTSTRAP_WEIGHTS = ("rademacher", "webb")
+RISK_SETS = ("first_adoption",)   # sample rules of discrete-time hazard models (griparm_econ.estimation.hazard)
 # Estimators whose fit the wild cluster bootstrap engine reproduces (a linear model after partialling out effects).
 BOOTSTRAP_ESTIMATORS = ("panel_ols", "pooled_ols", "ols")
 BOOTSTRAP_COVS = ("cluster:entity", "cluster:time")
@@ -81,7 +82,7 @@ class BootstrapTable(_Strict):
 
 # Keys whose `key = false` in a model switches off what [defaults] sets (the other keys have an "off" value of their
 # own: effects = [], cov = "unadjusted", drop_singletons/between_wls/hausman = false; estimator has none).
-SWITCH_OFF = ("bandwidth", "weights", "sample", "bootstrap")
+SWITCH_OFF = ("bandwidth", "weights", "sample", "bootstrap", "risk_set")
 
 
 class RandomizationTable(_Strict):
@@ -108,6 +109,8 @@ class ModelOptions(_Strict):
     bootstrap: BootstrapTable | Literal[False] | None = None     # wild cluster bootstrap for named coefficients
     bacon: bool | str | None = None             # Goodman-Bacon decomposition (true: the only 0/1 regressor; or a term)
     randomization_inference: RandomizationTable | None = None
+    # binary hazards (estimation.hazard)
+    risk_set: Literal[RISK_SETS] | Literal[False] | None = None  # type: ignore[valid-type]
 
     @field_validator(*SWITCH_OFF, mode="before")
     @classmethod
@@ -190,6 +193,19 @@ class SharesSpec(_Strict):
     digits: int = Field(default=1, ge=0, le=6)
 
 
+class BeforeAfterSpec(_Strict):
+    """Groups' shares of world totals before and after a date: period means, change, descriptive comparison."""
+
+    kind: Literal["before_after"]
+    title: str = Field(min_length=1)
+    group: list[ShareGroup] = Field(min_length=1)
+    measure: list[ShareMeasure] = Field(min_length=1)
+    before: tuple[int, int]                      # first and last year of the "before" window (inclusive)
+    after: tuple[int, int]
+    notes: list[str] = Field(default_factory=list)
+    digits: int = Field(default=2, ge=0, le=6)
+
+
 class _Figure(_Strict):
     kind: Literal["figure"]
     title: str = Field(min_length=1)
@@ -217,6 +233,9 @@ class MarginalEffectFigure(_Figure):
     moderator: str = Field(min_length=1)      # the study-panel variable whose observed range is the x axis
     level: float = Field(default=0.95, gt=0, lt=1)
     points: int = Field(default=101, ge=3, le=2001)
+    # > 0: also the binning estimator (Hainmueller, Mummolo and Xu 2019) with this many quantile bins of the
+    # moderator, and the moderator's distribution among treated observations beneath (estimation/binned.py)
+    bins: int = Field(default=0, ge=0, le=10)
 
 
 class CoefficientsFigure(_Figure):
@@ -238,6 +257,16 @@ class SharesFigure(_Figure):
     group: list[ShareGroup] = Field(min_length=1)
     measure: list[ShareMeasure] = Field(min_length=1)
     rest_label: str = "Rest of the world"
+    years: tuple[int, int] | None = None
+
+
+class ImporterSharesFigure(_Figure):
+    """Each group's share of a world total over time, one line per group and panel per measure, the break marked."""
+
+    figure: Literal["importer_shares"]
+    group: list[ShareGroup] = Field(min_length=1)
+    measure: list[ShareMeasure] = Field(min_length=1)
+    break_year: int                               # first year of the "after" window, drawn as a vertical line
     years: tuple[int, int] | None = None
 
 
@@ -312,7 +341,7 @@ class MultiverseSpec(_Strict):
 
 FIGURE_KINDS: dict[str, type[BaseModel]] = {
     "trajectories": TrajectoriesFigure, "marginal_effect": MarginalEffectFigure, "coefficients": CoefficientsFigure,
-    "shares": SharesFigure, "timeline": TimelineFigure,
+    "shares": SharesFigure, "timeline": TimelineFigure, "importer_shares": ImporterSharesFigure,
 }
 
 
@@ -327,12 +356,13 @@ SPEC_KINDS: dict[str, type[BaseModel] | None] = {"regression": RegressionSpec, "
                                                  "shares": SharesSpec, "multiverse": MultiverseSpec,
                                                  "event_study": EventStudySpec,
                                                  "synthetic_control": SyntheticControlSpec,
+                                                 "before_after": BeforeAfterSpec,
                                                  "figure": None}  # figure: see FIGURE_KINDS
 
 BUILTIN_DEFAULTS: dict[str, Any] = {"effects": [], "cov": "unadjusted", "small_sample": "stata", "bandwidth": None,
                                     "weights": None, "sample": None, "drop_singletons": True, "between_wls": False,
                                     "hausman": False, "bootstrap": None, "bacon": False,
-                                    "randomization_inference": None}
+                                    "randomization_inference": None, "risk_set": None}
 
 
 @dataclass(frozen=True)
@@ -355,6 +385,7 @@ class ModelConfig:
     bootstrap: BootstrapTable | None = None
     bacon: bool | str = False
     randomization_inference: RandomizationTable | None = None
+    risk_set: str | None = None
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -457,7 +488,8 @@ def _validation_error(err: ValidationError, path: Path, raw: dict, schema: type[
                    "world": ("reported", "sum"), "expected_sign": ("positive", "negative"),
                    "backend": EXECUTOR_BACKENDS, "weights": BOOTSTRAP_WEIGHTS, "scale": ("outcome_sd", "none"),
                    "control_sets": ("all_subsets", "all", "none"),
-                   "estimators": tuple(MULTIVERSE_ESTIMATORS)}.get(key, ())
+                   "estimators": tuple(MULTIVERSE_ESTIMATORS),
+                   "risk_set": RISK_SETS}.get(key, ())
         if key == "cov" and schema is MultiverseSpec:   # the multiverse engine computes fewer covariances
             allowed = MULTIVERSE_COVS
         allowed = getattr(schema, "LITERAL_CHOICES", {}).get(key, allowed)   # a kind's own vocabularies
@@ -497,7 +529,8 @@ def _resolve_model(index: int, table: ModelTable, spec: RegressionSpec, path: Pa
                        small_sample=values["small_sample"], bandwidth=values["bandwidth"], weights=values["weights"],
                        sample=values["sample"], drop_singletons=values["drop_singletons"],
                        between_wls=values["between_wls"], hausman=values["hausman"], bootstrap=values["bootstrap"],
-                       bacon=values["bacon"], randomization_inference=values["randomization_inference"])
+                       bacon=values["bacon"], randomization_inference=values["randomization_inference"],
+                       risk_set=values["risk_set"])
 
 
 def _check_model(index: int, table: ModelTable, model: ModelConfig, spec: RegressionSpec, path: Path) -> None:
@@ -529,6 +562,7 @@ def _check_model(index: int, table: ModelTable, model: ModelConfig, spec: Regres
         if not present and (dim in model.effects):
             fail("effects", f"{dim} effects need a {dim} index, but [data] sets no {dim}.",
                  f"set {dim} = \"<column>\" in [data], or remove \"{dim}\" from effects.")
+    _check_estimator_options(model, info, fail, has_entity and has_time)
     option = COV_OPTIONS[model.cov]
     needed = set(option.clusters) | ({"entity", "time"} if option.needs_panel else set())
     for dim in sorted(needed):
@@ -561,6 +595,27 @@ def _check_model(index: int, table: ModelTable, model: ModelConfig, spec: Regres
         known = ", ".join(spec.samples) or "(none defined)"
         fail("sample", f"the named sample '{model.sample}' is not defined{_suggest(model.sample, spec.samples)}.",
              f"define [samples.{model.sample}] or use one of: {known}.")
+
+
+def _check_estimator_options(model: ModelConfig, info, fail, panel: bool) -> None:
+    """What the estimator's registry entry allows (covariances, small-sample conventions, a risk set): the one place
+    an unsupported combination is refused."""
+    if info.covs is not None and model.cov not in info.covs:
+        fail("cov", f"{model.estimator} computes cov = {', '.join(info.covs)}, not \"{model.cov}\".",
+             f"set cov = one of: {', '.join(info.covs)}.")
+    if info.small_samples is not None and model.small_sample not in info.small_samples:
+        fail("small_sample", f"{model.estimator} has the small-sample conventions {', '.join(info.small_samples)}, "
+             f"not \"{model.small_sample}\".", f"set small_sample = one of: {', '.join(info.small_samples)}.")
+    if info.likelihood and model.weights is not None:
+        fail("weights", f"{model.estimator} is fitted without weights here.", "remove weights from this model.")
+    if model.risk_set is not None:
+        if not info.binary:
+            binary = ", ".join(name for name, entry in ESTIMATORS.items() if entry.binary)
+            fail("risk_set", f"risk_set applies to the binary hazard estimators ({binary}), not {model.estimator}.",
+                 f"set estimator = one of: {binary}, or remove risk_set.")
+        if not panel:
+            fail("risk_set", "a risk set follows each entity over time, but [data] sets no entity or time.",
+                 "set entity and time in [data], or remove risk_set.")
 
 
 def _check_twfe_diagnostics(model: ModelConfig, fail) -> None:
@@ -700,6 +755,12 @@ def _check_other(spec: BaseModel, path: Path) -> None:
             backwards(group.years, f"group[{i + 1}].years")
     for i, period in enumerate(getattr(spec, "periods", []) or []):
         backwards(period, f"periods[{i + 1}]")
+    if isinstance(spec, BeforeAfterSpec):
+        backwards(spec.before, "before")
+        backwards(spec.after, "after")
+        if spec.before[1] >= spec.after[0]:
+            raise SpecError(f"the windows overlap: before ends in {spec.before[1]}, after starts in {spec.after[0]}.",
+                            where=path, field="after", fix="let the after window start after the before window ends.")
     names = [g.name for g in getattr(spec, "group", []) or []]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:

@@ -109,12 +109,14 @@ def figure_inputs(loaded: LoadedSpec, ctx: _Context) -> dict[str, str]:
     spec = loaded.spec
     settings = ctx.settings
     paths: list[Path] = []
-    if spec.figure in ("trajectories", "marginal_effect", "shares"):
+    if spec.figure in ("trajectories", "marginal_effect", "shares", "importer_shares"):
         paths.append(settings.panel_path)
-    if spec.figure == "shares":
+    if spec.figure in ("shares", "importer_shares"):
         paths.append(aggregates_path(settings))
     if spec.figure == "marginal_effect":
         paths.append(ctx.out_dir / "estimates" / f"{spec.table}.json")
+        if spec.bins:   # the binned estimator refits the table's model from its spec
+            paths.append(settings.specs_dir / f"{spec.table}.toml")
     if spec.figure == "coefficients":
         paths += [ctx.out_dir / "estimates" / f"{t}.json" for t in spec.tables]
     if spec.figure == "timeline":
@@ -204,6 +206,10 @@ def _moderator_lag(interaction: str, moderator: str, loaded: LoadedSpec) -> int:
 
 
 def _draw_marginal_effect(loaded: LoadedSpec, ctx: _Context):
+    if loaded.spec.bins:
+        from griparm_econ.report.binned_figure import draw_binned_marginal_effect
+
+        return draw_binned_marginal_effect(loaded, ctx)
     from griparm_econ.estimation.postestimation import marginal_effect
     from griparm_econ.estimation.results import ModelResult
     from griparm_econ.report.figures import plot_marginal_effect
@@ -363,7 +369,14 @@ def _draw_timeline(loaded: LoadedSpec, ctx: _Context):
 
 
 DRAW = {"trajectories": _draw_trajectories, "marginal_effect": _draw_marginal_effect,
-        "coefficients": _draw_coefficients, "shares": _draw_shares, "timeline": _draw_timeline}
+        "coefficients": _draw_coefficients, "shares": _draw_shares, "timeline": _draw_timeline,
+        "importer_shares": lambda loaded, ctx: _importers().draw_importer_shares(loaded, ctx)}
+
+
+def _importers():
+    from griparm_econ.report import importers   # imported when drawn: matplotlib is slow to import
+
+    return importers
 
 
 def _record_path(out_dir: Path, stem: str) -> Path:
@@ -548,25 +561,43 @@ def freeze_reported(settings: Settings, *, echo: Echo = print) -> Path:
     return path
 
 
+def _record(kind: str, result) -> dict:
+    """The estimates record of a kind whose models the reported file holds, built in memory (files: none)."""
+    if kind == "event_study":
+        from griparm_econ.report.event_study import event_study_dict
+
+        return event_study_dict(result, [])
+    if kind == "synthetic_control":
+        from griparm_econ.report.synthetic_control import synthetic_dict
+
+        return synthetic_dict(result, [])
+    from griparm_econ.report.estimates import estimates_dict
+
+    return estimates_dict(result)
+
+
+# The spec kinds whose estimates the reported file holds (freeze records their models; replicate re-estimates them).
+_RECORDS = ("regression", "event_study", "synthetic_control")
+
+
 def replicate(settings: Settings, *, echo: Echo = print) -> bool:
-    """Re-estimate every regression spec in memory and compare every reported number with it; True when all match.
+    """Re-estimate every regression, event-study and synthetic-control spec in memory and compare every reported number with it; True when all match.
     Nothing in the output folder is read (an edited estimates record could agree with an edited reported file) and
     only the replication report is written there."""
     from griparm_econ.panel import load_panel
     from griparm_econ.replication import check, reported
     from griparm_econ.replication.manifest import package_versions
-    from griparm_econ.report.estimates import estimates_dict
     from griparm_econ.report.replication import console_lines, write_replication_report
     from griparm_econ.runner import check_specs, discover_specs, estimate
 
     frozen = reported.load(reported_path(settings))
     load_panel(settings)   # a panel rebuilt because it changed since its build says so (one line on stderr)
     specs = discover_specs(settings)
-    regressions = [item for item in (check_specs(specs, settings, echo=_quiet) if specs else [])
-                   if item.kind == "regression"]
+    reporting = [item for item in (check_specs(specs, settings, echo=_quiet) if specs else [])
+                 if item.kind in _RECORDS]
     cache: dict = {}
     # The tables that report estimates come from the specs (not from the file under check): each must be reported.
-    replicated = {item.stem: estimates_dict(estimate(item, settings, cache)) for item in regressions}
+    replicated = {item.stem: _record(item.kind, estimate(item, settings, cache)) for item in reporting}
     report = check.check(frozen, replicated, data_vintage(settings), study_tables=list(replicated),
                          versions=package_versions())
     for line in console_lines(report):

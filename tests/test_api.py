@@ -105,11 +105,23 @@ def test_a_figure_spec_is_refused_with_a_fix():
 def test_every_statistic_label_names_a_statistic_an_estimator_produces(synthetic):
     from griparm_econ.report.grid import KNOWN_STATS
 
+    frame = pd.read_csv(synthetic)
+    frame["b"] = (frame["y"] > frame["y"].median()).astype(float)      # a 0/1 outcome for logit
+    frame["n"] = np.round(np.exp(frame["x"] / 3))                      # counts for ppml; firm 0 all zero: separated
+    frame.loc[frame["firm"] == 0, "n"] = 0.0
+    frame.to_csv(synthetic, index=False)
     spec = _spec_dict(synthetic)
     spec["model"] += [{"name": "RE", "formula": "y ~ 1 + x", "estimator": "random_effects", "hausman": True},
-                      {"name": "IV", "formula": "y ~ 1 + [x ~ z]", "estimator": "iv2sls"}]
-    produced = {key.partition(":")[0] for model in gp.run(spec).models for key in model.result.stats}
+                      {"name": "IV", "formula": "y ~ 1 + [x ~ z]", "estimator": "iv2sls"},
+                      {"name": "Logit", "formula": "b ~ 1 + x", "estimator": "logit", "cov": "cluster:entity"},
+                      {"name": "PPML", "formula": "n ~ x", "estimator": "ppml", "effects": ["entity"],
+                       "cov": "cluster:entity"}]
+    run = gp.run(spec)
+    produced = {key.partition(":")[0] for model in run.models for key in model.result.stats}
     assert produced == {key for key, _ in KNOWN_STATS}
+    # the maximum-likelihood models' .fit is the fitting library's own result, with the reported coefficients
+    assert run.models[-2].fit.params[1] == pytest.approx(run.models[-2].result.params["x"], rel=1e-10)
+    assert run.models[-1].fit.coef()["x0__"] == pytest.approx(run.models[-1].result.params["x"], rel=1e-10)
 
 
 def _readme_python_block() -> str:
@@ -133,6 +145,6 @@ def test_readme_example_runs_as_written(snapshot, tmp_path, monkeypatch, capsys)
     assert "['model', 'term', 'estimate', 'std_error', 'pvalue', 'nobs']" in printed
     assert len(namespace["panel"]) > 5000 and {"iso3", "year"} <= set(namespace["panel"].columns)
     frame = namespace["frame"]
-    assert frame["model"].nunique() == 5 and (frame.nobs > 0).all()
+    assert frame["model"].nunique() == 6 and (frame.nobs > 0).all()   # Table 2 has six columns
     assert (tmp_path / "output" / "notebook" / "estimates" / "spec.json").is_file()
     assert (tmp_path / "data" / "panel.parquet").is_file()

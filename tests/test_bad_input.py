@@ -988,6 +988,53 @@ def test_data_setting_that_is_a_file(workdir, capsys, monkeypatch):
     assert "GRIPARM_DATA" in err and "is a file, not a folder" in err and "does not exist" not in err, err
 
 
+# ------------------------------------------------------------------------------------------------------------------
+# Maximum-likelihood estimators (issue 13: ppml, logit, cloglog, risk_set): unsupported combinations and outcomes
+# they cannot fit end in one message. The panel gains a 0/1 outcome b, a status with a negative value s, a count n.
+
+ML_CASES = [
+    ("logit_driscoll_kraay", _model("b ~ 1 + x", "logit", cov="driscoll_kraay"), "model[1] (name = 'M').cov",
+     "logit computes cov = unadjusted, robust, cluster:entity, cluster:time"),
+    ("ppml_two_way_cluster", _model("n ~ x", "ppml", effects='["entity"]', cov="cluster:entity+time"), "cov",
+     "ppml computes cov"),
+    ("cloglog_min_g", _model("b ~ 1 + x", "cloglog", cov="cluster:entity", extra='small_sample = "min_g"\n'),
+     "small_sample", "stata, none"),
+    ("logit_effects", _model("b ~ 1 + x", "logit", effects='["entity"]'), "effects", "cannot absorb"),
+    ("risk_set_on_panel_ols", _model("b ~ x", "panel_ols", effects='["entity"]', extra='risk_set = "first_adoption"\n'),
+     "risk_set", "logit, cloglog"),
+    ("risk_set_misspelt", _model("b ~ 1 + x", "logit", extra='risk_set = "first_adopt"\n'), "risk_set",
+     "first_adoption"),
+    ("logit_outcome_not_binary", _model("y ~ 1 + x", "logit"), "formula: y", "0/1 outcome"),
+    ("ppml_negative_outcome", _model("y ~ x", "ppml", effects='["entity"]'), "formula: y", "non-negative"),
+    ("risk_set_negative_status", _model("s ~ 1 + x", "cloglog", extra='risk_set = "first_adoption"\n'),
+     "formula: s", "negative values"),
+    ("logit_perfect_separation", _model("b ~ 1 + sep", "logit"), "model[1]", "logit"),
+    ("ppml_weights", _model("n ~ x", "ppml", effects='["entity"]', extra='weights = "n"\n'), "weights",
+     "without weights"),
+]
+
+
+@pytest.fixture()
+def ml_workdir(workdir):
+    frame = pd.read_csv(workdir / "panel.csv")
+    rng = np.random.default_rng(11)
+    frame["b"] = (rng.uniform(size=len(frame)) < 0.3).astype(float)
+    frame["sep"] = frame["b"] * 2.0 - 1.0
+    frame["s"] = frame["b"]
+    frame.loc[3, "s"] = -1.0
+    frame["n"] = rng.poisson(2.0, size=len(frame)).astype(float)
+    frame["y"] = frame["y"] - 5.0   # negative values: not a ppml outcome
+    frame.to_csv(workdir / "panel.csv", index=False)
+    return workdir
+
+
+@pytest.mark.parametrize("case", ML_CASES, ids=[c[0] for c in ML_CASES])
+def test_maximum_likelihood_bad_input(ml_workdir, capsys, case):
+    _, body, *needles = case
+    _run_fails(ml_workdir, capsys, _spec(ml_workdir, body), *needles)
+# ------------------------------------------------------------------------------------------------ end of issue 13 ML estimators
+
+
 # The multiverse's named axes (outcome_families, treatment_definitions, moderators, estimators): each bad row ends in
 # one message naming the field, before any data are read. (change of the good spec's text, field, needles)
 NAMED_MULTIVERSE = ('kind = "multiverse"\ntitle = "M"\nexpected_sign = "positive"\n'

@@ -17,13 +17,14 @@ from griparm_econ import study
 pytestmark = [pytest.mark.snapshot, pytest.mark.slow]
 
 TABLES = ("multiverse_forward", "multiverse_measures", "table1_descriptives", "table2_forward", "table3_backward",
-          "table4_robustness", "table5_value_chain", "table6_event_study", "table7_synth_indonesia_nickel")
+          "table4_robustness", "table5_value_chain", "table6_event_study", "table7_synth_indonesia_nickel",
+          "table8_policy_choice", "table9_importers")
 EVENT_STUDIES = ("table6_event_study",)
 SYNTHETIC_CONTROLS = ("table7_synth_indonesia_nickel",)
 MULTIVERSES = ("multiverse_forward", "multiverse_measures")
-REGRESSIONS = ("table2_forward", "table3_backward", "table4_robustness")
+REGRESSIONS = ("table2_forward", "table3_backward", "table4_robustness", "table8_policy_choice")
 FIGURES = ("fig1_trajectories", "fig2_marginal_effect", "fig3_coefficients", "fig4_ree_shares",
-           "fig5_restrictions_timeline")
+           "fig5_restrictions_timeline", "fig6_importers")
 
 
 def _settings(root: Path, data: Path) -> Settings:

@@ -316,6 +316,9 @@ def build_design(loaded: LoadedSpec, index: int, data: Dataset) -> Design:
                         fix="loosen query/years/entities, and check them against the data's values.")
 
     y = data.column(parsed.dependent, where, formula_field)
+    if model.risk_set is not None:
+        y, at_risk = _risk_set(y, data, where, formula_field + f": {parsed.dependent.name}")
+        mask &= at_risk
     columns: dict[str, np.ndarray] = {}
     if parsed.constant:
         columns["Intercept"] = np.ones(len(frame))
@@ -402,6 +405,18 @@ def build_design(loaded: LoadedSpec, index: int, data: Dataset) -> Design:
         levels={name: values[rows] for name, values in levels.items()},
     )
     return design
+
+
+def _risk_set(status: np.ndarray, data: Dataset, where: Path, field_name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The first-adoption event and risk-set mask of a hazard model (rules: griparm_econ.estimation.hazard)."""
+    from griparm_econ.estimation.hazard import first_adoption
+
+    if (status[~np.isnan(status)] < 0).any():
+        raise SpecError("risk_set reads the dependent variable as a status (0 = not adopted, positive = adopted), "
+                        "but it has negative values.", where=where, field=field_name,
+                        fix="use an in-force indicator or a count of measures in force as the dependent variable.")
+    at_risk, event = first_adoption(status, data.frame[data.entity].to_numpy(), data.frame[data.time].to_numpy())
+    return event, at_risk
 
 
 def _years(frame: pd.DataFrame, time: str | None, rows: np.ndarray) -> tuple[int, int] | None:

@@ -15,6 +15,7 @@ import numpy as np
 from griparm_econ.errors import SpecError
 from griparm_econ.estimation.degenerate import refuse_collinear, refuse_outcome_problems
 from griparm_econ.estimation.covariance import CovPlan, absorbed_k, min_g_factor, plan_covariance, pvalue_df
+from griparm_econ.estimation.nonlinear import ML_COVS, ML_SMALL_SAMPLE
 from griparm_econ.estimation.results import ModelResult
 
 if TYPE_CHECKING:
@@ -29,6 +30,12 @@ class EstimatorInfo:
     effects: bool = False    # may absorb entity/time effects
     constant: bool = True    # may have a constant
     description: str = ""
+    # maximum likelihood (estimation.nonlinear): the covariances and small-sample conventions it computes (None =
+    # every option of the covariance registry), and whether it is a binary model that may set risk_set
+    likelihood: bool = False
+    covs: tuple[str, ...] | None = None
+    small_samples: tuple[str, ...] | None = None
+    binary: bool = False
 
 
 ESTIMATORS: dict[str, EstimatorInfo] = {
@@ -42,6 +49,15 @@ ESTIMATORS: dict[str, EstimatorInfo] = {
     "pooled_ols": EstimatorInfo("pooled_ols", panel=True, description="pooled OLS on the panel (regress)"),
     "iv2sls": EstimatorInfo("iv2sls", panel=False, description="two-stage least squares (ivregress 2sls, small)"),
     "ols": EstimatorInfo("ols", panel=False, description="OLS, cross-section or pooled (regress)"),
+    "ppml": EstimatorInfo("ppml", panel=False, effects=True, likelihood=True, covs=ML_COVS,
+                          small_samples=ML_SMALL_SAMPLE,
+                          description="Poisson pseudo-maximum likelihood with absorbed fixed effects (pyfixest "
+                                      "fepois; ppmlhdfe)"),
+    "logit": EstimatorInfo("logit", panel=False, likelihood=True, covs=ML_COVS, small_samples=ML_SMALL_SAMPLE,
+                           binary=True, description="binary logit (statsmodels Logit; logit)"),
+    "cloglog": EstimatorInfo("cloglog", panel=False, likelihood=True, covs=ML_COVS, small_samples=ML_SMALL_SAMPLE,
+                             binary=True, description="complementary log-log, the grouped-time proportional "
+                                                      "hazard (statsmodels GLM binomial, cloglog link; cloglog)"),
 }
 ESTIMATOR_NAMES: tuple[str, ...] = tuple(ESTIMATORS)
 
@@ -197,6 +213,10 @@ def fit_model(config: "ModelConfig", design: "Design", *, where: str, field: str
     from scipy import stats
 
     info = ESTIMATORS[config.estimator]
+    if info.likelihood:
+        from griparm_econ.estimation.nonlinear import fit_nonlinear
+
+        return fit_nonlinear(config, design, where=where, field=field or f"model (name = {config.name!r})")
     plan = plan_covariance(config.cov, config.estimator, config.small_sample, bandwidth=config.bandwidth,
                            n_periods=design.n_periods, panel_api=info.panel)
     res = _fit(config, design, plan, where, field or f"model (name = {config.name!r})")
@@ -377,6 +397,10 @@ def linearmodels_fit(config: "ModelConfig", design: "Design", *, where: str, fie
     users who want its summary or methods. Its covariance is linearmodels' own: where :func:`fit_model` applies
     Stata's small-sample convention for absorbed effects, the reported standard errors differ by that factor."""
     info = ESTIMATORS[config.estimator]
+    if info.likelihood:   # not a linearmodels model: the fitting library's own result (estimation.nonlinear)
+        from griparm_econ.estimation.nonlinear import library_fit
+
+        return library_fit(config, design, where=where, field=field or f"model (name = {config.name!r})")
     plan = plan_covariance(config.cov, config.estimator, config.small_sample, bandwidth=config.bandwidth,
                            n_periods=design.n_periods, panel_api=info.panel)
     return _fit(config, design, plan, where, field or f"model (name = {config.name!r})")

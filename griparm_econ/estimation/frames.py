@@ -112,6 +112,30 @@ def shares_table(loaded: LoadedSpec, data: Dataset, aggregates: pd.DataFrame) ->
     return period_shares(annual, spec.periods), notes
 
 
+def before_after(loaded: LoadedSpec, data: Dataset, aggregates: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    from griparm_econ.estimation.before_after import before_after_table
+
+    spec = loaded.spec
+    _require_variables([m.variable for m in spec.measure], data, loaded.path, "measure.variable")
+    groups = share_groups(spec.group)
+    annual = pd.concat([annual_shares(data.frame, aggregates, groups, Measure(m.name, m.variable, m.world),
+                                      rest_label="Rest of the world") for m in spec.measure], ignore_index=True)
+    frame = before_after_table(annual, [g.name for g in groups], spec.before, spec.after)
+    (b0, b1), (a0, a1) = spec.before, spec.after
+    notes = [f"Share of the world total in each year, averaged over the years with data in {b0}-{b1} (before) and "
+             f"{a0}-{a1} (after); change in percentage points.",
+             "Welch t and p-value compare the annual shares of the two windows as if the years were independent; "
+             "they are not (shares are serially correlated and the break is a chosen date), so both are descriptive "
+             "summaries, not a test of the event's effect."]
+    for m in spec.measure:
+        world = "the source's world total" if m.world == "reported" else "the sum over the economies the source lists"
+        notes.append(f"{m.name}: {_label(data, m.variable, {})}; world = {world}.")
+    dropped = [m.name for m in spec.measure if m.name not in frame.index.get_level_values(0)]
+    if dropped:
+        notes.append(f"No row for {', '.join(dropped)}: the data do not cover both windows.")
+    return frame, notes
+
+
 def frame_result(loaded: LoadedSpec, settings: Settings, cache: dict, *, display_path) -> FrameResult:
     """Compute a descriptive or shares table of the study panel."""
     data = load_dataset(loaded, settings, cache)
@@ -123,7 +147,8 @@ def frame_result(loaded: LoadedSpec, settings: Settings, cache: dict, *, display
         from griparm_econ.panel import aggregates_path
 
         aggregates = pd.read_parquet(aggregates_path(settings))
-        frame, notes = shares_table(loaded, data, aggregates)
+        compute = before_after if loaded.kind == "before_after" else shares_table
+        frame, notes = compute(loaded, data, aggregates)
         digits = spec.digits
     return FrameResult(stem=loaded.stem, kind=loaded.kind, title=spec.title, frame=frame,
                        notes=tuple(notes) + tuple(spec.notes), digits=digits,

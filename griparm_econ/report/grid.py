@@ -116,6 +116,9 @@ _ESTIMATOR_LABELS = {
     "pooled_ols": "Pooled OLS",
     "iv2sls": "2SLS",
     "ols": "OLS",
+    "ppml": "PPML",
+    "logit": "Logit",
+    "cloglog": "Complementary log-log",
 }
 
 # Extra statistics in a fixed order with their printed names; anything else follows alphabetically. A key may carry a
@@ -131,6 +134,10 @@ KNOWN_STATS: tuple[tuple[str, str], ...] = (
     ("sigma_u", "σ ({entity} effect)"),
     ("sigma_e", "σ (idiosyncratic error)"),
     ("theta_mean", "θ (mean)"),
+    ("loglik", "Log likelihood"),
+    ("pseudo_r2", "Pseudo R-squared (McFadden)"),
+    ("events_count", "Events (outcome = 1)"),
+    ("separated_dropped_count", "Observations dropped (separation)"),
 )
 _COUNT_STATS_SUFFIXES = ("_df", "_n", "_count")
 

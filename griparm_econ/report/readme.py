@@ -25,7 +25,7 @@ README_FILE = "README.md"
 PYPROJECT_FILE = "pyproject.toml"
 SECTIONS = ("software", "data-sources", "worldbank-series", "tables")
 SHA_PREFIX = 12   # hex digits of an input's sha256 shown in the README: enough to tell two vintages apart
-KNOWN_TABLE_KINDS = ("regression", "descriptive", "shares")
+KNOWN_TABLE_KINDS = ("regression", "descriptive", "shares", "before_after")
 
 # What each dependency is used for. A dependency missing here is still listed (with a pointer to this table), so
 # adding one to pyproject.toml changes the README's software section and the check asks for a regeneration.
@@ -34,10 +34,10 @@ PACKAGE_ROLES: dict[str, str] = {
     "scipy": "t and normal distributions for p-values and bands; sparse algebra in the multiverse within engine",
     "pandas": "every frame: sources, panel, sample filters, tables",
     "pyarrow": "`data/panel.parquet` and `data/aggregates.parquet`",
-    "linearmodels": "every estimator a spec can name (panel, pooled, OLS and IV; `docs/specs.md`) and their "
+    "linearmodels": "every linear estimator a spec can name (panel, pooled, OLS and IV; `docs/specs.md`) and their "
                     "covariances",
-    "statsmodels": "the HP filter of the commodity price booms (`sources/prices.py`); a reference in the "
-                   "first-difference tests",
+    "statsmodels": "estimators `logit` and `cloglog` (Logit; GLM binomial with the cloglog link); the HP filter of "
+                   "the commodity price booms (`sources/prices.py`); a reference in the first-difference tests",
     "wbgapi": "the World Bank API (live pulls of WDI and WGI series when no data directory holds them)",
     "requests": "HTTP session, timeouts and retries under wbgapi",
     "country_converter": "country names to ISO3 (USGS, GTA, WITS rows without codes)",
@@ -54,7 +54,8 @@ PACKAGE_ROLES: dict[str, str] = {
     "pyreadr": "reads the R-format (`.rda`, `.RData`) reference data sets in the causal-design tests",
     "selenium": "the index page test: drives headless Chromium through chromedriver (Debian's chromium-driver)",
     "dask": "`[executor] backend = \"dask\"`: multiverses on a dask.distributed cluster",
-    "pyfixest": "benchmark and test reference only (fixed-effects estimates to compare against)",
+    "pyfixest": "estimator `ppml` (Poisson PML with absorbed fixed effects, `fepois`); also a test reference for "
+                "the fixed-effects engines",
     "wildboottest": "benchmark and test reference only (wild cluster bootstrap to compare against)",
 }
 MAKEFILE = "Makefile"
