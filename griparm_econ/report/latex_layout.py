@@ -13,7 +13,8 @@ height, room left for the caption), never scaling the type below ``\\footnotesiz
 4. the panels each in a float of their own, the notes with the last panel or after it (only when every panel
    fits the page);
 5. the table (or each panel) cut between rows into parts of at most :data:`PART_ROWS` body rows, each part with
-   the column headers in a float of its own ("Table N (continued)"), the notes in a float after them.
+   the column headers in a float of its own ("Table N (continued)"), the notes in floats after them (runs of
+   whole notes short enough for a page).
 
 A table that fits none of these is still set (at ``\\footnotesize``), with a LaTeX warning naming it: never
 silently off the page.
@@ -105,6 +106,25 @@ def row_parts(grid: Grid) -> list[Grid]:
     return [replace(grid, panels=tuple(tuple(b) for b in part if b)) for part in parts if any(part)]
 
 
+NOTE_CHUNK_CHARS = 2000    # the most characters of notes in one float of layout 5: about 25 lines at \footnotesize
+                           # on the default article page, so that each notes float fits the page
+
+
+def note_chunks(notes: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The notes in runs of whole notes of at most :data:`NOTE_CHUNK_CHARS` characters (a longer note alone)."""
+    chunks: list[list[str]] = [[]]
+    for note in notes:
+        if chunks[-1] and sum(map(len, chunks[-1])) + len(note) > NOTE_CHUNK_CHARS:
+            chunks.append([])
+        chunks[-1].append(note)
+    return [tuple(c) for c in chunks if c]
+
+
+def notes_name(index: int) -> str:
+    """The TeX macro that holds notes chunk ``index`` of layout 5."""
+    return "griparmnotechunk" + PANEL_NAMES[index // 26 % 26] + PANEL_NAMES[index % 26]
+
+
 def part_name(index: int) -> str:
     """The TeX macro that holds part ``index`` of layout 5 (letters only: TeX names)."""
     return "griparmpart" + PANEL_NAMES[index // 26 % 26] + PANEL_NAMES[index % 26]
@@ -142,7 +162,7 @@ _MACROS = r"""\ifdefined\griparmtablebox\else\newsavebox{\griparmtablebox}\newle
 \ifx\griparmfloat\relax\else\griparmput\griparmfirst\def\griparmplaced{}\fi\fi}%"""
 
 
-def layout_lines(caption: str, label: str, n_panels: int, n_parts: int = 0) -> list[str]:
+def layout_lines(caption: str, label: str, n_panels: int, n_parts: int = 0, n_note_chunks: int = 0) -> list[str]:
     """The TeX that places the table: the macros, then the layouts of the module docstring in order, the first
     that fits the page placed (``n_parts``: the parts of layout 5, 0 when the table is not cut). A table that fits
     none is set at \\footnotesize anyway (landscape where too wide for portrait), with a LaTeX warning."""
@@ -181,7 +201,8 @@ def layout_lines(caption: str, label: str, n_panels: int, n_parts: int = 0) -> l
         lines += [f"\\let\\griparmtable\\{part_name(i)}\\griparmchoose\\griparmforce"
                   + (r"\griparmput\griparmfirst" if i == 0 else r"\griparmput\griparmcontinued")
                   for i in range(n_parts)]
-        lines += [r"\griparmnotesfloat\def\griparmplaced{}\fi"]
+        lines += [f"\\let\\griparmallnotes\\{notes_name(i)}\\griparmnotesfloat" for i in range(n_note_chunks)]
+        lines += [r"\def\griparmplaced{}\fi"]
     lines += [r"\ifx\griparmplaced\relax\let\griparmnotes\griparmallnotes\griparmforce\griparmput\griparmfirst"
               f"\\GenericWarning{{}}{{griparm-econ Warning: {label} fits no layout of this page; set anyway}}\\fi"]
     return lines
