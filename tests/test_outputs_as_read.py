@@ -1,11 +1,13 @@
 """Every output checked the way its reader opens it (issue 14), on the study's own outputs (real snapshot):
 
-* each table's ``.tex`` compiles with pdflatex inside the minimal document the docs prescribe, and the PDF shows the
+* each table's ``.tex`` compiles with pdflatex inside the minimal document the docs prescribe (on a 1-inch-margin
+  letter page and on LaTeX's default article page, every word inside the text area), and the PDF shows the
   table's column headers at a readable size (nothing scaled; no line wider than the page, no float taller than it,
   every word inside the text area: wide or long tables take the layouts of report/latex_layout.py);
 * ``index.html`` in headless Chromium: every image loads, every table is shown inline and visible, every link
   resolves, the console stays clean, and at 400 px the page does not overflow sideways (wide tables scroll inside
-  their own box); screenshots are written to ``output/screenshots/`` for a reviewer;
+  their own box), at 1280 px every table of up to six columns shows all of them, and notes wrap to the page
+  outside the scrolling box; screenshots are written to ``output/screenshots/`` for a reviewer;
 * each ``.docx`` reopened with python-docx: its cells are the estimates of the estimates file.
 
 The study runs once, in a temporary folder, on the same data as the study tests. Each part skips with its reason where its tool is not installed.
@@ -265,3 +267,71 @@ def test_index_page_in_chromium(output, browser):
     assert any(scroll > client for client, scroll, _ in boxes), "no table is wider than 400 px?"
     browser.save_screenshot(str(SCREENSHOTS / "index-400px.png"))
     assert (SCREENSHOTS / "index.png").stat().st_size > 10_000
+
+
+# LaTeX's default article page (letter, 10 pt, its own wide margins) with exactly the documented preamble: the layout
+# must hold there as well as on the 1-inch page above. The text area is read from TeX itself.
+DEFAULT_ARTICLE = ("\\documentclass{article}\n"
+                   f"\\usepackage{{{','.join(LATEX_PACKAGES)}}}\n"
+                   "\\pagestyle{empty}\n\\begin{document}\n\\input{TABLE}\n"
+                   "\\typeout{AREA \\the\\oddsidemargin\\space\\the\\textwidth\\space\\the\\topmargin"
+                   "\\space\\the\\headheight\\space\\the\\headsep\\space\\the\\textheight}\n"
+                   "\\end{document}\n")
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None or shutil.which("pdftotext") is None,
+                    reason="no TeX engine (pdflatex) or pdftotext: apt-get install texlive-latex-base "
+                           "texlive-latex-recommended poppler-utils")
+def test_every_table_stays_on_the_page_in_the_default_article_class(output, tmp_path):
+    import re
+
+    failures = {}
+    for stem, record in _records(output).items():
+        document = tmp_path / f"{stem}_article.tex"
+        document.write_text(DEFAULT_ARTICLE.replace("TABLE", (output / "tables" / f"{stem}.tex").as_posix()),
+                            encoding="utf-8")
+        done = subprocess.run(["pdflatex", "-halt-on-error", "-interaction=nonstopmode", "-no-shell-escape",
+                               document.name], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, (stem, done.stdout[-2000:])
+        side, width, top, head, sep, height = (float(v[:-2]) / 72.27 * 72 for v in
+                                               re.search(r"AREA (\S+) (\S+) (\S+) (\S+) (\S+) (\S+)",
+                                                         done.stdout).groups())
+        x0, y0 = 72 + side, 72 + top + head + sep
+        area = (x0, y0, x0 + width, y0 + height)
+        pdf = tmp_path / f"{stem}_article.pdf"
+        page = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True).stdout
+        words = re.findall(r'<word xMin="([-\d.]+)" yMin="([-\d.]+)" xMax="([-\d.]+)" yMax="([-\d.]+)">', page)
+        outside = sum(1 for box in words for b in [[float(c) for c in box]]
+                      if b[0] < area[0] - 1 or b[1] < area[1] - 1 or b[2] > area[2] + 1 or b[3] > area[3] + 1)
+        text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout.split())
+        text = text.replace("\u2019", "'")      # TeX sets an apostrophe as a right quote
+        log = (tmp_path / f"{stem}_article.log").read_text(encoding="latin-1")
+        problems = [p for p, bad in (("words outside the text area: %d" % outside, outside),
+                                     ("Float too large", "Float too large" in log),
+                                     ("caption not in the PDF", record["title"].split(":")[0] not in text)) if bad]
+        if problems:
+            failures[stem] = problems
+    assert not failures, failures
+
+
+# A desktop screen shows every column of a table of up to this many data columns without sideways scrolling; a wider
+# table (Table 4's nine specifications) may scroll inside its own box, its notes still wrapped to the page.
+DESKTOP_FIT_COLUMNS = 6
+
+
+def test_tables_on_the_index_page_show_their_columns_on_a_desktop_screen(output, browser):
+    browser.get((output / "index.html").as_uri())
+    browser.set_window_size(1280, 900)
+    boxes = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.table-scroll')).map(b => [b.getAttribute('aria-label'),"
+        " b.clientWidth, b.scrollWidth, Math.max(...Array.from(b.querySelectorAll('thead tr')).map(r =>"
+        " Array.from(r.children).reduce((n, c) => n + (c.colSpan || 1), 0))) - 1])")
+    hidden = {label: f"{scroll} px of a {columns}-column table in a {client} px box"
+              for label, client, scroll, columns in boxes if scroll > client and columns <= DESKTOP_FIT_COLUMNS}
+    assert not hidden, hidden
+    # Notes sit outside the scrolling box and wrap to the page's width.
+    notes = browser.execute_script(
+        "return [document.querySelectorAll('.table-scroll tfoot').length, document.documentElement.clientWidth,"
+        " Array.from(document.querySelectorAll('.table-notes')).map(n => [n.scrollWidth, n.clientWidth])]")
+    assert notes[0] == 0, "notes inside a scrolling box"
+    assert notes[2] and all(scroll <= client <= notes[1] for scroll, client in notes[2]), notes

@@ -739,3 +739,16 @@ def test_a_table_too_large_for_any_page_takes_panels_and_continued_notes(tmp_pat
     assert not [w for w in words if float(w[0]) < 71 or float(w[1]) < 71 or float(w[2]) > 541 or float(w[3]) > 721]
     text = " ".join(word[4] for word in words)
     assert all(f"({n})" in text for n in range(1, 13)) and "(continued)" in text and "Panel" in text
+
+
+def test_latex_notes_end_as_sentences_and_powers_print_as_powers():
+    """The star legend ran into the next note ("*** p<0.01 Standard errors ...") and "2^G" printed a caret."""
+    from griparm_econ.report.formats import render_latex
+    from griparm_econ.report.grid import Cell, Grid, Row
+
+    grid = Grid(stem="t", title="T", n_columns=1, header=(Row("", (Cell("(1)"),), kind="header"),),
+                panels=((Row("x", (Cell("1.000"),), kind="coef"),),),
+                notes=("*** p<0.01, ** p<0.05, * p<0.1", "Standard errors in parentheses.", "All 2^G sign vectors."))
+    tex = render_latex(grid)
+    assert "* p$<$0.1." in tex and "Standard errors in parentheses." in tex
+    assert "All $2^{G}$ sign vectors." in tex and "textasciicircum" not in tex

@@ -13,7 +13,8 @@ import re
 import textwrap
 
 from griparm_econ.report.grid import Cell, Grid, Row
-from griparm_econ.report.latex_layout import column_panels, layout_lines, tabular_name
+from griparm_econ.report.latex_layout import (column_panels, layout_lines, note_chunks, notes_name, part_name,
+                                              row_parts, tabular_name)
 
 # ----------------------------------------------------------------------------------------------------- LaTeX
 
@@ -62,8 +63,17 @@ _LATEX_TABLE = str.maketrans(_LATEX_ESCAPES)
 _NEGATIVE_NUMBER = re.compile(r"(?<![\w.-])-(?=\d)")
 
 
+# A power written with a caret ("2^G") is set as one ($2^{G}$), not as a caret between two letters.
+_ESCAPED_POWER = re.compile(r"(\d+)\\textasciicircum\{\}(\w+)")
+
+
 def latex_escape(text: str) -> str:
-    return text.translate(_LATEX_TABLE)
+    return _ESCAPED_POWER.sub(r"$\1^{\2}$", text.translate(_LATEX_TABLE))
+
+
+def _sentence(note: str) -> str:
+    """A note ends as a sentence (the star legend has no full stop), since LaTeX runs the notes together."""
+    return note if note.rstrip().endswith((".", ":", ";", "?", "!")) else note.rstrip() + "."
 
 
 def _latex_cell(cell: Cell) -> str:
@@ -174,6 +184,20 @@ def _latex_tabular(grid: Grid, name: str, heading: str = "") -> list[str]:
     return lines + [r"\bottomrule", r"\end{tabular}}%"]
 
 
+def _latex_notes(name: str, notes: tuple[str, ...], provenance: str, *, first: bool) -> list[str]:
+    r"""``\def\<name>{<the notes paragraph>}``; "Notes:" in front of the first chunk only."""
+    lines = [f"\\def\\{name}{{%"]
+    if notes or provenance:
+        lines.append(r"\par\smallskip\raggedright")
+        lines += [("\\textit{Notes:} " if i == 0 and first else "") + latex_escape(_sentence(note))
+                  for i, note in enumerate(notes)]
+        if notes:
+            lines.append(r"\par")
+        if provenance:
+            lines.append(f"{{\\scriptsize {latex_escape(provenance)}\\par}}")
+    return lines + ["}%"]
+
+
 def render_latex(grid: Grid) -> str:
     """A float that stays readable: never scaled. Long labels and headers wrap in their cells, and TeX itself picks
     the first layout in which the table and its notes fit the page (portrait, one size smaller, landscape, panels
@@ -186,19 +210,22 @@ def render_latex(grid: Grid) -> str:
     ]
     for index, (heading, panel) in enumerate(panels):
         lines += _latex_tabular(panel, tabular_name(index), heading)
+    # Layout 5: the table, or each panel, cut between rows.
+    parts = [(heading, part) for heading, whole in (panels or [("", grid)]) for part in row_parts(whole)]
+    if len(parts) <= max(len(panels), 1):
+        parts = []
+    for index, (heading, part) in enumerate(parts):
+        lines += _latex_tabular(part, part_name(index), heading)
     # Notes as wide as the table above them (what threeparttable does, without needing that package), run together
     # in one paragraph as journals set them.
-    notes = [r"\def\griparmnotes{%"]
-    if grid.notes or grid.provenance:
-        notes.append(r"\par\smallskip\raggedright")
-        notes += [("\\textit{Notes:} " if i == 0 else "") + latex_escape(note) for i, note in enumerate(grid.notes)]
-        if grid.notes:
-            notes.append(r"\par")
-        if grid.provenance:
-            notes.append(f"{{\\scriptsize {latex_escape(grid.provenance)}\\par}}")
-    notes.append("}%")
-    lines += notes
-    lines += layout_lines(latex_escape(grid.title), _latex_label(grid.stem), len(panels))
+    lines += _latex_notes(r"griparmnotes", grid.notes, grid.provenance, first=True)
+    # Layout 5 sets the notes in floats of their own, in chunks short enough for a page.
+    chunks = (note_chunks(grid.notes) or [()]) if parts and (grid.notes or grid.provenance) else []
+    for index, chunk in enumerate(chunks):
+        lines += _latex_notes(notes_name(index), chunk, grid.provenance if index == len(chunks) - 1 else "",
+                              first=index == 0)
+    lines += layout_lines(latex_escape(grid.title), _latex_label(grid.stem), len(panels), len(parts),
+                         len(chunks))
     return "\n".join(lines) + "\n"
 
 

@@ -1,5 +1,5 @@
-"""``output/index.html``: every table (its HTML rendering, inline) and figure with its title, the spec that made it,
-and its notes. On a narrow screen the page keeps to the screen's width: a wide table scrolls inside its own box."""
+"""``output/index.html``: every table (its HTML rendering, inline, its notes below it) and figure with its title, the
+spec that made it, and its notes. On a narrow screen the page keeps to the screen's width: a wide table scrolls inside its own box."""
 
 from __future__ import annotations
 
@@ -33,19 +33,28 @@ section{margin:1.2rem 0 1.8rem}h3{font-size:1.05rem;margin-bottom:.3rem}
 .meta{color:#555;font-size:.9rem}ul.notes{font-size:.9rem;color:#333;margin:.3rem 0}
 img{max-width:100%;height:auto;border:1px solid #ddd}a{color:#0b5394}
 code{overflow-wrap:anywhere}
-.table-scroll{overflow-x:auto;max-width:100%;margin:.6rem 0}
+.table-scroll{overflow-x:auto;margin:.6rem min(0px,calc(50% - 50vw + 2rem))}
+.table-scroll th,.table-scroll td{white-space:normal}.table-scroll thead th{min-width:4.5rem}
+.table-scroll th[scope=row]{min-width:9rem;max-width:22rem}
+.table-notes{font-size:.85rem;color:#333;overflow-wrap:anywhere}.table-notes p{margin:.15rem 0}
+.table-notes .provenance{color:#555;font-size:.75rem}
 """
 _TABLE_ELEMENT = re.compile(r"<table\b.*?</table>", re.DOTALL)
+_TABLE_FOOT = re.compile(r"<tfoot>\s*<tr><td[^>]*>(.*?)</td></tr>\s*</tfoot>\s*", re.DOTALL)
 
 
-def _inline_table(out_dir: Path, embed: str) -> str:
+def _inline_table(out_dir: Path, embed: str) -> tuple[str, str]:
     """The ``<table>`` of a table's own HTML file (written by the table renderer just before), without its id,
-    which the entry's section carries."""
+    which the entry's section carries, and without its footer: (table, the footer's notes)."""
     page = (out_dir / embed).read_text(encoding="utf-8")
     found = _TABLE_ELEMENT.search(page)
     if found is None:
         raise ValueError(f"{embed} holds no <table>")
-    return re.sub(r'^<table id="[^"]*"', "<table", found.group(0))
+    table = re.sub(r'^<table id="[^"]*"', "<table", found.group(0))
+    foot = _TABLE_FOOT.search(table)
+    if foot is None:
+        return table, ""
+    return table[:foot.start()] + table[foot.end():], foot.group(1).strip()
 
 
 def _entry_html(entry: IndexEntry, out_dir: Path) -> str:
@@ -55,9 +64,14 @@ def _entry_html(entry: IndexEntry, out_dir: Path) -> str:
              f'<h3><a href="{escape(main)}">{escape(entry.title)}</a></h3>',
              f'<p class="meta">Spec: <code>{escape(entry.spec)}</code> · Files: {links}</p>']
     if entry.embed:
-        # A table carries its notes in its footer; the box scrolls sideways when the table is wider than the screen.
+        # The box scrolls sideways when the table is wider than the screen (on a wide screen it takes the screen's
+        # width, not only the text column's); the table's notes follow the box, wrapped to the page, so that no
+        # note is read only by scrolling.
+        table, notes = _inline_table(out_dir, entry.embed)
         parts.append(f'<div class="table-scroll" role="region" tabindex="0" aria-label="{escape(entry.title)}">'
-                     f"{_inline_table(out_dir, entry.embed)}</div>")
+                     f"{table}</div>")
+        if notes:
+            parts.append(f'<div class="table-notes">{notes}</div>')
     elif entry.notes:
         parts.append('<ul class="notes">' + "".join(f"<li>{escape(n)}</li>" for n in entry.notes) + "</ul>")
     if entry.preview:

@@ -10,7 +10,14 @@ height, room left for the caption), never scaling the type below ``\\footnotesiz
 2. a table wider than five columns, split into panels of columns (Panel A: (1)-(5), Panel B: (6)-(9)), stacked in
    one float, each panel showing only the rows its columns fill;
 3. the whole table in one float and its notes in a second, "Table N (continued)";
-4. the panels each in a float of their own, the notes with the last panel or after it.
+4. the panels each in a float of their own, the notes with the last panel or after it (only when every panel
+   fits the page);
+5. the table (or each panel) cut between rows into parts of at most :data:`PART_ROWS` body rows, each part with
+   the column headers in a float of its own ("Table N (continued)"), the notes in floats after them (runs of
+   whole notes short enough for a page).
+
+A table that fits none of these is still set (at ``\\footnotesize``), with a LaTeX warning naming it: never
+silently off the page.
 
 Only the ``.tex`` is split: every other format shows the table whole.
 """
@@ -24,6 +31,9 @@ from griparm_econ.report.grid import Cell, Grid, Row
 
 PANEL_COLUMNS = 5       # the most data columns a panel holds when a wide table is split
 PANEL_NAMES = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+PART_ROWS = 12          # the most body rows a part holds when a long table is cut between rows (layout 5): at
+                        # \footnotesize, with labels wrapped onto two or three lines, a part fits a landscape page of
+                        # LaTeX's default article class (10 pt, letter; about 345 pt of text width)
 
 
 def _slice(row: Row, first: int, last: int) -> Row:
@@ -79,6 +89,47 @@ def column_panels(grid: Grid) -> list[tuple[str, Grid]]:
     return panels
 
 
+def row_parts(grid: Grid) -> list[Grid]:
+    """``grid`` cut between rows into parts of at most :data:`PART_ROWS` body rows, each with the header; a
+    standard error stays with its coefficient and a group title with the row under it. [grid] when short."""
+    parts: list[list[list[Row]]] = [[]]
+    count = 0
+    for block in grid.panels:
+        parts[-1].append([])
+        for i, row in enumerate(block):
+            cut_here = row.kind not in ("se",) and not (i > 0 and block[i - 1].kind == "group")
+            if count >= PART_ROWS and cut_here:
+                parts.append([[]])
+                count = 0
+            parts[-1][-1].append(row)
+            count += 1
+    return [replace(grid, panels=tuple(tuple(b) for b in part if b)) for part in parts if any(part)]
+
+
+NOTE_CHUNK_CHARS = 2000    # the most characters of notes in one float of layout 5: about 25 lines at \footnotesize
+                           # on the default article page, so that each notes float fits the page
+
+
+def note_chunks(notes: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The notes in runs of whole notes of at most :data:`NOTE_CHUNK_CHARS` characters (a longer note alone)."""
+    chunks: list[list[str]] = [[]]
+    for note in notes:
+        if chunks[-1] and sum(map(len, chunks[-1])) + len(note) > NOTE_CHUNK_CHARS:
+            chunks.append([])
+        chunks[-1].append(note)
+    return [tuple(c) for c in chunks if c]
+
+
+def notes_name(index: int) -> str:
+    """The TeX macro that holds notes chunk ``index`` of layout 5."""
+    return "griparmnotechunk" + PANEL_NAMES[index // 26 % 26] + PANEL_NAMES[index % 26]
+
+
+def part_name(index: int) -> str:
+    """The TeX macro that holds part ``index`` of layout 5 (letters only: TeX names)."""
+    return "griparmpart" + PANEL_NAMES[index // 26 % 26] + PANEL_NAMES[index % 26]
+
+
 def tabular_name(index: int | None) -> str:
     """The TeX macro that holds the whole table (None) or its panel ``index`` (letters only: TeX names)."""
     return "griparmtable" if index is None else f"griparmpanel{PANEL_NAMES[index % 26]}"
@@ -111,10 +162,10 @@ _MACROS = r"""\ifdefined\griparmtablebox\else\newsavebox{\griparmtablebox}\newle
 \ifx\griparmfloat\relax\else\griparmput\griparmfirst\def\griparmplaced{}\fi\fi}%"""
 
 
-def layout_lines(caption: str, label: str, n_panels: int) -> list[str]:
+def layout_lines(caption: str, label: str, n_panels: int, n_parts: int = 0, n_note_chunks: int = 0) -> list[str]:
     """The TeX that places the table: the macros, then the layouts of the module docstring in order, the first
-    that fits the page placed. A table that fits none is set at \\footnotesize anyway, in panels when it has them
-    (landscape where too wide for portrait): the compile test then reports it."""
+    that fits the page placed (``n_parts``: the parts of layout 5, 0 when the table is not cut). A table that fits
+    none is set at \\footnotesize anyway (landscape where too wide for portrait), with a LaTeX warning."""
     lines = _MACROS.splitlines() + [
         f"\\def\\griparmfirst{{\\caption{{{caption}}}\\label{{{label}}}}}%",
         f"\\def\\griparmcontinued{{\\addtocounter{{table}}{{-1}}\\caption[]{{{caption} (continued)}}}}%",
@@ -130,7 +181,11 @@ def layout_lines(caption: str, label: str, n_panels: int) -> list[str]:
     lines += [r"\ifx\griparmplaced\relax\let\griparmnotes\empty\griparmchoose",                  # 3.
               r"\ifx\griparmfloat\relax\else\griparmput\griparmfirst\griparmnotesfloat\def\griparmplaced{}\fi\fi"]
     if panels:                                                                                      # 4.
-        lines.append(r"\ifx\griparmplaced\relax")
+        # Only when every panel fits: otherwise layout 5 cuts them between rows.
+        lines.append(r"\ifx\griparmplaced\relax\let\griparmfits\empty")
+        lines += [f"\\let\\griparmtable\\{name}\\let\\griparmnotes\\empty\\griparmchoose"
+                  r"\ifx\griparmfloat\relax\let\griparmfits\relax\fi" for name in panels]
+        lines.append(r"\ifx\griparmfits\relax\else")
         for i, name in enumerate(panels):
             caption_macro = r"\griparmfirst" if i == 0 else r"\griparmcontinued"
             if i < len(panels) - 1:
@@ -140,6 +195,14 @@ def layout_lines(caption: str, label: str, n_panels: int) -> list[str]:
                           r"\ifx\griparmfloat\relax\let\griparmnotes\empty\griparmchoose\griparmforce"
                           f"\\griparmput{caption_macro}\\griparmnotesfloat",
                           f"\\else\\griparmput{caption_macro}\\fi"]
-        lines.append(r"\def\griparmplaced{}\fi")
-    lines += [r"\ifx\griparmplaced\relax\let\griparmnotes\griparmallnotes\griparmforce\griparmput\griparmfirst\fi"]
+        lines.append(r"\def\griparmplaced{}\fi\fi")
+    if n_parts > 1:                                                                                 # 5.
+        lines += [r"\ifx\griparmplaced\relax\let\griparmnotes\empty"]
+        lines += [f"\\let\\griparmtable\\{part_name(i)}\\griparmchoose\\griparmforce"
+                  + (r"\griparmput\griparmfirst" if i == 0 else r"\griparmput\griparmcontinued")
+                  for i in range(n_parts)]
+        lines += [f"\\let\\griparmallnotes\\{notes_name(i)}\\griparmnotesfloat" for i in range(n_note_chunks)]
+        lines += [r"\def\griparmplaced{}\fi"]
+    lines += [r"\ifx\griparmplaced\relax\let\griparmnotes\griparmallnotes\griparmforce\griparmput\griparmfirst"
+              f"\\GenericWarning{{}}{{griparm-econ Warning: {label} fits no layout of this page; set anyway}}\\fi"]
     return lines
