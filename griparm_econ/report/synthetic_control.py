@@ -48,7 +48,15 @@ def balance_frame(out) -> pd.DataFrame:
     r = out.result
     return pd.DataFrame({"Treated": [b.treated for b in r.balance], "Synthetic": [b.synthetic for b in r.balance],
                          "Donor mean": [b.donor_mean for b in r.balance], "V weight": [b.v_weight for b in r.balance]},
-                        index=pd.Index([b.predictor for b in r.balance], name="Predictor"))
+                        index=pd.Index([_predictor_label(b.predictor, out.labels) for b in r.balance],
+                                       name="Predictor"))
+
+
+def _predictor_label(predictor: str, labels) -> str:
+    """"nickel_processing_share (2005-2013)" -> "<its label> (2005-2013)": the engine names a predictor by its
+    variable and years; the table shows the variable's label."""
+    variable, sep, years = predictor.partition(" (")
+    return f"{labels.get(variable, variable)}{sep}{years}"
 
 
 def weights_frame(out) -> pd.DataFrame:
