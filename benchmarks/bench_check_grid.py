@@ -22,7 +22,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 start_import = time.perf_counter()
-from griparm_econ import runner, spec  # noqa: E402,F401  (imported here so that the check's time excludes imports)
+from griparm_econ.pipeline import check, sequencer  # noqa: E402,F401
+from griparm_econ import spec  # noqa: E402,F401  (imported here so that the check's time excludes imports)
 from griparm_econ.cli import main as griparm  # noqa: E402
 
 IMPORT_SECONDS = time.perf_counter() - start_import

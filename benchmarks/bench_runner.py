@@ -58,24 +58,24 @@ def write_specs(folder: Path, data_path: Path) -> list[Path]:
 
 
 def run_runner(paths: list[Path], out: Path, tables: bool) -> float:
+    from dataclasses import replace
+
     from griparm_econ.config import Settings
-    from griparm_econ import runner
+    from griparm_econ.pipeline import kinds, sequencer
 
     settings = Settings(output_dir=out)
+    original = kinds.KINDS["regression"]
     if not tables:
-        original = runner.write_outputs
-
-        def estimates_only(table, out_dir):
+        def estimates_only(table, out_dir, estimation_sha256=""):
             from griparm_econ.report.estimates import write_estimates
             return [write_estimates(table, out_dir)]
 
-        runner.write_outputs = estimates_only
+        kinds.KINDS["regression"] = replace(original, write=estimates_only)   # the kind's writer, estimates only
     start = time.perf_counter()
     try:
-        runner.run_specs(paths, settings, force=True, echo=lambda _: None)
+        sequencer.run_specs(paths, settings, force=True, echo=lambda _: None)
     finally:
-        if not tables:
-            runner.write_outputs = original
+        kinds.KINDS["regression"] = original
     return time.perf_counter() - start
 
 

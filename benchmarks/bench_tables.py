@@ -2,7 +2,7 @@
 
     GRIPARM_DATA=../shared/data .venv/bin/python benchmarks/bench_tables.py [--repeat 3]
 
-Each run is a fresh Python process calling ``griparm_econ.study.run_study`` (what ``griparm tables`` calls) on a
+Each run is a fresh Python process calling ``griparm_econ.pipeline.sequencer.run_study`` (what ``griparm tables`` calls) on a
 temporary copy of the project's ``specs/`` with temporary work (``data/``) and output folders, so the working
 tree's outputs are never touched. The package itself runs from a copy taken at the start: reruns are keyed by a
 fingerprint of the code, so an edit in the checkout during the benchmark would otherwise count as a change.
@@ -39,7 +39,7 @@ import json, resource, sys
 from pathlib import Path
 import griparm_econ
 from griparm_econ.config import Settings, resolve_data_dir
-from griparm_econ.study import run_study
+from griparm_econ.pipeline.sequencer import run_study
 project, force = Path(sys.argv[1]), sys.argv[2] == "force"
 settings = Settings(data_dir=resolve_data_dir(), project_root=project, specs_dir=project / "specs",
                     work_dir=project / "data", output_dir=project / "output", offline=True)

@@ -18,9 +18,8 @@ import pandas as pd
 
 from griparm_econ.config import Settings, load_settings
 from griparm_econ.errors import SpecError
+from griparm_econ.pipeline.kinds import FRAME_COLUMNS, kind_of  # noqa: F401 (FRAME_COLUMNS: the to_frame columns)
 from griparm_econ.spec import LoadedSpec, load_spec, parse_spec_text
-
-FRAME_COLUMNS = ("model", "term", "estimate", "std_error", "pvalue", "nobs")
 
 
 def _settings(data: str | os.PathLike | None, settings: Settings | None) -> Settings:
@@ -100,7 +99,7 @@ class Run:
     models: tuple[Model, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.spec.kind == "regression":
+        if kind_of(self.spec.kind).has_models:
             self.models = tuple(Model(result, self, i) for i, result in enumerate(self.result.models))
 
     @property
@@ -110,21 +109,13 @@ class Run:
     def to_frame(self) -> pd.DataFrame:
         """One row per model and term: model (its name; the model id in a multiverse), term (as the formula gives
         it, e.g. ``L.state_capacity``), estimate, std_error, pvalue, nobs. Descriptive and shares specs have no
-        models: their table is returned as computed."""
-        if self.kind == "regression":
-            rows = [{"model": m.name, "term": term, "estimate": m.params[term], "std_error": m.std_errors[term],
-                     "pvalue": m.pvalues[term], "nobs": int(m.nobs)}
-                    for m in self.result.models for term in m.params]
-            return pd.DataFrame(rows, columns=list(FRAME_COLUMNS))
-        if self.kind == "multiverse":
-            frame = self.result.estimates.rename(columns={"model_id": "model"})
-            return frame[list(FRAME_COLUMNS)].reset_index(drop=True)
-        return self.result.frame.copy()
+        models: their table is returned as computed (an event study's or synthetic control's table likewise)."""
+        return kind_of(self.kind).to_frame(self.result)
 
     def write(self, out: str | os.PathLike) -> list[Path]:
         """Write the spec's tables (and estimates record, figures of a multiverse) into ``out``, as
         ``griparm run --out`` does; returns the files written."""
-        from griparm_econ.runner import write_result
+        from griparm_econ.pipeline.kinds import write_result
 
         return write_result(self.spec, self.result, Path(out).resolve())
 
@@ -143,10 +134,10 @@ def run(spec, *, out: str | os.PathLike | None = None, data: str | os.PathLike |
     """Estimate one spec in memory: ``spec`` is a path (``"specs/table2_forward.toml"``), TOML text, or a dict with
     the same content. Nothing is written unless ``out`` names a folder (or later ``Run.write(out)``). Figure specs
     draw from other specs' outputs: use ``griparm run`` for them."""
-    from griparm_econ.runner import estimate
+    from griparm_econ.pipeline.kinds import estimate
 
     loaded = _load(spec, name)
-    if loaded.kind == "figure":
+    if kind_of(loaded.kind).is_figure:
         raise SpecError("a figure spec draws from the outputs of other specs, so it has no estimates to return.",
                         where=loaded.path, field="kind", fix="run it with `griparm run` (or `griparm tables`).")
     settings = _settings(data, settings)

@@ -35,7 +35,7 @@ def _cmd_panel(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from griparm_econ.runner import run_specs
+    from griparm_econ.pipeline.sequencer import run_specs
 
     run_specs(args.specs, settings, force=args.force, echo=print)
     return 0
@@ -63,29 +63,30 @@ def _cmd_describe(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_tables(args: argparse.Namespace, settings: Settings) -> int:
-    from griparm_econ.runner import run_study
+    from griparm_econ.pipeline.sequencer import run_study
 
     run_study(settings, force=args.force, echo=print)
     return 0
 
 
 def _cmd_replicate(args: argparse.Namespace, settings: Settings) -> int:
-    from griparm_econ.study import replicate
+    from griparm_econ.pipeline.replicate import replicate
 
     return 0 if replicate(settings, echo=print) else 1
 
 
 def _cmd_freeze(args: argparse.Namespace, settings: Settings) -> int:
-    from griparm_econ.study import freeze_reported
+    from griparm_econ.pipeline.replicate import freeze_reported
 
     freeze_reported(settings, echo=print)
     return 0
 
 
 def _cmd_readme(args: argparse.Namespace, settings: Settings) -> int:
+    from griparm_econ.pipeline.records import study_specs
     from griparm_econ.report.readme import update_readme
 
-    stale = update_readme(settings, check=args.check, echo=print)
+    stale = update_readme(settings, study_specs(settings), check=args.check, echo=print)
     return 1 if args.check and stale else 0
 
 

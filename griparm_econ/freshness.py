@@ -29,7 +29,6 @@ from griparm_econ.io import sha256_file
 # table from its stored estimates.
 DISPLAY_KEYS = frozenset({"title", "labels", "order", "notes", "digits", "stars"})
 TABLE_SUFFIXES = (".html", ".tex", ".md", ".csv", ".docx")
-MULTIVERSE_FIGURE_FORMATS = ("png", "pdf")
 OUTPUT_FOLDERS = ("tables", "estimates", "figures")
 
 RECORD_SEAL = "record_sha256"
@@ -59,31 +58,6 @@ def estimation_sha256(loaded) -> str:
         return loaded.sha256
     content = loaded.spec.model_dump(mode="json", exclude=set(DISPLAY_KEYS))
     return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode("utf-8")).hexdigest()
-
-
-def multiverse_files(stem: str) -> list[str]:
-    """The outputs of a multiverse spec beyond its summary table and estimates record (relative to DIR)."""
-    return [f"estimates/{stem}.parquet"] + [f"figures/{stem}.{fmt}" for fmt in MULTIVERSE_FIGURE_FORMATS]
-
-
-def unit_files(stem: str, kind: str) -> list[str]:
-    """Every file of a table unit except its record, relative to the output folder."""
-    return [f"tables/{stem}{suffix}" for suffix in TABLE_SUFFIXES] + extra_files(stem, kind)
-
-
-def extra_files(stem: str, kind: str) -> list[str]:
-    """A kind's files beyond its table (issue 12's kinds name theirs in their report modules)."""
-    if kind == "multiverse":
-        return multiverse_files(stem)
-    if kind == "event_study":
-        from griparm_econ.report.event_study import event_files
-
-        return event_files(stem)
-    if kind == "synthetic_control":
-        from griparm_econ.report.synthetic_control import synthetic_files
-
-        return synthetic_files(stem)
-    return []
 
 
 def file_hashes(out_dir: Path, paths: Iterable[Path | str]) -> dict[str, str]:
@@ -140,8 +114,10 @@ def intact_outputs(record: Mapping, out_dir: Path) -> list[str]:
             if (Path(out_dir) / rel).is_file() and sha256_file(Path(out_dir) / rel) == digest]
 
 
-def table_verdict(loaded, record_path: Path, out_dir: Path, *, version: str, code: str, data_sha256) -> Verdict:
-    """Current, re-render or re-estimate one table spec. ``data_sha256`` is called only when needed."""
+def table_verdict(loaded, record_path: Path, out_dir: Path, *, version: str, code: str, data_sha256,
+                  files: Iterable[str]) -> Verdict:
+    """Current, re-render or re-estimate one table spec. ``data_sha256`` is called only when needed; ``files`` are
+    the unit's files beyond its record (its kind's registry entry names them)."""
     record = read_record(record_path)
     if record is None:
         return Verdict("estimate", "no record of a previous run")
@@ -151,7 +127,7 @@ def table_verdict(loaded, record_path: Path, out_dir: Path, *, version: str, cod
         return Verdict("estimate", "the code changed")
     if record.get("data_sha256") != data_sha256():
         return Verdict("estimate", "the data changed")
-    broken = broken_output(record, out_dir, unit_files(loaded.stem, loaded.kind))
+    broken = broken_output(record, out_dir, files)
     if record.get("spec_sha256") == loaded.sha256:
         return Verdict("current") if broken is None else Verdict("estimate", broken)
     if (loaded.kind == "regression" and record.get("kind") == "regression"

@@ -1,6 +1,6 @@
 """``griparm check``: the variable catalog, every table spec and every figure spec validated without reading data.
 
-Table specs are checked by :func:`griparm_econ.runner.check_specs`. A figure spec is checked on its own schema, then
+Table specs are checked by :func:`griparm_econ.pipeline.check.check_specs`. A figure spec is checked on its own schema, then
 against what it draws from: the regression specs and model names it cites, the terms it plots, the catalog
 variables it names. Each problem is one error naming the file, the field and the fix.
 """
@@ -24,7 +24,7 @@ def _hint(name: str, choices) -> str:
 
 
 def _regression_tables(settings: Settings) -> dict[str, LoadedSpec]:
-    from griparm_econ.runner import discover_specs
+    from griparm_econ.pipeline.layout import discover_specs
 
     tables = (load_spec(path) for path in discover_specs(settings))
     return {item.stem: item for item in tables if item.kind == "regression"}
@@ -80,8 +80,8 @@ def check_figure(item: LoadedSpec, tables: dict[str, LoadedSpec], catalog: Catal
 
 def check_all(specs: Sequence[Path] | None, settings: Settings, *, echo: Echo = print) -> None:
     """Named specs (tables or figures), or else the catalog, every table spec and every figure spec."""
-    from griparm_econ.runner import check_specs
-    from griparm_econ.study import discover_figures
+    from griparm_econ.pipeline.check import check_specs
+    from griparm_econ.pipeline.layout import discover_figures
 
     if not specs:
         catalog = load_catalog(settings.catalog_path)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from griparm_econ.config import PROJECT_ROOT, load_settings
-from griparm_econ.runner import run_specs
+from griparm_econ.pipeline.sequencer import run_specs
 
 # The small reference sets ship with the tests (tests/data/reference/<set>/, each with its PROVENANCE.md giving source
 # and licence); larger ones (e.g. did2s_df_het) are looked for in $GRIPARM_DATA/reference and ../shared/data/reference.

@@ -620,13 +620,13 @@ REPORTED_FAULTS = [
 
 @pytest.mark.parametrize("case", REPORTED_FAULTS, ids=[c[0] for c in REPORTED_FAULTS])
 def test_reported_file_with_wrong_types(tmp_path, case):
-    from griparm_econ import study
+    from griparm_econ.pipeline.replicate import replicate
     from griparm_econ.errors import DataError
 
     name, mutate, field = case
     settings = _reported(tmp_path, mutate)
     with pytest.raises(DataError) as caught:
-        study.replicate(settings, echo=lambda _: None)
+        replicate(settings, echo=lambda _: None)
     message = caught.value.message
     assert "estimates.json" in message and f"[{field}]" in message and "Fix:" in message, message
     assert not settings.output_dir.exists()          # refused before anything ran
@@ -636,7 +636,8 @@ def test_replicate_reestimates_in_memory_and_never_trusts_the_output_folder(work
     """`griparm replicate` re-estimates every spec and compares that with the reported file: an estimates record in
     output/ edited by hand neither fails the check (it was compared before) nor makes an edited reported number pass."""
     from griparm_econ import panel as panel_module
-    from griparm_econ import study
+    from griparm_econ.pipeline.layout import reported_path
+    from griparm_econ.pipeline.replicate import freeze_reported, replicate
     from griparm_econ.config import Settings
 
     (workdir / "specs").mkdir()
@@ -645,18 +646,18 @@ def test_replicate_reestimates_in_memory_and_never_trusts_the_output_folder(work
     settings = Settings(project_root=workdir, specs_dir=workdir / "specs", work_dir=workdir / "data",
                         output_dir=workdir / "output")
     monkeypatch.setattr(panel_module, "load_panel", lambda *args, **kwargs: None)   # no study panel needed
-    study.freeze_reported(settings, echo=lambda _: None)
+    freeze_reported(settings, echo=lambda _: None)
     record = settings.output_dir / "estimates" / "good.json"
     document = json.loads(record.read_text(encoding="utf-8"))
     document["models"][0]["params"]["x"] *= 100
     record.write_text(json.dumps(document), encoding="utf-8")
-    assert study.replicate(settings, echo=lambda _: None)
-    reported = study.reported_path(settings)
+    assert replicate(settings, echo=lambda _: None)
+    reported = reported_path(settings)
     frozen = json.loads(reported.read_text(encoding="utf-8"))
     frozen["tables"]["good"]["models"][0]["params"]["x"] *= 100         # now agrees with the edited record
     reported.write_text(json.dumps(frozen), encoding="utf-8")
     lines: list[str] = []
-    assert not study.replicate(settings, echo=lines.append)
+    assert not replicate(settings, echo=lines.append)
     assert [line for line in lines if line.startswith("  good | FE | x (coef) | 50.22")], lines
 
 
@@ -664,7 +665,7 @@ def test_outputs_of_a_removed_spec_leave_the_output_folder(workdir, monkeypatch)
     """A replication package holds nothing no spec made: `griparm tables` removes a removed spec's outputs and
     says so; the index and manifest never list them."""
     from griparm_econ import panel as panel_module
-    from griparm_econ import study
+    from griparm_econ.pipeline.sequencer import run_study
     from griparm_econ.config import Settings
 
     specs = workdir / "specs"
@@ -675,11 +676,11 @@ def test_outputs_of_a_removed_spec_leave_the_output_folder(workdir, monkeypatch)
     settings = Settings(project_root=workdir, specs_dir=specs, work_dir=workdir / "data",
                         output_dir=workdir / "output")
     monkeypatch.setattr(panel_module, "load_panel", lambda *args, **kwargs: None)   # no study panel needed
-    study.run_study(settings, echo=lambda _: None)
+    run_study(settings, echo=lambda _: None)
     assert (settings.output_dir / "tables" / "gone.docx").is_file()
     (specs / "gone.toml").unlink()
     lines: list[str] = []
-    study.run_study(settings, echo=lines.append)
+    run_study(settings, echo=lines.append)
     assert not [p for p in settings.output_dir.rglob("gone.*")]
     assert [line for line in lines if line.startswith("removed 6 output files") and "tables/gone.docx" in line], lines
     assert (settings.output_dir / "tables" / "keep.docx").is_file()

@@ -16,7 +16,7 @@ from griparm_econ.config import Settings
 from griparm_econ.errors import SpecError
 from griparm_econ.estimation.bootstrap import bootstrap_model, bootstrap_pvalue
 from griparm_econ.estimation.within import WithinModel
-from griparm_econ.runner import run_specs
+from griparm_econ.pipeline.sequencer import run_specs
 from griparm_econ.spec import parse_spec_text
 
 TERMS = ["L.x", "L.x:L.z"]

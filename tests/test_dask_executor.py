@@ -9,7 +9,7 @@ import pytest
 
 from griparm_econ.cli import main
 from griparm_econ.errors import SpecError
-from griparm_econ.runner import run_specs
+from griparm_econ.pipeline.sequencer import run_specs
 
 from test_multiverse import MULTIVERSE, _settings, synthetic_panel
 

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from griparm_econ.config import load_settings
-from griparm_econ.runner import run_specs
+from griparm_econ.pipeline.sequencer import run_specs
 
 pf = pytest.importorskip("pyfixest")
 

@@ -79,7 +79,7 @@ def test_figures_are_written_and_byte_identical(tmp_path):
 
 # ------------------------------------------------------------------ what a referee reads in the figures (issue 9)
 
-from griparm_econ.report.labels import change_unit, effect_axis_label  # noqa: E402
+from griparm_econ.labels import change_unit, effect_axis_label  # noqa: E402
 
 
 def test_effect_axis_is_in_percentage_points_from_the_catalog_unit():
@@ -94,7 +94,7 @@ def test_effect_axis_is_in_percentage_points_from_the_catalog_unit():
 
 def test_the_coefficient_figure_says_why_a_model_is_not_shown():
     """Table 4 column 6 regresses on two-year lags: none of the plotted (t-1) terms is in it, so it has no row."""
-    from griparm_econ.study import coefficient_rows
+    from griparm_econ.pipeline.figure_data import coefficient_rows
 
     def model(name, params):
         return {"name": name, "dependent": "y", "params": params, "std_errors": {k: 0.1 for k in params}}

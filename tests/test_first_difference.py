@@ -12,7 +12,7 @@ import pytest
 import statsmodels.api as sm
 
 from griparm_econ.config import load_settings
-from griparm_econ.runner import run_specs
+from griparm_econ.pipeline.sequencer import run_specs
 
 
 def test_first_difference_skips_gaps_and_matches_regress_on_d(tmp_path):

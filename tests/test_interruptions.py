@@ -43,7 +43,7 @@ def _die_before_the_record(*args, **kwargs):
 
 @pytest.mark.slow
 def test_killed_before_the_record_then_reverted_is_rerun_and_never_in_the_manifest(tmp_path, capsys):
-    from griparm_econ.study import write_manifest
+    from griparm_econ.pipeline.records import write_manifest
 
     spec, out, settings = _project(tmp_path)
     assert main(["run", str(spec), "--out", str(out)]) == 0

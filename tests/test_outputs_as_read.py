@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from griparm_econ import study
+from griparm_econ.pipeline.sequencer import run_study
 from griparm_econ.config import PROJECT_ROOT, Settings, resolve_data_dir
 from griparm_econ.report.formats import LATEX_PACKAGES
 from griparm_econ.report.grid import format_number
@@ -48,7 +48,7 @@ def output(tmp_path_factory) -> Path:
     shutil.copytree(PROJECT_ROOT / "specs", root / "specs")
     settings = Settings(data_dir=Path(DATA).resolve(), project_root=root, specs_dir=root / "specs",
                         work_dir=root / "data", output_dir=root / "output")
-    study.run_study(settings, echo=lambda _: None)
+    run_study(settings, echo=lambda _: None)
     return settings.output_dir
 
 

@@ -11,6 +11,7 @@ import pytest
 from griparm_econ import cli
 from griparm_econ.config import PROJECT_ROOT, Settings
 from griparm_econ.errors import GriparmError
+from griparm_econ.pipeline.records import study_specs
 from griparm_econ.report.readme import SECTIONS, begin_marker, end_marker, render_sections, update_readme
 
 
@@ -19,7 +20,7 @@ def _quiet(_: str) -> None:
 
 
 def test_repository_readme_is_up_to_date():
-    stale = update_readme(Settings(), check=True, echo=_quiet)
+    stale = update_readme(Settings(), study_specs(Settings()), check=True, echo=_quiet)
     assert stale == [], (f"README.md sections {stale} are out of date: run `griparm readme` (or `make readme`) "
                          "and commit README.md")
 
@@ -50,7 +51,7 @@ def project(tmp_path) -> Settings:
     shutil.copy2(PROJECT_ROOT / "reported" / "estimates.json", tmp_path / "reported" / "estimates.json")
     settings = Settings(project_root=tmp_path, specs_dir=tmp_path / "specs", work_dir=tmp_path / "data",
                         output_dir=tmp_path / "output")
-    update_readme(settings, echo=_quiet)   # the copy's README matches the copy's inputs
+    update_readme(settings, study_specs(settings), echo=_quiet)   # the copy's README matches the copy's inputs
     return settings
 
 
@@ -67,7 +68,7 @@ def test_edited_spec_title_makes_the_tables_section_stale(project, monkeypatch, 
     spec = project.specs_dir / "table3_backward.toml"
     text = spec.read_text(encoding="utf-8")
     spec.write_text(text.replace('title = "Backward linkages', 'title = "Upstream linkages', 1), encoding="utf-8")
-    assert update_readme(project, check=True, echo=_quiet) == ["tables"]
+    assert update_readme(project, study_specs(project), check=True, echo=_quiet) == ["tables"]
 
     monkeypatch.setattr(cli, "load_settings", lambda *args, **kwargs: project)
     assert cli.main(["readme", "--check"]) == 1
@@ -85,8 +86,8 @@ def test_edited_spec_title_makes_the_tables_section_stale(project, monkeypatch, 
 def test_a_spec_of_an_unknown_kind_is_listed_by_title_and_stem(project):
     (project.specs_dir / "zz_novel.toml").write_text('kind = "novel"\ntitle = "A kind nobody knows yet"\n',
                                                      encoding="utf-8")
-    assert update_readme(project, check=True, echo=_quiet) == ["tables"]
-    tables = render_sections(project)["tables"]
+    assert update_readme(project, study_specs(project), check=True, echo=_quiet) == ["tables"]
+    tables = render_sections(project, study_specs(project))["tables"]
     row = next(line for line in tables.splitlines() if "zz_novel" in line)
     assert "A kind nobody knows yet" in row and "`specs/zz_novel.toml`" in row and "novel" in row
 
@@ -100,8 +101,8 @@ def test_catalog_vintage_and_dependencies_feed_their_sections(project):
     pyproject = project.project_root / "pyproject.toml"
     text = pyproject.read_text(encoding="utf-8")
     pyproject.write_text(text.replace('"tqdm>=4.66",', '"tqdm>=4.66",\n    "zzpackage>=1",'), encoding="utf-8")
-    assert update_readme(project, check=True, echo=_quiet) == ["software", "data-sources", "worldbank-series"]
-    sections = render_sections(project)
+    assert update_readme(project, study_specs(project), check=True, echo=_quiet) == ["software", "data-sources", "worldbank-series"]
+    sections = render_sections(project, study_specs(project))
     assert "WGI 2099 update" in sections["worldbank-series"]
     assert "`" + "f" * 12 + "`" in sections["data-sources"]
     assert "`zzpackage`" in sections["software"] and "PACKAGE_ROLES" in sections["software"]
@@ -110,7 +111,7 @@ def test_catalog_vintage_and_dependencies_feed_their_sections(project):
 def test_every_catalog_source_variable_and_live_series_is_listed(project):
     from griparm_econ.catalog import load_catalog
 
-    sections = render_sections(project)
+    sections = render_sections(project, study_specs(project))
     catalog = load_catalog(project.catalog_path)
     for entry in catalog:
         if entry.source == "worldbank":
@@ -124,10 +125,11 @@ RENDER = """
 import json, sys
 from pathlib import Path
 from griparm_econ.config import Settings
+from griparm_econ.pipeline.records import study_specs
 from griparm_econ.report.readme import render_sections
 root = Path(sys.argv[1])
 settings = Settings(project_root=root, specs_dir=root / "specs", work_dir=root / "data", output_dir=root / "output")
-print(json.dumps(render_sections(settings), sort_keys=True))
+print(json.dumps(render_sections(settings, study_specs(settings)), sort_keys=True))
 """
 
 
@@ -152,7 +154,7 @@ def test_a_missing_marker_is_one_error_naming_the_section(project, monkeypatch, 
     readme = project.project_root / "README.md"
     readme.write_text(readme.read_text(encoding="utf-8").replace(end_marker("software"), ""), encoding="utf-8")
     with pytest.raises(GriparmError) as caught:
-        update_readme(project, check=True, echo=_quiet)
+        update_readme(project, study_specs(project), check=True, echo=_quiet)
     assert "software" in caught.value.message and "README.md" in caught.value.message
     monkeypatch.setattr(cli, "load_settings", lambda *args, **kwargs: project)
     assert cli.main(["readme"]) == 2

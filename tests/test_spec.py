@@ -15,7 +15,8 @@ import pytest
 from griparm_econ.config import Settings
 from griparm_econ.errors import SpecError
 from griparm_econ.estimation.formula import FormulaError, parse_formula
-from griparm_econ.runner import check_specs, run_specs
+from griparm_econ.pipeline.check import check_specs
+from griparm_econ.pipeline.sequencer import run_specs
 from griparm_econ.spec import load_spec, parse_spec_text
 
 

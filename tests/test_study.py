@@ -12,7 +12,10 @@ import pytest
 
 from griparm_econ.config import PROJECT_ROOT, Settings
 from griparm_econ.report.replication import console_lines
-from griparm_econ import study
+from griparm_econ.pipeline.layout import reported_path
+from griparm_econ.pipeline.records import data_vintage
+from griparm_econ.pipeline.replicate import freeze_reported, replicate
+from griparm_econ.pipeline.sequencer import run_study
 
 pytestmark = [pytest.mark.snapshot, pytest.mark.slow]
 
@@ -42,7 +45,7 @@ def project(tmp_path_factory, snapshot):
     shutil.copytree(PROJECT_ROOT / "specs", root / "specs")
     settings = _settings(root, snapshot.data_dir)
     lines: list[str] = []
-    study.run_study(settings, echo=lines.append)
+    run_study(settings, echo=lines.append)
     return settings, _digests(settings.output_dir), lines
 
 
@@ -137,7 +140,7 @@ def test_figure_notes_name_exhibits_and_labels_not_file_stems_or_terms(project):
 def test_unchanged_rerun_skips_everything_and_changes_no_byte(project):
     settings, files, _ = project
     lines: list[str] = []
-    study.run_study(settings, echo=lines.append)
+    run_study(settings, echo=lines.append)
     assert not any(line.startswith(("wrote 6 files", "drew ")) for line in lines), lines
     assert sum(line.startswith("up to date") for line in lines) == len(TABLES) + len(FIGURES)
     assert _digests(settings.output_dir) == files
@@ -145,7 +148,7 @@ def test_unchanged_rerun_skips_everything_and_changes_no_byte(project):
 
 def test_forced_rerun_is_byte_identical(project):
     settings, files, _ = project
-    study.run_study(settings, force=True, echo=lambda _: None)
+    run_study(settings, force=True, echo=lambda _: None)
     assert _digests(settings.output_dir) == files
 
 
@@ -156,7 +159,7 @@ def test_changed_spec_is_the_only_one_reestimated(project, tmp_path):
     try:
         spec.write_text(original.replace('title = "Backward linkages', 'title = "Backward linkages (edited)'))
         lines: list[str] = []
-        study.run_study(settings, echo=lines.append)
+        run_study(settings, echo=lines.append)
         remade = [line for line in lines if line.startswith(("wrote 6 files", "re-rendered"))]
         # A new title is display-only: the table is re-rendered from its stored estimates, not re-estimated.
         assert len(remade) == 1 and remade[0].startswith("re-rendered table3_backward"), lines
@@ -165,20 +168,20 @@ def test_changed_spec_is_the_only_one_reestimated(project, tmp_path):
             next(line for line in lines if line.startswith("drew fig3"))]
     finally:
         spec.write_text(original)
-        study.run_study(settings, echo=lambda _: None)
+        run_study(settings, echo=lambda _: None)
 
 
 def test_replication_passes_then_names_a_changed_number(project):
     settings, _, _ = project
-    study.freeze_reported(settings, echo=lambda _: None)
-    assert study.replicate(settings, echo=lambda _: None)
-    path = study.reported_path(settings)
+    freeze_reported(settings, echo=lambda _: None)
+    assert replicate(settings, echo=lambda _: None)
+    path = reported_path(settings)
     reported = json.loads(path.read_text())
     model = reported["tables"]["table2_forward"]["models"][0]
     model["std_errors"]["L.state_capacity"] *= 1 + 1e-5
     path.write_text(json.dumps(reported))
     lines: list[str] = []
-    assert not study.replicate(settings, echo=lines.append)
+    assert not replicate(settings, echo=lines.append)
     mismatch = [line for line in lines if "L.state_capacity (se)" in line]
     assert len(mismatch) == 1 and "table2_forward" in mismatch[0] and model["name"] in mismatch[0]
     report = (settings.output_dir / "replication_report.md").read_text()
@@ -193,6 +196,6 @@ def test_committed_reported_estimates_replicate(project):
     frozen = reported.load(PROJECT_ROOT / "reported" / "estimates.json")
     records = (settings.output_dir / "estimates").glob("*.json")
     replicated = {path.stem: json.loads(path.read_text()) for path in records}
-    result = check.check(frozen, replicated, study.data_vintage(settings))
+    result = check.check(frozen, replicated, data_vintage(settings))
     assert result.ok, "\n".join(console_lines(result))
     assert not [w for w in result.vintage_warnings if "input" in w], result.vintage_warnings

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from griparm_econ.cli import main
-from griparm_econ.runner import run_specs
+from griparm_econ.pipeline.sequencer import run_specs
 
 TAX_MODEL = """
 [[model]]

@@ -115,7 +115,7 @@ def _catalog_label(data, name: str) -> str:
 
 
 def _notes(spec, columns, data) -> list[str]:
-    from griparm_econ.report.labels import plural
+    from griparm_econ.labels import plural
 
     unit = data.entity_label.lower()
     units = plural(unit)

@@ -26,7 +26,7 @@ from griparm_econ.errors import SpecError
 from griparm_econ.estimation.formula import parse_formula
 from griparm_econ.multiverse_axes import (NO_FAMILY, NO_MODERATOR, focus_terms, outcome_family, outcome_list,
                                           treatment_sets)
-from griparm_econ.report.labels import term_label
+from griparm_econ.labels import term_label
 from griparm_econ.spec import LoadedSpec, MultiverseSpec, SampleTable, control_sets, lag_term, multiverse_variables
 
 # Choice columns of the estimates file, in grid order.

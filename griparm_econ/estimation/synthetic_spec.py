@@ -72,7 +72,7 @@ def estimate_synthetic_control(loaded: LoadedSpec, settings: Settings, cache: di
         raise SpecError(err.problem, where=loaded.path, field=err.field or "(synthetic control)",
                         fix=err.fix) from None
     labels = {v: spec.labels.get(v) or _label(data, v) for v in spec.variables}
-    from griparm_econ.report.labels import plural
+    from griparm_econ.labels import plural
 
     unit = data.entity_label.lower()
     notes = [f"Synthetic control of {spec.unit_treated} (treated from {spec.treatment_period}) from "

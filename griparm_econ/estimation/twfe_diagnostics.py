@@ -73,7 +73,7 @@ def bacon_diagnostic(model, design, where: Path, field: str) -> tuple[dict, str]
         "units_left_out_switching": sorted(map(str, switching.index[switching]))}
     parts = "; ".join(f"{kind.lower()} weight {s.weight:.2f}, mean estimate {s.avg_estimate:.3f}"
                       for kind, s in result.by_type.items())
-    from griparm_econ.report.labels import plural
+    from griparm_econ.labels import plural
 
     units = plural(design.entity_label.lower())
     note = (f"{model.name}: Goodman-Bacon decomposition of the {term} coefficient without covariates on the balanced "
@@ -169,7 +169,7 @@ def randomization_diagnostic(model, design, data, where: Path, field: str) -> tu
     record = {"term": term, "estimate": estimate, "pvalue": pvalue, "draws": settings.draws, "seed": settings.seed,
               "n_extreme": extreme, "permuted_terms": moving, "n_units": int(len(units)),
               "definition": PVALUE_DEFINITION.replace("cohorts", "treatment histories")}
-    from griparm_econ.report.labels import plural
+    from griparm_econ.labels import plural
 
     note = (f"{model.name}: randomization-inference p-value of {term} = {pvalue:.3f} ({settings.draws:,} "
             f"permutations of the {len(units)} {plural(design.entity_label.lower())}' treatment histories, seed {settings.seed}; "

@@ -54,7 +54,7 @@ def table_frame(result) -> pd.DataFrame:
     """One column per model: ATT (SE), pre-trend test, N, units, treated units, cohorts."""
     from griparm_econ.estimation.designs.event_study_spec import EVENT_ESTIMATORS
 
-    from griparm_econ.report.labels import plural
+    from griparm_econ.labels import plural
 
     d = result.digits
     unit = result.entity_label.lower()
@@ -92,7 +92,7 @@ def table_frame(result) -> pd.DataFrame:
 
 
 def table_notes(result) -> list[str]:
-    from griparm_econ.report.labels import plural
+    from griparm_econ.labels import plural
 
     unit = result.entity_label.lower()
     return list(result.notes) + [f"Cohort rows: treated {plural(unit)} per first treated {result.time_label.lower()} in "

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from griparm_econ.estimation.results import ModelResult, TableResult
-from griparm_econ.report.labels import INTERCEPT, plural, term_label
+from griparm_econ.labels import INTERCEPT, plural, term_label
 from griparm_econ.report.notes import by_columns, columns_text, lost_values_notes, sentence, singleton_notes
 
 

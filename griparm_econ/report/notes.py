@@ -8,7 +8,7 @@ settings, the Hausman statistic); this module turns them into sentences, in one 
 3. inference  how uncertainty was measured (bootstrap, the F statistic, tests);
 4. others     notes the models carry that no rule above composed, then the spec's own notes, as the author wrote them.
 
-Every sentence ends with a full stop, and every term is printed by its label (:mod:`griparm_econ.report.labels`).
+Every sentence ends with a full stop, and every term is printed by its label (:mod:`griparm_econ.labels`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Iterable, Mapping, Sequence
 
 from griparm_econ.estimation.results import ModelResult
-from griparm_econ.report.labels import INTERCEPT, counted, plural, term_label, time_unit
+from griparm_econ.labels import INTERCEPT, counted, plural, term_label, time_unit
 
 SECTIONS = ("sample", "estimation", "inference", "others")
 

@@ -4,6 +4,9 @@ estimates' data vintage and ``pyproject.toml``, so that the replication README c
 Each generated section sits between ``<!-- BEGIN GENERATED: name -->`` and ``<!-- END GENERATED: name -->``; the
 prose around the markers is hand-written and never touched. ``griparm readme --check`` names every section whose text
 differs from what the inputs give, so CI fails when a spec changes without the README.
+
+The specs, their output files and the reported file's path are handed in (:class:`StudySpecs`, which
+``griparm_econ.pipeline.layout.study_specs`` builds): this module formats them and never imports the pipeline.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 from griparm_econ.config import Settings
 from griparm_econ.errors import GriparmError, SpecError
-from griparm_econ.report.labels import exhibit_name
+from griparm_econ.labels import exhibit_name
 
 Echo = Callable[[str], None]
 
@@ -25,7 +28,6 @@ README_FILE = "README.md"
 PYPROJECT_FILE = "pyproject.toml"
 SECTIONS = ("software", "data-sources", "worldbank-series", "tables")
 SHA_PREFIX = 12   # hex digits of an input's sha256 shown in the README: enough to tell two vintages apart
-KNOWN_TABLE_KINDS = ("regression", "descriptive", "shares", "before_after")
 
 # What each dependency is used for. A dependency missing here is still listed (with a pointer to this table), so
 # adding one to pyproject.toml changes the README's software section and the check asks for a regeneration.
@@ -53,6 +55,7 @@ PACKAGE_ROLES: dict[str, str] = {
     "pytest": "the test suite",
     "pyreadr": "reads the R-format (`.rda`, `.RData`) reference data sets in the causal-design tests",
     "selenium": "the index page test: drives headless Chromium through chromedriver (Debian's chromium-driver)",
+    "import-linter": "checks that imports follow the package's one-way layers (`lint-imports`, run by `make test`)",
     "dask": "`[executor] backend = \"dask\"`: multiverses on a dask.distributed cluster",
     "pyfixest": "estimator `ppml` (Poisson PML with absorbed fixed effects, `fepois`); also a test reference for "
                 "the fixed-effects engines",
@@ -95,6 +98,16 @@ def _code_list(names: Iterable[str]) -> str:
 
 
 @dataclass(frozen=True)
+class StudySpecs:
+    """What the pipeline found: every spec file with whether ``griparm tables`` runs it (table specs, figure specs,
+    then the specs of other folders), the files each kind writes, and the reported estimates file."""
+
+    specs: tuple[tuple[Path, bool], ...]
+    outputs: Callable[[str, str], Sequence[str]]   # (stem, kind) -> every file of its unit ([]: a kind unknown)
+    reported: Path
+
+
+@dataclass(frozen=True)
 class SpecInfo:
     path: Path       # relative to the project
     stem: str
@@ -127,24 +140,8 @@ def _spec_info(path: Path, settings: Settings) -> SpecInfo:
                     models=len(models) if isinstance(models, list) else 0)
 
 
-def discover_all_specs(settings: Settings) -> list[tuple[Path, bool]]:
-    """(path, run by ``griparm tables``): table specs (``specs/*.toml``), figure specs (``specs/figures/*.toml``),
-    then the specs of any other folder of ``specs/``, which the study does not run."""
-    from griparm_econ.runner import discover_specs
-    from griparm_econ.study import FIGURES_DIR, discover_figures
-
-    found = [(p, True) for p in list(discover_specs(settings)) + list(discover_figures(settings))]
-    folder = settings.specs_dir
-    if folder.is_dir():
-        for sub in sorted(p for p in folder.iterdir() if p.is_dir() and p.name != FIGURES_DIR):
-            found += [(p, False) for p in sorted(sub.glob("*.toml"))]
-    return found
-
-
-def _reported(settings: Settings) -> dict | None:
-    from griparm_econ.study import reported_path
-
-    path = reported_path(settings)
+def _reported(study: StudySpecs) -> dict | None:
+    path = study.reported
     if not path.is_file():
         return None
     try:
@@ -154,8 +151,8 @@ def _reported(settings: Settings) -> dict | None:
     return document if isinstance(document, dict) else None
 
 
-def _reported_vintage(settings: Settings) -> dict | None:
-    vintage = (_reported(settings) or {}).get("data_vintage")
+def _reported_vintage(study: StudySpecs) -> dict | None:
+    vintage = (_reported(study) or {}).get("data_vintage")
     return vintage if isinstance(vintage, dict) else None
 
 
@@ -163,7 +160,7 @@ def _reported_vintage(settings: Settings) -> dict | None:
 # Sections
 
 
-def render_software(settings: Settings) -> str:
+def render_software(settings: Settings, study: StudySpecs) -> str:
     path = settings.project_root / PYPROJECT_FILE
     project = _read_toml(path, PYPROJECT_FILE).get("project", {})
     installed = _extras_installed(settings.project_root / MAKEFILE)
@@ -208,12 +205,12 @@ def _derived_sources(catalog) -> dict[str, tuple[str, ...]]:
     return sources
 
 
-def render_data_sources(settings: Settings) -> str:
+def render_data_sources(settings: Settings, study: StudySpecs) -> str:
     from griparm_econ.catalog import load_catalog
     from griparm_econ.config import DATA_FOLDERS
 
     catalog = load_catalog(settings.catalog_path)
-    vintage = _reported_vintage(settings)
+    vintage = _reported_vintage(study)
     inputs = (vintage or {}).get("inputs", [])
     by_folder: dict[str, list[dict]] = {}
     for entry in inputs:
@@ -238,7 +235,7 @@ def render_data_sources(settings: Settings) -> str:
         head = ("No reported estimates yet (`reported/estimates.json` is missing): the files column is empty until "
                 "`make freeze` records a vintage.")
     else:
-        tables = sorted((_reported(settings) or {}).get("tables", {}))
+        tables = sorted((_reported(study) or {}).get("tables", {}))
         head = (f"Variables of `specs/variables.toml` by source folder, and the {len(inputs)} input files the reported "
                 f"estimates were computed from (`reported/estimates.json`, tables {_code_list(tables)}), with the "
                 f"first {SHA_PREFIX} hex digits of each file's sha256. `make replicate` compares these digests with "
@@ -250,12 +247,12 @@ def render_data_sources(settings: Settings) -> str:
     return "\n".join(lines)
 
 
-def render_worldbank_series(settings: Settings) -> str:
+def render_worldbank_series(settings: Settings, study: StudySpecs) -> str:
     from griparm_econ.catalog import load_catalog
     from griparm_econ.sources.worldbank_api import API_SERIES_ID, DEFAULT_ENDPOINT, database_for, group_by_database
 
     catalog = load_catalog(settings.catalog_path)
-    vintage = _reported_vintage(settings) or {}
+    vintage = _reported_vintage(study) or {}
     last_updated: Mapping[str, str] = vintage.get("worldbank_last_updated", {}) or {}
     variables: dict[str, list[str]] = {}
     for entry in catalog.by_source("worldbank"):
@@ -307,34 +304,25 @@ def _exhibit_rank(spec: SpecInfo) -> tuple[int, int, str]:
     return 2, 0, spec.stem
 
 
-def render_tables(settings: Settings) -> str:
-    from griparm_econ import runner
-    from griparm_econ.report.figures import FORMATS
-    from griparm_econ.study import FIGURES_DIR, TABLE_SUFFIXES
-
-    extra_files = getattr(runner, "multiverse_files", None)   # the multiverse kind's outputs beyond its table
-
-    specs = [(_spec_info(p, settings), in_study) for p, in_study in discover_all_specs(settings)]
+def render_tables(settings: Settings, study: StudySpecs) -> str:
+    specs = [(_spec_info(p, settings), in_study) for p, in_study in study.specs]
     # Tables, then figures, then any other spec (e.g. a multiverse): the order a reader of the paper expects.
     specs.sort(key=lambda item: _exhibit_rank(item[0]))
     rows = []
     for spec, in_study in specs:
         maker = "`griparm tables`" if in_study else f"`griparm run {spec.path.as_posix()}`"
-        table_files = [f"tables/{spec.stem}{suffix}" for suffix in TABLE_SUFFIXES] + [f"estimates/{spec.stem}.json"]
         if spec.kind == "figure":
             what = f"figure ({spec.figure})" if spec.figure else "figure"
-            outputs = _grouped([f"{FIGURES_DIR}/{spec.stem}.{fmt}" for fmt in FORMATS]
-                               + [f"{FIGURES_DIR}/{spec.stem}.json"])
-        elif spec.kind in KNOWN_TABLE_KINDS:
-            what = (f"regression, {spec.models} model{'s' if spec.models != 1 else ''}" if spec.kind == "regression"
-                    else spec.kind)
-            outputs = _grouped(table_files)
-        elif spec.kind == "multiverse" and extra_files is not None:
+        elif spec.kind == "regression":
+            what = f"regression, {spec.models} model{'s' if spec.models != 1 else ''}"
+        elif spec.kind == "multiverse":
             what = "multiverse (summary table, every estimate, specification curve)"
-            outputs = _grouped(table_files + list(extra_files(spec.stem)))
-        else:   # a kind this module does not know: listed by title and stem, outputs as the spec defines them
+        else:
             what = spec.kind
-            outputs = f"as the `{spec.kind}` kind writes them, named `{spec.stem}` (see the spec)"
+        files = study.outputs(spec.stem, spec.kind)
+        # A kind the pipeline does not know: listed by title and stem, outputs as the spec defines them.
+        outputs = (_grouped(files) if files
+                   else f"as the `{spec.kind}` kind writes them, named `{spec.stem}` (see the spec)")
         rows.append((_exhibit(spec.stem), spec.title, f"`{spec.path.as_posix()}`", what, outputs, maker))
     lines = [f"Every spec of `specs/` ({len(specs)}); outputs are under `output/` (or `--out DIR`). "
              "`output/index.html` shows them all with their notes; `output/manifest.json` records what each came "
@@ -343,7 +331,7 @@ def render_tables(settings: Settings) -> str:
     return "\n".join(lines)
 
 
-RENDERERS: dict[str, Callable[[Settings], str]] = {
+RENDERERS: dict[str, Callable[[Settings, StudySpecs], str]] = {
     "software": render_software,
     "data-sources": render_data_sources,
     "worldbank-series": render_worldbank_series,
@@ -351,8 +339,8 @@ RENDERERS: dict[str, Callable[[Settings], str]] = {
 }
 
 
-def render_sections(settings: Settings) -> dict[str, str]:
-    return {name: RENDERERS[name](settings) for name in SECTIONS}
+def render_sections(settings: Settings, study: StudySpecs) -> dict[str, str]:
+    return {name: RENDERERS[name](settings, study) for name in SECTIONS}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -395,7 +383,7 @@ def stale_sections(text: str, sections: Mapping[str, str], where: Path) -> list[
     return stale
 
 
-def update_readme(settings: Settings, *, check: bool = False, echo: Echo = print) -> list[str]:
+def update_readme(settings: Settings, study: StudySpecs, *, check: bool = False, echo: Echo = print) -> list[str]:
     """Rewrite README.md's generated sections (atomically), or with ``check`` only report them; returns the names
     of the sections that were (or would be) out of date."""
     from griparm_econ.io import atomic_write_text
@@ -404,7 +392,7 @@ def update_readme(settings: Settings, *, check: bool = False, echo: Echo = print
     if not path.is_file():
         raise GriparmError("README.md is missing.", where=path, fix="restore it from the repository.")
     text = path.read_text(encoding="utf-8")
-    sections = render_sections(settings)
+    sections = render_sections(settings, study)
     stale = stale_sections(text, sections, path)
     if check:
         for name in stale:

@@ -3,7 +3,7 @@
 
 Tables, figures and the multiverse's summary all print these names, so they share this instead of each guessing. A
 label given for the exact term always wins, which lets a spec override any of the rules below. The module imports
-nothing from the package, so estimation code may use it without an import cycle.
+nothing from the package: a leaf that estimation, the pipeline and the report all use.
 """
 
 from __future__ import annotations
