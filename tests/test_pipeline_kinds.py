@@ -63,9 +63,10 @@ def test_no_if_chain_on_kind_names_in_the_pipeline_and_the_api():
     """Adding a kind touches no if-chain: the sequencer, checks, writers, replication and the API read the registry
     (the figure record's own "kind" key and the index's ordering of multiverses after tables aside)."""
     from griparm_econ import api
-    from griparm_econ.pipeline import check, figures, replicate, sequencer, tables
+    from griparm_econ.estimation import frames
+    from griparm_econ.pipeline import check, figures, records, replicate, sequencer, tables
 
-    for module in (sequencer, check, tables, kinds, replicate, figures, api):
+    for module in (sequencer, check, tables, kinds, replicate, figures, records, api, frames):
         assert _kind_literals(module) == [], module.__name__
 
 

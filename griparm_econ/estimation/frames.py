@@ -1,4 +1,5 @@
-"""Tables that are not regressions: descriptive statistics (Table 1) and shares of world totals (Table 5).
+"""Tables that are not regressions: descriptive statistics (Table 1), shares of world totals (Table 5) and shares
+before and after a date (Table 9), one entry point per spec kind.
 
 Each returns a :class:`FrameResult`; the report package turns it into the five table formats.
 """
@@ -136,21 +137,37 @@ def before_after(loaded: LoadedSpec, data: Dataset, aggregates: pd.DataFrame) ->
     return frame, notes
 
 
-def frame_result(loaded: LoadedSpec, settings: Settings, cache: dict, *, display_path) -> FrameResult:
-    """Compute a descriptive or shares table of the study panel."""
-    data = load_dataset(loaded, settings, cache)
-    spec = loaded.spec
-    if loaded.kind == "descriptive":
-        frame, notes = descriptive_table(loaded, data)
-        digits: int | dict[str, int] = {c: spec.digits for c in frame.columns} | {"N": 0, "Countries": 0}
-    else:
-        from griparm_econ.panel import aggregates_path
-
-        aggregates = pd.read_parquet(aggregates_path(settings))
-        compute = before_after if loaded.kind == "before_after" else shares_table
-        frame, notes = compute(loaded, data, aggregates)
-        digits = spec.digits
-    return FrameResult(stem=loaded.stem, kind=loaded.kind, title=spec.title, frame=frame,
-                       notes=tuple(notes) + tuple(spec.notes), digits=digits,
+def _result(loaded: LoadedSpec, settings: Settings, data: Dataset, frame: pd.DataFrame, notes, digits,
+            display_path) -> FrameResult:
+    return FrameResult(stem=loaded.stem, kind=loaded.kind, title=loaded.spec.title, frame=frame,
+                       notes=tuple(notes) + tuple(loaded.spec.notes), digits=digits,
                        spec_path=display_path(loaded.path, settings), spec_sha256=loaded.sha256,
                        data_path=display_path(Path(data.path), settings), data_sha256=data.sha256)
+
+
+def descriptive_result(loaded: LoadedSpec, settings: Settings, cache: dict, *, display_path) -> FrameResult:
+    """A descriptive-statistics table of the study panel (the ``descriptive`` kind)."""
+    data = load_dataset(loaded, settings, cache)
+    frame, notes = descriptive_table(loaded, data)
+    digits = {c: loaded.spec.digits for c in frame.columns} | {"N": 0, "Countries": 0}
+    return _result(loaded, settings, data, frame, notes, digits, display_path)
+
+
+def _aggregates(settings: Settings) -> pd.DataFrame:
+    from griparm_econ.panel import aggregates_path
+
+    return pd.read_parquet(aggregates_path(settings))
+
+
+def shares_result(loaded: LoadedSpec, settings: Settings, cache: dict, *, display_path) -> FrameResult:
+    """Shares of world totals by period (the ``shares`` kind)."""
+    data = load_dataset(loaded, settings, cache)
+    frame, notes = shares_table(loaded, data, _aggregates(settings))
+    return _result(loaded, settings, data, frame, notes, loaded.spec.digits, display_path)
+
+
+def before_after_result(loaded: LoadedSpec, settings: Settings, cache: dict, *, display_path) -> FrameResult:
+    """Shares before and after a date (the ``before_after`` kind)."""
+    data = load_dataset(loaded, settings, cache)
+    frame, notes = before_after(loaded, data, _aggregates(settings))
+    return _result(loaded, settings, data, frame, notes, loaded.spec.digits, display_path)

@@ -171,7 +171,7 @@ def _synthetic_frame(result) -> pd.DataFrame:
     return balance_frame(result)
 
 
-_FRAME_KIND = dict(estimate=tables.estimate_frame, write=tables.write_frame_outputs, to_frame=_computed_frame)
+_FRAME_KIND = dict(write=tables.write_frame_outputs, to_frame=_computed_frame)   # tables computed as a frame
 
 KINDS: dict[str, SpecKind] = {kind.name: kind for kind in (
     SpecKind("regression", tables.estimate_regression, tables.write_outputs, record=_regression_record,
@@ -179,9 +179,9 @@ KINDS: dict[str, SpecKind] = {kind.name: kind for kind in (
              warnings=_unlisted_warning, to_frame=_regression_frame, has_models=True),
     SpecKind("multiverse", tables.estimate_multiverse, tables.write_multiverse_outputs, extra_files=multiverse_files,
              describe=_describe_multiverse, catalog_fields=_multiverse_fields, to_frame=_multiverse_frame),
-    SpecKind("descriptive", **_FRAME_KIND),
-    SpecKind("shares", **_FRAME_KIND),
-    SpecKind("before_after", **_FRAME_KIND),
+    SpecKind("descriptive", tables.estimate_descriptive, **_FRAME_KIND),
+    SpecKind("shares", tables.estimate_shares, **_FRAME_KIND),
+    SpecKind("before_after", tables.estimate_before_after, **_FRAME_KIND),
     SpecKind("event_study", tables.estimate_event_study, tables.write_event_study, extra_files=_event_files,
              record=_event_record, catalog_fields=_event_fields, to_frame=_event_frame),
     SpecKind("synthetic_control", tables.estimate_synthetic_control, tables.write_synthetic_control,

@@ -122,11 +122,22 @@ def estimate_multiverse(item: LoadedSpec, settings: Settings, cache: dict, echo:
     return estimate(item, settings, cache, echo=echo, display_path=display_path)
 
 
-def estimate_frame(item: LoadedSpec, settings: Settings, cache: dict, echo: Echo = quiet):
-    """A descriptive, shares or before/after table (a FrameResult)."""
-    from griparm_econ.estimation.frames import frame_result
+def estimate_descriptive(item: LoadedSpec, settings: Settings, cache: dict, echo: Echo = quiet):
+    from griparm_econ.estimation.frames import descriptive_result
 
-    return frame_result(item, settings, cache, display_path=display_path)
+    return descriptive_result(item, settings, cache, display_path=display_path)
+
+
+def estimate_shares(item: LoadedSpec, settings: Settings, cache: dict, echo: Echo = quiet):
+    from griparm_econ.estimation.frames import shares_result
+
+    return shares_result(item, settings, cache, display_path=display_path)
+
+
+def estimate_before_after(item: LoadedSpec, settings: Settings, cache: dict, echo: Echo = quiet):
+    from griparm_econ.estimation.frames import before_after_result
+
+    return before_after_result(item, settings, cache, display_path=display_path)
 
 
 def estimate_event_study(item: LoadedSpec, settings: Settings, cache: dict, echo: Echo = quiet):
