@@ -45,6 +45,9 @@ def test_each_kind_names_the_files_its_writer_writes():
     assert output_files("t1", "descriptive")[-1] == "estimates/t1.json"
     assert output_files("f1", "figure") == ["figures/f1.png", "figures/f1.pdf", "figures/f1.json"]
     assert output_files("x", "a kind nobody registered") == []
+    from griparm_econ.report.figures import FORMATS
+
+    assert kinds.FIGURE_FORMATS == FORMATS   # the registry names what save_figure writes
 
 
 def _kind_literals(module) -> list[str]:
