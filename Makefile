@@ -37,11 +37,14 @@ freeze: install
 readme: install
 	$(GRIPARM) readme
 
+# lint-imports first: the layers' contract in pyproject.toml ([tool.importlinter]); a forbidden import fails the build.
 test: install
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 # Everything but the tests marked slow (the whole study, the README example, tests over ~5 s): under a minute.
 test-fast: install
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -m "not slow"
 
 # Every benchmarks/bench_*.py in turn (DATA=dir or GRIPARM_DATA: the snapshot); REPEAT=n passes --repeat n.

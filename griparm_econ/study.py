@@ -188,7 +188,7 @@ def _model_entry(estimates: dict, name: str, loaded: LoadedSpec, field: str) -> 
 
 def _moderator_lag(interaction: str, moderator: str, loaded: LoadedSpec) -> int:
     """Periods by which the moderator is lagged in the interaction term (negative for a lead)."""
-    from griparm_econ.estimation.formula import FormulaError, parse_formula
+    from griparm_econ.spec.formula import FormulaError, parse_formula
 
     try:
         factors = parse_formula(f"y ~ {interaction}").exog[0].factors

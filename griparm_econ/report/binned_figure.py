@@ -100,7 +100,7 @@ def draw_binned_marginal_effect(loaded, ctx):
 
 def _moderator_term(interaction: str, moderator: str) -> str:
     """The factor of the interaction that is the moderator, as a column name (e.g. ``L.state_capacity``)."""
-    from griparm_econ.estimation.formula import parse_formula
+    from griparm_econ.spec.formula import parse_formula
 
     for factor in parse_formula(f"y ~ {interaction}").exog[0].factors:
         if factor.variable == moderator:

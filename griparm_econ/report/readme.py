@@ -53,6 +53,8 @@ PACKAGE_ROLES: dict[str, str] = {
     "pytest": "the test suite",
     "pyreadr": "reads the R-format (`.rda`, `.RData`) reference data sets in the causal-design tests",
     "selenium": "the index page test: drives headless Chromium through chromedriver (Debian's chromium-driver)",
+    "import-linter": "checks the layers (`lint-imports` in `make test`, the contracts in pyproject.toml): a forbidden "
+                     "import, such as the spec layer importing estimation, fails the build",
     "dask": "`[executor] backend = \"dask\"`: multiverses on a dask.distributed cluster",
     "pyfixest": "estimator `ppml` (Poisson PML with absorbed fixed effects, `fepois`); also a test reference for "
                 "the fixed-effects engines",
