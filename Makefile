@@ -37,7 +37,7 @@ freeze: install
 readme: install
 	$(GRIPARM) readme
 
-# lint-imports first: the package's layers ([tool.importlinter] in pyproject.toml), so a cycle fails fast.
+# lint-imports first: the layers' contract in pyproject.toml ([tool.importlinter]); a forbidden import fails the build.
 test: install
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q

@@ -697,7 +697,7 @@ import shutil  # noqa: E402
 import uuid  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from griparm_econ import spec as spec_module  # noqa: E402
+from griparm_econ.spec import multiverse_grid as spec_module  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -780,7 +780,7 @@ ALLOWED_QUERIES = [
 
 @pytest.mark.parametrize("query", ALLOWED_QUERIES)
 def test_allowed_query_selects_what_pandas_query_selects(workdir, query):
-    from griparm_econ.spec_expr import evaluate_condition
+    from griparm_econ.spec.expr import evaluate_condition
 
     frame = pd.read_csv(workdir / "panel.csv")
     expected = frame.eval(query).to_numpy()     # pandas as the reference, on trusted text only

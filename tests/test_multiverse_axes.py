@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from griparm_econ.estimation.multiverse import expand_grid
-from griparm_econ.multiverse_axes import treatment_sets
+from griparm_econ.spec.multiverse_axes import treatment_sets
 from griparm_econ.pipeline.sequencer import run_specs
 from griparm_econ.spec import multiverse_size, parse_spec_text
 from tests.test_multiverse import TRUE_EFFECT, _settings, synthetic_panel

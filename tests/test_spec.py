@@ -14,7 +14,7 @@ import pytest
 
 from griparm_econ.config import Settings
 from griparm_econ.errors import SpecError
-from griparm_econ.estimation.formula import FormulaError, parse_formula
+from griparm_econ.spec.formula import FormulaError, parse_formula
 from griparm_econ.pipeline.check import check_specs
 from griparm_econ.pipeline.sequencer import run_specs
 from griparm_econ.spec import load_spec, parse_spec_text
@@ -142,7 +142,7 @@ cov = "cluster:entity"
 
 def test_lag_is_looked_up_on_the_time_index(tmp_path, panel_csv):
     from griparm_econ.estimation.design import load_dataset
-    from griparm_econ.estimation.formula import Factor
+    from griparm_econ.spec.formula import Factor
 
     spec = _write(tmp_path / "s.toml", HEAD + '[[model]]\nname = "A"\nformula = "y ~ L.x"\nestimator = "pooled_ols"\n')
     data = load_dataset(load_spec(spec), _settings(tmp_path))

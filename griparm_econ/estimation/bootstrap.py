@@ -31,8 +31,8 @@ from typing import Sequence
 import numpy as np
 
 from griparm_econ.errors import SpecError
+from griparm_econ.spec.vocabulary import BOOTSTRAP_WEIGHTS
 
-WEIGHT_TYPES = ("rademacher", "webb")
 PVALUE_TYPES = ("symmetric", "equal-tailed")
 TIE_TOLERANCE = 1e-10
 # Fixed unless the caller chooses another, so that a results file is byte-identical from one run to the next.
@@ -68,8 +68,8 @@ class BootstrapResult:
 def bootstrap_weights(n_clusters: int, B: int, weights: str, rng: np.random.Generator) -> tuple[np.ndarray, bool]:
     """G x B weight matrix and whether it is the full enumeration of Rademacher sign vectors."""
     n_clusters = int(n_clusters)          # 2 ** G must not overflow a fixed-width integer
-    if weights not in WEIGHT_TYPES:
-        raise SpecError(f"unknown bootstrap weights {weights!r}.", field="weights", fix=f"use one of {WEIGHT_TYPES}.")
+    if weights not in BOOTSTRAP_WEIGHTS:
+        raise SpecError(f"unknown bootstrap weights {weights!r}.", field="weights", fix=f"use one of {BOOTSTRAP_WEIGHTS}.")
     if weights == "rademacher" and 2 ** n_clusters < B:
         # Every sign vector once: the bootstrap distribution is then exact and the seed irrelevant.
         draws = np.arange(2 ** n_clusters, dtype=np.int64)

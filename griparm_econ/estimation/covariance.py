@@ -1,7 +1,7 @@
-"""The one registry of covariance options: spec string -> linearmodels options and small-sample convention.
+"""How each covariance option is asked of linearmodels, with its small-sample convention.
 
-The spec schema takes its allowed ``cov`` and ``small_sample`` values from :data:`COV_OPTIONS` and
-:data:`SMALL_SAMPLE`, so a new option is added here and nowhere else.
+The vocabulary (the ``cov`` and ``small_sample`` names, their table labels and what each needs) is the registry in
+``griparm_econ.spec.vocabulary`` (``COVARIANCES``, ``SMALL_SAMPLE``); this module turns one entry into fit options.
 
 Small-sample conventions (model key ``small_sample``):
 
@@ -28,32 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-
-@dataclass(frozen=True)
-class CovOption:
-    key: str
-    label: str                       # table text; {entity}/{time}/{bandwidth} are filled in
-    clusters: tuple[str, ...] = ()   # "entity", "time"
-    kernel: bool = False
-    needs_panel: bool = False        # needs entity and time indexes
-
-
-COV_OPTIONS: dict[str, CovOption] = {
-    "unadjusted": CovOption("unadjusted", "Conventional"),
-    "robust": CovOption("robust", "Robust (HC1)"),
-    "cluster:entity": CovOption("cluster:entity", "Clustered by {entity}", clusters=("entity",)),
-    "cluster:time": CovOption("cluster:time", "Clustered by {time}", clusters=("time",)),
-    "cluster:entity+time": CovOption("cluster:entity+time", "Clustered by {entity} and {time}",
-                                     clusters=("entity", "time")),
-    "driscoll_kraay": CovOption("driscoll_kraay", "Driscoll-Kraay (bandwidth {bandwidth})", kernel=True,
-                                needs_panel=True),
-}
-COV_NAMES: tuple[str, ...] = tuple(COV_OPTIONS)
-
-SMALL_SAMPLE: tuple[str, ...] = ("stata", "min_g", "none")
-
-# Estimators whose "robust" is Stata's xtreg robust, i.e. clustered by entity.
-ROBUST_MEANS_CLUSTER = ("panel_ols", "random_effects")
+from griparm_econ.spec.vocabulary import COVARIANCES, ESTIMATORS, CovOption, cov_label
 
 
 def default_bandwidth(n_periods: int) -> int:
@@ -79,17 +54,16 @@ class CovPlan:
     def label(self, entity_label: str, time_label: str) -> str:
         if self.option.key == "robust" and self.clusters:
             return f"Robust (clustered by {entity_label.lower()})"
-        return self.option.label.format(entity=entity_label.lower(), time=time_label.lower(),
-                                        bandwidth=self.bandwidth)
+        return cov_label(self.option.key, entity_label, time_label, self.bandwidth)
 
 
 def plan_covariance(cov: str, estimator: str, small_sample: str, *, bandwidth: int | None,
                     n_periods: int | None, panel_api: bool) -> CovPlan:
     """linearmodels fit options for one model. ``panel_api`` is False for IV2SLS-based estimators (ols, iv2sls),
     which take cluster codes as an array (added by the caller)."""
-    option = COV_OPTIONS[cov]
+    option = COVARIANCES[cov]
     clusters = option.clusters
-    if cov == "robust" and estimator in ROBUST_MEANS_CLUSTER:
+    if cov == "robust" and ESTIMATORS[estimator].robust_clusters_entity:
         clusters = ("entity",)
     adjusted = small_sample == "stata"
     kwargs: dict = {"debiased": adjusted}
@@ -136,7 +110,7 @@ def pvalue_df(plan: CovPlan, *, df_resid: int | None, n_clusters: int | None, n_
     """Degrees of freedom of the t distribution for p-values (None = normal), as Stata reports them: t(G-1) when
     clustered, t(T-1) for Driscoll-Kraay, t(df_resid) otherwise; z for ``xtreg, re`` and for ``small_sample =
     "none"``."""
-    if plan.small_sample == "none" or estimator == "random_effects":
+    if plan.small_sample == "none" or (estimator in ESTIMATORS and ESTIMATORS[estimator].normal_pvalues):
         return None
     if plan.clusters and n_clusters:
         return n_clusters - 1

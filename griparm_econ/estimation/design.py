@@ -14,13 +14,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from griparm_econ import spec_names
+from griparm_econ.spec import names as spec_names
 from griparm_econ.config import Settings
 from griparm_econ.errors import DataError, SpecError
-from griparm_econ.estimation.formula import Factor, Term
+from griparm_econ.spec.formula import Factor, Term
 from griparm_econ.io import sha256_bytes, sha256_file
 from griparm_econ.spec import LoadedSpec, ModelConfig, SampleTable, nearest
-from griparm_econ.spec_expr import evaluate_condition
+from griparm_econ.spec.expr import evaluate_condition
+from griparm_econ.spec.vocabulary import ESTIMATORS
 
 
 @dataclass
@@ -299,7 +300,7 @@ def build_design(loaded: LoadedSpec, index: int, data: Dataset) -> Design:
     parsed = model.parsed
     frame = data.frame
     panel = data.entity is not None and data.time is not None
-    needs_panel_index = model.estimator not in ("ols", "iv2sls")
+    needs_panel_index = ESTIMATORS[model.estimator].panel_index
 
     mask = np.ones(len(frame), dtype=bool)
     sample_description = ""
@@ -328,7 +329,7 @@ def build_design(loaded: LoadedSpec, index: int, data: Dataset) -> Design:
     instruments = {t.name: data.term(t, where, formula_field) for t in parsed.instruments}
     weights = data.column(Factor(model.weights), where, f"model[{index + 1}].weights") if model.weights else None
     levels: dict[str, np.ndarray] = {}
-    if model.estimator == "first_difference":
+    if ESTIMATORS[model.estimator].differenced:
         # Differences over one calendar period (Stata's D.): a year whose predecessor is missing drops out, rather
         # than being differenced against an older year as differencing adjacent rows would do.
         levels = {name: np.fmax(values, data.earlier(values, 1)) for name, values in columns.items()}
@@ -365,7 +366,7 @@ def build_design(loaded: LoadedSpec, index: int, data: Dataset) -> Design:
         lost = valid_range.raw_complete(data, model, mask, where, formula_field) & ~complete
         n_lost = int(lost.sum())
         lost_values = tuple(valid_range.lost_values(data, valid_range.model_factors(model), lost,
-                                                    model.estimator == "first_difference"))
+                                                    ESTIMATORS[model.estimator].differenced))
     if panel and model.drop_singletons and "entity" in model.effects:
         entity_values = frame[data.entity].to_numpy()[complete]
         _, inverse, counts = np.unique(entity_values, return_inverse=True, return_counts=True)

@@ -1,13 +1,14 @@
 """Estimator dispatch: one design + one model configuration -> one :class:`ModelResult`.
 
-Each estimator name maps to a linearmodels class; the covariance comes from :mod:`.covariance`, so this module only
-fits and reduces the fit to plain numbers. linearmodels is imported lazily so that ``griparm check`` stays fast.
+Each estimator name of the spec vocabulary (``griparm_econ.spec.vocabulary.ESTIMATORS``, which says what each can do)
+maps to its engine in :data:`ENGINES`: the linearmodels fits here, or the maximum-likelihood fits of
+:mod:`.nonlinear`. The covariance comes from :mod:`.covariance`, so this module only fits and reduces the fit to
+plain numbers. linearmodels is imported lazily so that ``griparm check`` stays fast.
 """
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -15,51 +16,12 @@ import numpy as np
 from griparm_econ.errors import SpecError
 from griparm_econ.estimation.degenerate import refuse_collinear, refuse_outcome_problems
 from griparm_econ.estimation.covariance import CovPlan, absorbed_k, min_g_factor, plan_covariance, pvalue_df
-from griparm_econ.estimation.nonlinear import ML_COVS, ML_SMALL_SAMPLE
 from griparm_econ.estimation.results import ModelResult
+from griparm_econ.spec.vocabulary import ESTIMATORS
 
 if TYPE_CHECKING:
     from griparm_econ.estimation.design import Design
     from griparm_econ.spec import ModelConfig
-
-
-@dataclass(frozen=True)
-class EstimatorInfo:
-    name: str
-    panel: bool              # needs entity and time
-    effects: bool = False    # may absorb entity/time effects
-    constant: bool = True    # may have a constant
-    description: str = ""
-    # maximum likelihood (estimation.nonlinear): the covariances and small-sample conventions it computes (None =
-    # every option of the covariance registry), and whether it is a binary model that may set risk_set
-    likelihood: bool = False
-    covs: tuple[str, ...] | None = None
-    small_samples: tuple[str, ...] | None = None
-    binary: bool = False
-
-
-ESTIMATORS: dict[str, EstimatorInfo] = {
-    "panel_ols": EstimatorInfo("panel_ols", panel=True, effects=True,
-                               description="within estimator with absorbed effects (xtreg, fe)"),
-    "random_effects": EstimatorInfo("random_effects", panel=True, description="GLS random effects (xtreg, re)"),
-    "between_ols": EstimatorInfo("between_ols", panel=True, description="between estimator (xtreg, be)"),
-    "first_difference": EstimatorInfo("first_difference", panel=True, constant=False,
-                                      description="OLS on calendar first differences within entity "
-                                                  "(regress D.y D.x, nocons)"),
-    "pooled_ols": EstimatorInfo("pooled_ols", panel=True, description="pooled OLS on the panel (regress)"),
-    "iv2sls": EstimatorInfo("iv2sls", panel=False, description="two-stage least squares (ivregress 2sls, small)"),
-    "ols": EstimatorInfo("ols", panel=False, description="OLS, cross-section or pooled (regress)"),
-    "ppml": EstimatorInfo("ppml", panel=False, effects=True, likelihood=True, covs=ML_COVS,
-                          small_samples=ML_SMALL_SAMPLE,
-                          description="Poisson pseudo-maximum likelihood with absorbed fixed effects (pyfixest "
-                                      "fepois; ppmlhdfe)"),
-    "logit": EstimatorInfo("logit", panel=False, likelihood=True, covs=ML_COVS, small_samples=ML_SMALL_SAMPLE,
-                           binary=True, description="binary logit (statsmodels Logit; logit)"),
-    "cloglog": EstimatorInfo("cloglog", panel=False, likelihood=True, covs=ML_COVS, small_samples=ML_SMALL_SAMPLE,
-                             binary=True, description="complementary log-log, the grouped-time proportional "
-                                                      "hazard (statsmodels GLM binomial, cloglog link; cloglog)"),
-}
-ESTIMATOR_NAMES: tuple[str, ...] = tuple(ESTIMATORS)
 
 
 def _panel_model(config: "ModelConfig", design: "Design"):
@@ -209,17 +171,24 @@ def _hausman(design: "Design", config: "ModelConfig"):
 
 
 def fit_model(config: "ModelConfig", design: "Design", *, where: str, field: str | None = None) -> ModelResult:
-    """Fit one model on its design and reduce it to a :class:`ModelResult`."""
+    """Fit one model on its design with its estimator's engine and reduce it to a :class:`ModelResult`."""
+    return ENGINES[config.estimator](config, design, where=where, field=field or f"model (name = {config.name!r})")
+
+
+def _fit_nonlinear(config: "ModelConfig", design: "Design", *, where: str, field: str) -> ModelResult:
+    from griparm_econ.estimation.nonlinear import fit_nonlinear
+
+    return fit_nonlinear(config, design, where=where, field=field)
+
+
+def _fit_linear(config: "ModelConfig", design: "Design", *, where: str, field: str) -> ModelResult:
+    """The linearmodels estimators, with Stata's small-sample conventions."""
     from scipy import stats
 
     info = ESTIMATORS[config.estimator]
-    if info.likelihood:
-        from griparm_econ.estimation.nonlinear import fit_nonlinear
-
-        return fit_nonlinear(config, design, where=where, field=field or f"model (name = {config.name!r})")
     plan = plan_covariance(config.cov, config.estimator, config.small_sample, bandwidth=config.bandwidth,
                            n_periods=design.n_periods, panel_api=info.panel)
-    res = _fit(config, design, plan, where, field or f"model (name = {config.name!r})")
+    res = _fit(config, design, plan, where, field)
 
     names = list(res.params.index)
     params = np.asarray(res.params, dtype=float)
@@ -286,7 +255,7 @@ def fit_model(config: "ModelConfig", design: "Design", *, where: str, field: str
     bootstrap_settings: dict[str, object] = {}
     if config.bootstrap is not None:
         bootstrap = wild_bootstrap(config, design, params=_named(params, names), where=where,
-                                   field=field or f"model (name = {config.name!r})")
+                                   field=field)
         options = config.bootstrap
         bootstrap_settings = {"impose_null": bool(options.impose_null), "weights": options.weights,
                               "B": int(options.B), "seed": options.seed, "level": float(options.level)}
@@ -328,6 +297,15 @@ def fit_model(config: "ModelConfig", design: "Design", *, where: str, field: str
         outside_valid_range=tuple(value.as_dict() for value in design.outside_valid_range),
         notes=tuple(notes),
     )
+
+
+# The one place an estimator name meets its engine: every name of the spec vocabulary
+# (griparm_econ.spec.vocabulary.ESTIMATORS) has exactly one engine here (tests/test_vocabulary.py).
+ENGINES = {
+    "panel_ols": _fit_linear, "random_effects": _fit_linear, "between_ols": _fit_linear,
+    "first_difference": _fit_linear, "pooled_ols": _fit_linear, "iv2sls": _fit_linear, "ols": _fit_linear,
+    "ppml": _fit_nonlinear, "logit": _fit_nonlinear, "cloglog": _fit_nonlinear,
+}
 
 
 def _ever_treated_clusters(config: "ModelConfig", design: "Design", clusters: tuple[str, ...]) -> dict:

@@ -13,7 +13,8 @@ import numpy as np
 
 from griparm_econ.config import Settings
 from griparm_econ.errors import SpecError
-from griparm_econ.estimation.designs.event_study_spec import EVENT_ESTIMATORS, fit_event_model
+from griparm_econ.estimation.designs.event_study_spec import fit_event_model
+from griparm_econ.spec.design_vocabulary import EVENT_ESTIMATORS
 from griparm_econ.estimation.designs.honest_did import RobustInterval, smoothness_flci
 from griparm_econ.estimation.designs.results import DesignResult
 from griparm_econ.spec import LoadedSpec
@@ -21,7 +22,7 @@ from griparm_econ.spec import LoadedSpec
 
 @dataclass(frozen=True)
 class EventColumn:
-    model: object                       # spec_event_study.EventModel
+    model: object                       # spec.event_study.EventModel
     result: DesignResult
     honest_did: tuple[RobustInterval, ...] = ()
 

@@ -4,7 +4,8 @@ summary.
 The grid is the product of the spec's choices in a fixed order (outcome, treatment set, control set, lag, sample,
 fixed effects, covariance, estimator family), so model ids are stable as long as the spec is. Outcomes and treatment
 sets are written out or named (outcome families; treatment definitions crossed with moderators): both resolve to the
-same lists in griparm_econ/multiverse_axes.py, so the names only add the columns that say which choice a model made. Each model is handed to the within
+same lists in griparm_econ/spec/multiverse_axes.py, so the names only add the columns that say which choice a model
+made. Each model is handed to the within
 engine (:func:`griparm_econ.estimation.within.fit_many`), which does the work models share once: the panel is
 converted once, and models with one estimation sample and fixed-effect structure share one within-transformation.
 Regressor columns (lags, products) are computed by the same :class:`~griparm_econ.estimation.design.Dataset` code the
@@ -23,9 +24,10 @@ import pandas as pd
 from scipy import stats
 
 from griparm_econ.errors import SpecError
-from griparm_econ.estimation.formula import parse_formula
-from griparm_econ.multiverse_axes import (NO_FAMILY, NO_MODERATOR, focus_terms, outcome_family, outcome_list,
-                                          treatment_sets)
+from griparm_econ.spec.formula import parse_formula
+from griparm_econ.spec.multiverse_axes import (NO_FAMILY, NO_MODERATOR, focus_terms, outcome_family, outcome_list,
+                                               treatment_sets)
+from griparm_econ.spec.vocabulary import MULTIVERSE_COVS, cov_label
 from griparm_econ.labels import term_label
 from griparm_econ.spec import LoadedSpec, MultiverseSpec, SampleTable, control_sets, lag_term, multiverse_variables
 
@@ -205,9 +207,7 @@ def indicators(curve: pd.DataFrame, spec: MultiverseSpec, *, entity_label: str =
     labels = dict(spec.labels)
     effects_text = {"entity+time": f"{entity_label} and {time_label.lower()}", "entity": f"{entity_label} only",
                     "time": f"{time_label} only", "none": "None (pooled)"}
-    cov_text = {"unadjusted": "Conventional", "robust": "Robust (HC1)",
-                "cluster:entity": f"Clustered by {entity_label.lower()}",
-                "cluster:time": f"Clustered by {time_label.lower()}"}
+    cov_text = {key: cov_label(key, entity_label, time_label) for key in MULTIVERSE_COVS}
     out: list[Indicator] = []
 
     def add(group: str, column: str, values, text) -> None:

@@ -24,18 +24,14 @@ import pandas as pd
 
 from griparm_econ.errors import SpecError
 from griparm_econ.estimation.results import ModelResult
+from griparm_econ.spec.vocabulary import cov_label
 
 if TYPE_CHECKING:
     from griparm_econ.estimation.design import Design
     from griparm_econ.spec import ModelConfig
 
-# What each of these estimators computes: the registry (dispatch.ESTIMATORS) carries the same tuples, so spec
-# validation refuses anything else in one place.
-ML_COVS: tuple[str, ...] = ("unadjusted", "robust", "cluster:entity", "cluster:time")
-ML_SMALL_SAMPLE: tuple[str, ...] = ("stata", "none")
-
-_COV_LABELS = {"unadjusted": "Conventional (inverse information)", "robust": "Robust (sandwich)",
-               "cluster:entity": "Clustered by {entity}", "cluster:time": "Clustered by {time}"}
+# What each of these estimators computes (ML_COVS, ML_SMALL_SAMPLE) is said by their entries in the registry
+# griparm_econ.spec.vocabulary.ESTIMATORS, so spec validation refuses anything else in one place.
 
 
 def _cluster_dim(cov: str) -> str | None:
@@ -215,7 +211,7 @@ def fit_nonlinear(config: "ModelConfig", design: "Design", *, where: str, field:
         except np.linalg.LinAlgError:   # more slopes than clusters: no joint test, as Stata reports none
             pass
     entity_codes = codes.get("entity")
-    label = _COV_LABELS[config.cov].format(entity=design.entity_label.lower(), time=design.time_label.lower())
+    label = cov_label(config.cov, design.entity_label, design.time_label, likelihood=True)
     named = lambda values: {n: float(v) for n, v in zip(names, values)}  # noqa: E731
     years = design.years
     return ModelResult(

@@ -20,7 +20,7 @@ import pandas as pd
 
 from griparm_econ.errors import GriparmError, SpecError
 from griparm_econ.estimation.designs.randomization import DRAWS_PER_BLOCK, PVALUE_DEFINITION
-from griparm_econ.estimation.formula import Term
+from griparm_econ.spec.formula import Term
 from griparm_econ.estimation.within import within_transform
 
 
@@ -86,7 +86,7 @@ def bacon_diagnostic(model, design, where: Path, field: str) -> tuple[dict, str]
 
 
 def _treatment_variable(term: str, where: Path, field: str) -> str:
-    from griparm_econ.estimation.formula import parse_formula
+    from griparm_econ.spec.formula import parse_formula
 
     factors = parse_formula(f"y ~ {term}").exog[0].factors
     if len(factors) != 1 or factors[0].op == "D":
@@ -98,7 +98,7 @@ def _treatment_variable(term: str, where: Path, field: str) -> str:
 
 
 def randomization_diagnostic(model, design, data, where: Path, field: str) -> tuple[dict, str]:
-    from griparm_econ.estimation.formula import parse_formula
+    from griparm_econ.spec.formula import parse_formula
 
     settings = model.randomization_inference
     term = settings.term

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 import numpy as np
 
 from griparm_econ.errors import SpecError
+from griparm_econ.spec.vocabulary import ESTIMATORS
 
 if TYPE_CHECKING:
     from griparm_econ.estimation.design import Dataset
-    from griparm_econ.estimation.formula import Factor
+    from griparm_econ.spec.formula import Factor
     from griparm_econ.spec import LoadedSpec, ModelConfig
 
 KEY = "keep_outside_valid_range"
@@ -104,7 +105,7 @@ def _source_offsets(factor: "Factor", first_difference: bool) -> list[int]:
 
 
 def model_factors(model: "ModelConfig") -> list["Factor"]:
-    from griparm_econ.estimation.formula import Factor
+    from griparm_econ.spec.formula import Factor
 
     parsed = model.parsed
     factors = [parsed.dependent] + [f for t in (*parsed.exog, *parsed.endog, *parsed.instruments) for f in t.factors]
@@ -176,12 +177,12 @@ def raw_complete(data: "Dataset", model: "ModelConfig", mask: np.ndarray, where,
     columns = [raw.column(parsed.dependent, where, field)]
     columns += [raw.term(t, where, field) for t in (*parsed.exog, *parsed.endog, *parsed.instruments)]
     if model.weights:
-        from griparm_econ.estimation.formula import Factor
+        from griparm_econ.spec.formula import Factor
 
         columns.append(raw.column(Factor(model.weights), where, field))
     complete = mask.copy()
     for values in columns:
-        if model.estimator == "first_difference":
+        if ESTIMATORS[model.estimator].differenced:
             values = values - raw.earlier(values, 1)
         complete &= ~np.isnan(values)
     return complete

@@ -47,12 +47,12 @@ from scipy.sparse.csgraph import connected_components
 
 from griparm_econ.errors import SpecError
 from griparm_econ.estimation.results import ModelResult
+from griparm_econ.spec.vocabulary import EXECUTOR_BACKENDS
 
 EFFECTS = ("entity", "time")
 # cov keys shared with estimation.covariance where they mean the same thing; "iid"/"hetero" are fixest's names.
 COV_ALIASES = {"unadjusted": "iid", "iid": "iid", "robust": "hetero", "hetero": "hetero"}
 FIXEF_K = ("nonnested", "full", "none")
-BACKENDS = ("loky", "threading", "sequential", "multiprocessing", "dask")
 DASK_INSTALL = "pip install 'griparm-econ[cluster]' (dask.distributed)"
 INTERCEPT = "Intercept"
 
@@ -580,8 +580,8 @@ def fit_many(frame: pd.DataFrame, models: Sequence[WithinModel], *, entity: str,
     structure; ``progress`` shows a tqdm bar counting models. With ``backend="dask"``, ``scheduler`` is the address
     of a running dask.distributed scheduler (without one, a client already connected in this process is used).
     """
-    if backend not in BACKENDS:
-        raise SpecError(f"unknown executor backend {backend!r}.", field="backend", fix=f"use one of {BACKENDS}.")
+    if backend not in EXECUTOR_BACKENDS:
+        raise SpecError(f"unknown executor backend {backend!r}.", field="backend", fix=f"use one of {EXECUTOR_BACKENDS}.")
     if backend == "dask":
         with _dask_client(scheduler):
             return _fit_many(frame, models, entity, time, n_jobs, backend, progress, method, chunks_per_job)

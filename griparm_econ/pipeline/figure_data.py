@@ -145,7 +145,7 @@ def model_entry(estimates: dict, name: str, loaded: LoadedSpec, field: str) -> d
 
 def moderator_lag(interaction: str, moderator: str, loaded: LoadedSpec) -> int:
     """Periods by which the moderator is lagged in the interaction term (negative for a lead)."""
-    from griparm_econ.estimation.formula import FormulaError, parse_formula
+    from griparm_econ.spec.formula import FormulaError, parse_formula
 
     try:
         factors = parse_formula(f"y ~ {interaction}").exog[0].factors
@@ -198,7 +198,7 @@ def coefficient_rows(tables: Sequence[tuple[str, dict]], terms: Sequence[str], c
 
 def moderator_term(interaction: str, moderator: str) -> str:
     """The factor of the interaction that is the moderator, as a column name (e.g. ``L.state_capacity``)."""
-    from griparm_econ.estimation.formula import parse_formula
+    from griparm_econ.spec.formula import parse_formula
 
     for factor in parse_formula(f"y ~ {interaction}").exog[0].factors:
         if factor.variable == moderator:

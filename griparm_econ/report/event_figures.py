@@ -13,7 +13,7 @@ from griparm_econ.report.figures import MARKERS, PALETTE, _theme, _wrap, plt, sn
 
 def series_label(model) -> str:
     """The legend entry of a model: its estimator, and its control group where the estimator offers a choice."""
-    from griparm_econ.estimation.designs.event_study_spec import EVENT_ESTIMATORS
+    from griparm_econ.spec.design_vocabulary import EVENT_ESTIMATORS
 
     info = EVENT_ESTIMATORS[model.estimator]
     if len(info.control_groups) > 1:
@@ -24,7 +24,7 @@ def series_label(model) -> str:
 def plot_event_study(result):
     """``result``: an EventStudyResult. The reference period is drawn at zero (a hollow marker) for the estimators
     that normalise it."""
-    from griparm_econ.estimation.designs.event_study_spec import EVENT_ESTIMATORS
+    from griparm_econ.spec.design_vocabulary import EVENT_ESTIMATORS
 
     _theme()
     outcomes = list(dict.fromkeys(c.model.outcome for c in result.columns))

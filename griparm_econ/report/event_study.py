@@ -52,7 +52,7 @@ def event_study_dict(result, files: list[str]) -> dict:
 
 def table_frame(result) -> pd.DataFrame:
     """One column per model: ATT (SE), pre-trend test, N, units, treated units, cohorts."""
-    from griparm_econ.estimation.designs.event_study_spec import EVENT_ESTIMATORS
+    from griparm_econ.spec.design_vocabulary import EVENT_ESTIMATORS
 
     from griparm_econ.labels import plural
 

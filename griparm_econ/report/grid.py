@@ -16,6 +16,7 @@ import pandas as pd
 from griparm_econ.estimation.results import ModelResult, TableResult
 from griparm_econ.labels import INTERCEPT, plural, term_label
 from griparm_econ.report.notes import by_columns, columns_text, lost_values_notes, sentence, singleton_notes
+from griparm_econ.spec.vocabulary import capable
 
 
 @dataclass(frozen=True)
@@ -195,7 +196,7 @@ def _effect_label(effect: str, models: Sequence[ModelResult]) -> str:
 def _effect_cell(effect: str, model: ModelResult) -> str:
     if effect in model.effects:
         return "Yes"
-    if effect == "entity" and model.estimator == "first_difference":
+    if effect == "entity" and capable(model.estimator, "differenced"):
         return "Differenced out"     # first differences remove the entity effects rather than estimate them
     return "No"
 

@@ -17,6 +17,7 @@ from typing import Iterable, Mapping, Sequence
 
 from griparm_econ.estimation.results import ModelResult
 from griparm_econ.labels import INTERCEPT, counted, plural, term_label, time_unit
+from griparm_econ.spec.vocabulary import capable
 
 SECTIONS = ("sample", "estimation", "inference", "others")
 
@@ -147,7 +148,7 @@ def lost_values_notes(numbered: Iterable[tuple[int, ModelResult]]) -> list[str]:
              + (f" ({values})" if values else "") for values, facts in by_values.items()]
     many = sum(model.n_outside_valid_range for _, model in numbered) > 1
     # Under first differences a value enters two differences (its own year's and the next), so it can cost two rows.
-    differenced = [number for number, model in numbered if model.estimator == "first_difference"
+    differenced = [number for number, model in numbered if capable(model.estimator, "differenced")
                    and model.n_outside_valid_range > len(model.outside_valid_range)]
     why = (f"; in first differences ({columns_text(differenced)}) a value enters its own year's and the following "
            "year's difference, and both are lost" if differenced else "")

@@ -1,8 +1,9 @@
 """Fit the models of an ``kind = "event_study"`` spec with the design engines (one column per model).
 
-The registry :data:`EVENT_ESTIMATORS` is the one place that says which estimators a spec may name and what each can
-do (control groups, covariates, robust Rambachan-Roth sets); the schema (:mod:`griparm_econ.spec_event_study`) reads
-it to refuse what an estimator cannot do before any data are read, and this module reads it to fit.
+The registry ``griparm_econ.spec.design_vocabulary.EVENT_ESTIMATORS`` is the one place that says which estimators a
+spec may name and what each can do (control groups, covariates, robust Rambachan-Roth sets); the schema reads it to
+refuse what an estimator cannot do before any data are read. This module maps each of those names to its engine
+(:data:`EVENT_ENGINES`).
 
 Cohorts come from a ``cohort`` column (first treated period; 0 or missing = never treated) or from a 0/1
 ``treatment`` column (each unit's first period at 1). How ``window`` is used differs by estimator and is said in the
@@ -13,7 +14,7 @@ inside the window.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Callable
 
 import numpy as np
@@ -27,19 +28,6 @@ from griparm_econ.estimation.designs.results import DesignResult, wald_pretrend
 COHORT = "_es_cohort"        # derived columns of the working frame
 TREATED = "_es_treated"
 EVENT_TIME = "_es_event_time"
-
-
-@dataclass(frozen=True)
-class EventEstimator:
-    """What one estimator of an event-study spec can do; ``fit`` maps (frame, model, unit, time, level) -> result."""
-
-    name: str
-    label: str                          # column header of the table, legend entry of the figure
-    control_groups: tuple[str, ...]     # the first is the default
-    window_use: str                     # how the window enters (said in the notes)
-    honest_did: bool                    # the engine returns the event-time covariance the robust sets need
-    reference_free: bool = False        # the estimator has no reference period to choose
-    fit: Callable | None = None
 
 
 def _fit_twfe(frame, model, unit, time, level):
@@ -83,25 +71,14 @@ def _fit_did2s(frame, model, unit, time, level):
                    notes=result.notes + (f"Left out, treated in every observed period: {', '.join(map(str, dropped))}.",))
 
 
-EVENT_ESTIMATORS: dict[str, EventEstimator] = {
-    "twfe": EventEstimator("twfe", "Dynamic TWFE", ("not_yet_treated",), "event times beyond the window binned "
-                           "into its end points", True, fit=_fit_twfe),
-    "sun_abraham": EventEstimator("sun_abraham", "Sun-Abraham", ("never_treated",), "every relative period "
-                                  "estimated, those inside the window shown", True, fit=_fit_sun_abraham),
-    "callaway_santanna": EventEstimator("callaway_santanna", "Callaway-Sant'Anna", ("never_treated",
-                                        "not_yet_treated"), "every relative period estimated (short differences "
-                                        "before adoption, R did's varying base period), those inside the window "
-                                        "shown", False, reference_free=True, fit=_fit_callaway_santanna),
-    "did2s": EventEstimator("did2s", "did2s (Gardner)", ("not_yet_treated",), "event times beyond the window "
-                            "binned into its end points", True, fit=_fit_did2s),
+# Estimator name (griparm_econ.spec.design_vocabulary.EVENT_ESTIMATORS) -> engine: (frame, model, unit, time, level)
+# -> result. tests/test_vocabulary.py keeps the names of both in step.
+EVENT_ENGINES: dict[str, Callable] = {
+    "twfe": _fit_twfe,
+    "sun_abraham": _fit_sun_abraham,
+    "callaway_santanna": _fit_callaway_santanna,
+    "did2s": _fit_did2s,
 }
-# Named in issue 12 but not served: refused at validation with this reason.
-UNAVAILABLE_ESTIMATORS = {
-    "did_multiplegt": "de Chaisemartin and D'Haultfoeuille's estimator has no engine here: the Python port "
-                      "py-did-multiplegt-dyn installs, but no published reference numbers are available to validate "
-                      "it against, and the package reports only estimators that match a reference",
-}
-CONTROL_GROUPS = ("never_treated", "not_yet_treated")
 
 
 def switching_units(frame: pd.DataFrame, unit: str, time: str, treatment: str) -> list:
@@ -174,7 +151,7 @@ def fit_event_model(frame: pd.DataFrame, model, unit: str, time: str, *, level: 
         raise SpecError("no unit is treated within the sample.", where=where, field=f"{field}.cohort",
                         fix="check the cohort or treatment column and the sample's years.")
     try:
-        result = EVENT_ESTIMATORS[model.estimator].fit(work, model, unit, time, level)
+        result = EVENT_ENGINES[model.estimator](work, model, unit, time, level)
         if not result.cohorts:      # did2s reads only the treated rows; the table reports cohorts for every column
             used = work if "n_always_treated_units_dropped" not in result.stats else \
                 work[work.groupby(unit)[TREATED].transform("min") < 1]

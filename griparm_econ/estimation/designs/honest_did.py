@@ -23,10 +23,10 @@ import numpy as np
 from scipy import optimize, special, stats
 
 from griparm_econ.errors import GriparmError
+from griparm_econ.spec.design_vocabulary import CRITICAL_VALUES
 
 GRID_POINTS = 40
 R_SIMULATIONS = 10 ** 6     # HonestDiD's .qfoldednormal: quantile of |N(b, 1)| from 1e6 draws after set.seed(0)
-CRITICAL_VALUES = ("honestdid", "exact")
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,8 @@ import numpy as np
 import pandas as pd
 
 from griparm_econ.errors import DataError
+from griparm_econ.spec.design_vocabulary import PREDICTOR_OPS
 from griparm_econ.estimation.designs.synthetic_weights import SEARCHES, WeightFit, fit_weights, scale_predictors
-
-PREDICTOR_OPS = {"mean": "mean", "median": "median", "sum": "sum", "min": "min", "max": "max"}
 
 
 @dataclass(frozen=True)

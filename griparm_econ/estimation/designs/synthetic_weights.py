@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize, nnls
 
+from griparm_econ.spec.design_vocabulary import SEARCHES
+
 # Weight of the adding-up row relative to the scale of the predictors: large enough that sum(W) = 1 up to ~1e-12
 # after renormalisation, small enough to keep the least-squares problem well conditioned.
 _ADDING_UP_WEIGHT = 1e4
@@ -30,18 +32,15 @@ _SEED = 20100101
 # The outer searches. The loss is flat wherever W(V) sits at a vertex of the simplex and has many local minima, and
 # the published fits are local minima of a search from equal weights, not global ones (Kloessner, Kaul, Pfeifer and
 # Schieler 2018 found the cross-validated West German weights not to be unique). So:
-SEARCHES = {
-    # Powell on log V (V = softmax) from equal weights, then a Nelder-Mead polish. Reproduces the published fits of
-    # Prop 99, the Basque Country and West Germany with an RMSPE no worse than theirs (tests/test_designs_synth.py).
-    # Nelder-Mead on |x|/sum|x| from equal weights, R Synth's own search, stopped early on Prop 99 (RMSPE 1.82
-    # against the published 1.76).
-    "local": "Powell on log V from equal weights, Nelder-Mead polish",
-    # Adds Powell on |x|/sum|x| from equal weights and on log V from four Dirichlet starts of a fixed seed, keeps the
-    # best. Lower MSPE where the local search stalls (the Basque Country: MSPE 0.0043 against the published 0.0089,
-    # with another donor mix and ATT -1.02 instead of -0.70): a robustness check of how much the effect depends on
-    # the search. About six times slower.
-    "multistart": "local, plus Powell on |x|/sum|x| and from four seeded random starts; the best fit",
-}
+# - "local": Powell on log V (V = softmax) from equal weights, then a Nelder-Mead polish. Reproduces the published
+#   fits of Prop 99, the Basque Country and West Germany with an RMSPE no worse than theirs
+#   (tests/test_designs_synth.py). Nelder-Mead on |x|/sum|x| from equal weights, R Synth's own search, stopped early
+#   on Prop 99 (RMSPE 1.82 against the published 1.76).
+# - "multistart": adds Powell on |x|/sum|x| from equal weights and on log V from four Dirichlet starts of a fixed
+#   seed, keeps the best. Lower MSPE where the local search stalls (the Basque Country: MSPE 0.0043 against the
+#   published 0.0089, with another donor mix and ATT -1.02 instead of -0.70): a robustness check of how much the
+#   effect depends on the search. About six times slower.
+# The names (the spec's vocabulary) are griparm_econ.spec.design_vocabulary.SEARCHES.
 
 
 @dataclass(frozen=True)

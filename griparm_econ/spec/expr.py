@@ -28,7 +28,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from griparm_econ.errors import SpecError
-from griparm_econ.suggest import nearest
+from griparm_econ.spec.suggest import nearest
 
 EXPRESSION_FIELDS = ("query",)          # every spec key whose text is evaluated (docs/specs.md, "Row conditions")
 MAX_LENGTH = 2_000                      # characters; longer conditions belong in the data

@@ -15,9 +15,10 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from griparm_econ.errors import SpecError
-from griparm_econ.estimation.designs.event_study_spec import (CONTROL_GROUPS, EVENT_ESTIMATORS,
-                                                              UNAVAILABLE_ESTIMATORS)
-from griparm_econ.estimation.designs.honest_did import CRITICAL_VALUES
+from griparm_econ.spec.checks import check_years
+from griparm_econ.spec.design_vocabulary import (CONTROL_GROUPS, CRITICAL_VALUES, EVENT_ESTIMATORS,
+                                                 UNAVAILABLE_ESTIMATORS)
+from griparm_econ.spec.schema import DataTable, SampleTable
 
 EVENT_ESTIMATOR_NAMES = tuple(EVENT_ESTIMATORS) + tuple(UNAVAILABLE_ESTIMATORS)
 EVENT_COVS = ("cluster:entity",)              # every engine clusters by unit (Callaway-Sant'Anna: influence function)
@@ -88,7 +89,7 @@ class EventStudySpec(_Strict):
 
     kind: Literal["event_study"]
     title: str = Field(min_length=1)
-    data: DataTable | None = None          # [data] and [sample] as in regression specs (griparm_econ.spec)
+    data: DataTable | None = None          # [data] and [sample] as in regression specs (spec.schema)
     sample: SampleTable | None = None
     defaults: EventModelOptions = Field(default_factory=EventModelOptions)
     model: list[EventModelTable] = Field(min_length=1)
@@ -97,7 +98,7 @@ class EventStudySpec(_Strict):
     digits: int = Field(default=3, ge=0, le=8)
     level: float = Field(default=0.95, gt=0, lt=1)
 
-    # what a misspelt value's message offers (spec.py's error builder reads it)
+    # what a misspelt value's message offers (spec/messages.py reads it)
     LITERAL_CHOICES: ClassVar[dict[str, tuple[str, ...]]] = {
         "estimator": EVENT_ESTIMATOR_NAMES, "control_group": CONTROL_GROUPS, "on_off": ON_OFF,
         "target": HONEST_TARGETS, "critical": CRITICAL_VALUES}
@@ -114,10 +115,8 @@ class EventStudySpec(_Strict):
             raise SpecError("an event study needs a panel, but [data] sets no "
                             f"{'entity' if self.data.entity is None else 'time'}.", where=path, field="data",
                             fix="set entity and time in [data].")
-        if self.sample is not None and self.sample.years is not None and self.sample.years[0] > self.sample.years[1]:
-            years = self.sample.years
-            raise SpecError(f"years = {list(years)} runs backwards.", where=path, field="sample.years",
-                            fix=f"write years = [{years[1]}, {years[0]}] (first, last; inclusive).")
+        if self.sample is not None:
+            check_years(self.sample.years, path, "sample.years")
         outcomes = {m.outcome for m in models}
         for key in self.labels:
             if key not in outcomes:

@@ -36,7 +36,7 @@ class TreatmentSet:
 
 
 def _variables(term: str) -> list[str]:
-    from griparm_econ.estimation.formula import parse_formula
+    from griparm_econ.spec.formula import parse_formula
 
     return [factor.variable for factor in parse_formula(f"y ~ {term}").exog[0].factors]
 

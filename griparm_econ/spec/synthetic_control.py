@@ -1,6 +1,6 @@
 """The schema of ``kind = "synthetic_control"`` spec files (docs/specs.md, "Synthetic-control specs"): one treated
-unit, one adoption period, a donor pool. Validated before any data are read; :mod:`griparm_econ.spec` completes it
-with the regression specs' ``[data]`` and ``[sample]`` tables when it registers the kind.
+unit, one adoption period, a donor pool. Validated before any data are read; ``[data]`` and ``[sample]`` are the
+regression specs' tables (:mod:`griparm_econ.spec.schema`).
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from griparm_econ.errors import SpecError
-from griparm_econ.estimation.designs.synthetic_control import PREDICTOR_OPS
-from griparm_econ.estimation.designs.synthetic_weights import SEARCHES
+from griparm_econ.spec.checks import check_years
+from griparm_econ.spec.design_vocabulary import PREDICTOR_OPS, SEARCHES
+from griparm_econ.spec.schema import DataTable, SampleTable
 
 OPS = tuple(PREDICTOR_OPS)
 
@@ -32,8 +33,8 @@ class PredictorTable(_Strict):
 class SyntheticControlSpec(_Strict):
     kind: Literal["synthetic_control"]
     title: str = Field(min_length=1)
-    data: DataTable | None = None        # noqa: F821 - completed by griparm_econ.spec (model_rebuild)
-    sample: SampleTable | None = None    # noqa: F821
+    data: DataTable | None = None
+    sample: SampleTable | None = None
     outcome: str = Field(min_length=1)
     unit_treated: str = Field(min_length=1)
     treatment_period: int
@@ -58,10 +59,8 @@ class SyntheticControlSpec(_Strict):
             fail("data", "a synthetic control needs a panel, but [data] sets no "
                  f"{'entity' if self.data.entity is None else 'time'}.", "set entity and time in [data].")
         for i, predictor in enumerate(self.predictors, start=1):
+            check_years(predictor.years, path, f"predictors[{i}].years")
             first, last = predictor.years
-            if first > last:
-                fail(f"predictors[{i}].years", f"years = [{first}, {last}] runs backwards.",
-                     f"write [{last}, {first}] (first, last; inclusive).")
             if first >= self.treatment_period:
                 fail(f"predictors[{i}].years", f"years = [{first}, {last}] start at or after the treatment period "
                      f"{self.treatment_period}.", "use pre-treatment years for predictors.")
