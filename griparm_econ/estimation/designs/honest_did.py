@@ -12,7 +12,7 @@ on mu), and h is searched on a grid refined by a bounded scalar minimisation.
 
 Own code: the Python ``honestdid`` package (0.1.1) needs torch and is a single release; this module matches the
 R package's published Medicaid intervals at their printed precision (tests/test_designs_honest_did.py). The
-relative-magnitudes sets (Delta^RM, conditional/hybrid tests of Andrews-Roth-Pakes) are not implemented.
+relative-magnitudes sets (Delta^RM) are in relative_magnitudes.py.
 """
 
 from __future__ import annotations
