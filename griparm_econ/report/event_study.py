@@ -81,9 +81,10 @@ def table_frame(result) -> pd.DataFrame:
         for year in cohort_years:
             rows[f"Cohort {year}"].append(str(r.cohorts.get(year, 0)))
         for h in c.honest_did:
-            key = f"Robust set, M = {h.m:g}"
+            key = f"Robust set, {h.bound_name} = {h.m:g}"
             rows.setdefault(key, [""] * (len(rows["N"]) - 1))
-            rows[key].append(f"[{format_number(h.ci_low, d)}, {format_number(h.ci_high, d)}]")
+            rows[key].append("empty" if h.ci_low != h.ci_low else      # NaN ends: no value of theta accepted
+                             f"[{format_number(h.ci_low, d)}, {format_number(h.ci_high, d)}]")
         for key, values in rows.items():
             if key.startswith("Robust set") and len(values) < len(rows["N"]):
                 values.append("")

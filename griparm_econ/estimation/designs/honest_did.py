@@ -31,15 +31,19 @@ CRITICAL_VALUES = ("honestdid", "exact")
 
 @dataclass(frozen=True)
 class RobustInterval:
-    restriction: str          # "smoothness" (Delta^SD)
-    method: str               # "FLCI"
+    restriction: str          # "smoothness" (Delta^SD) or "relative_magnitudes" (Delta^RM, relative_magnitudes.py)
+    method: str               # "FLCI" or "C-LF"
     m: float
     ci_low: float
     ci_high: float
 
+    @property
+    def bound_name(self) -> str:
+        return "Mbar" if self.restriction == "relative_magnitudes" else "M"
+
     def to_json_dict(self) -> dict:
-        return {"restriction": self.restriction, "method": self.method, "M": self.m, "ci_low": self.ci_low,
-                "ci_high": self.ci_high}
+        return {"restriction": self.restriction, "method": self.method, self.bound_name: self.m,
+                "ci_low": self.ci_low, "ci_high": self.ci_high}
 
 
 def folded_normal_quantile(bias: float, level: float) -> float:

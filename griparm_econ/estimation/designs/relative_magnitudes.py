@@ -44,7 +44,8 @@ from griparm_econ.estimation.designs.honest_did import RobustInterval, r_rnorm
 GRID_POINTS = 1000            # HonestDiD's gridPoints
 GRID_HALF_WIDTH = 20.0        # grid = +/- 20 sd(theta_hat), HonestDiD's default bounds
 LF_SIMULATIONS = 1000         # HonestDiD's draws for the least-favourable critical value
-MAX_VERTEX_CANDIDATES = 200_000
+MAX_VERTEX_CANDIDATES = 200_000   # bases tried: C(2 * post periods, post periods) with the post-period moments
+MAX_POST_PERIODS = 9              # C(18, 9) = 48,620 bases; C(20, 10) = 184,756 already takes seconds per polyhedron
 _TOL = 1e-10
 
 
@@ -72,7 +73,8 @@ def dual_vertices(sd: np.ndarray, x: np.ndarray) -> np.ndarray:
     m, k = w.shape
     if math.comb(m, k) > MAX_VERTEX_CANDIDATES:
         raise GriparmError(f"honest_did: relative-magnitudes sets with {k} post periods are too large to enumerate.",
-                           field="window", fix="use at most 9 post periods (window hi <= 8) for relative magnitudes.")
+                           field="window", fix=f"use at most {MAX_POST_PERIODS} post periods (event times 0 to "
+                           f"{MAX_POST_PERIODS - 1}) for relative magnitudes.")
     bases = np.array(list(itertools.combinations(range(m), k)))
     blocks = w[bases]                                     # (n, k, k): rows of the basis
     keep = np.abs(np.linalg.det(blocks)) > 1e-12 * np.abs(w).max() ** k
