@@ -97,9 +97,13 @@ EVENT_ESTIMATORS: dict[str, EventEstimator] = {
 }
 # Named in issue 12 but not served: refused at validation with this reason.
 UNAVAILABLE_ESTIMATORS = {
-    "did_multiplegt": "de Chaisemartin and D'Haultfoeuille's estimator has no engine here: the Python port "
-                      "py-did-multiplegt-dyn installs, but no published reference numbers are available to validate "
-                      "it against, and the package reports only estimators that match a reference",
+    "did_multiplegt": "de Chaisemartin and D'Haultfoeuille's estimator has no engine here: its Python port "
+                      "py-did-multiplegt-dyn 0.1.9 breaks with polars 2 and, run with polars 1.44, matches R did's "
+                      "not-yet-treated event study on mpdta in its estimates (the two estimators coincide for an "
+                      "absorbing treatment) but not in its standard errors (up to 2.3% apart, a different variance "
+                      "estimator); no published reference numbers of did_multiplegt_dyn exist for a dataset the "
+                      "package holds, so neither its standard errors nor the switching-off case it is for can be "
+                      "validated, and the package reports only estimators that match a reference",
 }
 CONTROL_GROUPS = ("never_treated", "not_yet_treated")
 
