@@ -114,3 +114,13 @@ def test_bad_inputs_are_one_error():
         relative_magnitudes_set(np.zeros(3), np.eye(3), num_pre=2, num_post=1, mbar=-1.0)
     with pytest.raises(GriparmError, match="post periods"):
         relative_magnitudes_set(np.zeros(3), np.eye(3), num_pre=2, num_post=1, mbar=1.0, l_vec=[0.0])
+
+
+def test_a_set_reaching_the_grid_edge_is_unbounded():
+    # wildly noisy pre-periods and a large Mbar: every theta on the grid is accepted, so both ends are open
+    beta = np.array([3.0, -3.0, 0.0, 0.1, 0.1])
+    sigma = np.eye(5) * 0.01
+    found = relative_magnitudes_set(beta, sigma, num_pre=3, num_post=2, mbar=2.0)
+    assert found.ci_low == -np.inf and found.ci_high == np.inf
+    assert found.to_json_dict()["empty"] is False
+    assert relative_magnitudes_set(beta, sigma, num_pre=3, num_post=2, mbar=0.0).ci_high < np.inf

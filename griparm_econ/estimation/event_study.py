@@ -168,5 +168,6 @@ def _notes(spec, columns, data) -> list[str]:
         notes.append("Robust sets (Mbar): Rambachan-Roth sets under relative magnitudes (no post-period change in "
                      "the trend larger than Mbar times the largest pre-period change), inverting Andrews-Roth-Pakes' "
                      "conditional least-favourable hybrid test on HonestDiD's grid of 1000 values, for the first "
-                     "post-period effect or the post-period mean.")
+                     "post-period effect or the post-period mean; -inf or inf: the set reaches the grid's edge "
+                     "(+/- 20 standard errors), so it is unbounded there.")
     return notes

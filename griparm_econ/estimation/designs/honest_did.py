@@ -17,6 +17,7 @@ relative-magnitudes sets (Delta^RM) are in relative_magnitudes.py.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,8 +43,11 @@ class RobustInterval:
         return "Mbar" if self.restriction == "relative_magnitudes" else "M"
 
     def to_json_dict(self) -> dict:
-        return {"restriction": self.restriction, "method": self.method, self.bound_name: self.m,
-                "ci_low": self.ci_low, "ci_high": self.ci_high}
+        out = {"restriction": self.restriction, "method": self.method, self.bound_name: self.m,
+               "ci_low": self.ci_low, "ci_high": self.ci_high}
+        if self.restriction == "relative_magnitudes":      # null ends: an empty set, or unbounded on the grid
+            out["empty"] = bool(math.isnan(self.ci_low))
+        return out
 
 
 def folded_normal_quantile(bias: float, level: float) -> float:

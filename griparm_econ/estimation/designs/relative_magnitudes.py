@@ -156,7 +156,8 @@ def relative_magnitudes_set(betahat, sigma, *, num_pre: int, num_post: int, mbar
                             alpha: float = 0.05, grid_points: int = GRID_POINTS,
                             grid_bounds: tuple[float, float] | None = None) -> RobustInterval:
     """HonestDiD's C-LF robust set for l' tau_post under Delta^RM(mbar); betahat = (pre..., post...), reference
-    period omitted. An empty set (no grid point accepted) has NaN ends."""
+    period omitted. An empty set (no grid point accepted) has NaN ends; an end accepted at the grid's edge is
+    infinite."""
     beta, sigma = np.asarray(betahat, float), np.asarray(sigma, float)
     l_vec = np.eye(num_post)[0] if l_vec is None else np.asarray(l_vec, float)
     _check(beta, sigma, num_pre, num_post, mbar, l_vec)
@@ -183,4 +184,8 @@ def relative_magnitudes_set(betahat, sigma, *, num_pre: int, num_post: int, mbar
     if not accepted.any():
         return RobustInterval("relative_magnitudes", "C-LF", float(mbar), math.nan, math.nan)
     inside = grid[accepted]
-    return RobustInterval("relative_magnitudes", "C-LF", float(mbar), float(inside.min()), float(inside.max()))
+    # a set that reaches the grid's edge is unbounded there as far as the grid can tell (HonestDiD reports the edge
+    # and warns that the interval is open): -inf / inf rather than a number that looks like a bound
+    low = -math.inf if accepted[0] else float(inside.min())
+    high = math.inf if accepted[-1] else float(inside.max())
+    return RobustInterval("relative_magnitudes", "C-LF", float(mbar), low, high)
