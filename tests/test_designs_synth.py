@@ -272,3 +272,19 @@ def test_bad_input_is_one_data_error_naming_the_field(change, field):
         synthetic_control(_generated_panel(), **options)
     assert raised.value.field == field
     assert raised.value.fix
+
+
+def test_leave_one_out_fits_equal_refits_without_the_donor():
+    frame = _generated_panel()
+    predictors = [Predictor("y", 2000, 2009), Predictor("x", 2000, 2009)]
+    result = synthetic_control(frame, outcome="y", unit="unit", time="year", unit_treated="T", treatment_period=2010,
+                               predictors=predictors, placebo=False)
+    fits = result.leave_one_out_fits()
+    assert set(fits) == {"A", "C"}
+    for dropped, (att, rmspe) in fits.items():
+        pool = [u for u in "ABCDE" if u != dropped]
+        refit = synthetic_control(frame, outcome="y", unit="unit", time="year", unit_treated="T",
+                                  treatment_period=2010, predictors=predictors, donors=pool, placebo=False,
+                                  leave_one_out=False)
+        assert att == pytest.approx(refit.att, abs=1e-10) and rmspe == pytest.approx(refit.pre_rmspe, abs=1e-8)
+        assert rmspe > 0.1                      # without one of the two true donors the fit is no longer exact

@@ -125,6 +125,31 @@ def test_spec_equals_the_engines_and_recovers_the_effect(tmp_path):
         assert model["cohorts"] == {"5": 8, "7": 8, "9": 7}
 
 
+def test_relative_magnitudes_through_a_spec_equal_the_engine(tmp_path):
+    from griparm_econ.estimation.designs.relative_magnitudes import relative_magnitudes_set
+    from griparm_econ.estimation.designs.twfe_event import twfe_event_study
+
+    frame = _staggered_panel()
+    frame.to_csv(tmp_path / "panel.csv", index=False)
+    models = ('[[model]]\nname = "TWFE"\nestimator = "twfe"\noutcome = "y"\ncohort = "g"\nwindow = [-3, 2]\n'
+              'honest_did = { type = "relative_magnitudes", Mbar = [0.5, 1], target = "average" }\n')
+    spec_text = _spec("panel.csv", models, entity="unit", time="t")
+    model = _run(tmp_path, spec_text)["models"][0]
+    direct = twfe_event_study(frame, outcome="y", unit="unit", time="t", cohort="g", window=(-3, 2))
+    order = [i for i, e in enumerate(direct.event_time) if e.k < -1] + [
+        i for i, e in enumerate(direct.event_time) if e.k >= 0]
+    beta = np.array([direct.event_time[i].estimate for i in order])
+    sigma = np.array(direct.event_time_cov)[np.ix_(order, order)]
+    expected = relative_magnitudes_set(beta, sigma, num_pre=2, num_post=3, mbar=1.0, l_vec=np.full(3, 1 / 3))
+    found = model["honest_did"][1]
+    assert found["Mbar"] == 1.0 and found["restriction"] == "relative_magnitudes" and found["target"] == "average"
+    finite = [None if abs(v) == np.inf else v for v in (expected.ci_low, expected.ci_high)]   # JSON: null
+    assert [found["ci_low"], found["ci_high"]] == finite and found["empty"] is False
+    assert found["ci_low"] < 2.0 < (found["ci_high"] or np.inf)              # the true effect is 2
+    table = (tmp_path / "out" / "tables" / "es.md").read_text(encoding="utf-8")
+    assert "Robust set, Mbar = 0.5" in table and "relative magnitudes" in table
+
+
 def test_outputs_exist_and_reruns_are_byte_identical(tmp_path):
     _staggered_panel().to_csv(tmp_path / "panel.csv", index=False)
     text = _spec("panel.csv", '[[model]]\nname = "TWFE"\nestimator = "twfe"\noutcome = "y"\ncohort = "g"\n'
@@ -155,6 +180,15 @@ VALIDATION = [
     ("effects_one_way", 'estimator = "twfe"\neffects = ["entity"]\n', "effects", "entity and time"),
     ("honest_on_cs", 'estimator = "callaway_santanna"\nhonest_did = { M = [0] }\n', "honest_did", "covariance"),
     ("honest_negative_m", 'estimator = "twfe"\nhonest_did = { M = [-1] }\n', "honest_did.M", ">= 0"),
+    ("honest_rm_with_m", 'estimator = "twfe"\nhonest_did = { type = "relative_magnitudes", M = [1] }\n',
+     "honest_did", "Mbar"),
+    ("honest_rm_negative", 'estimator = "twfe"\nhonest_did = { type = "relative_magnitudes", Mbar = [-1] }\n',
+     "honest_did.Mbar", ">= 0"),
+    ("honest_sd_with_mbar", 'estimator = "twfe"\nhonest_did = { Mbar = [1] }\n', "honest_did", "not Mbar"),
+    ("honest_rm_critical", 'estimator = "twfe"\nhonest_did = { type = "relative_magnitudes", Mbar = [1], '
+     'critical = "exact" }\n', "honest_did", "neither M nor critical"),
+    ("honest_type_misspelt", 'estimator = "twfe"\nhonest_did = { type = "relative", Mbar = [1] }\n',
+     "type", "relative_magnitudes"),
     ("reference_on_cs", 'estimator = "callaway_santanna"\nreference = -2\n', "reference", "varying base"),
     ("lagged_outcome", 'estimator = "twfe"\n', "outcome", "plain variable"),
 ]

@@ -72,3 +72,22 @@ def test_bad_synthetic_spec_is_one_message(smoking, capsys, extra, needles):
     for needle in needles:
         assert needle in err, (needle, err)
     assert not (folder / "bad_out").exists()
+
+
+def test_leave_one_out_is_in_the_notes_and_the_estimates(tmp_path):
+    from test_designs_synth import _generated_panel
+
+    _generated_panel().to_csv(tmp_path / "panel.csv", index=False)
+    spec = tmp_path / "gen.toml"
+    spec.write_text('kind = "synthetic_control"\ntitle = "Generated"\noutcome = "y"\nunit_treated = "T"\n'
+                    'treatment_period = 2010\npredictors = [\n  { variable = "y", years = [2000, 2009] },\n'
+                    '  { variable = "x", years = [2000, 2009] },\n]\n[data]\npath = "panel.csv"\nentity = "unit"\n'
+                    'time = "year"\n', encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", str(spec), "--out", str(out), "--force"]) == 0
+    document = json.loads((out / "estimates" / "gen.json").read_text(encoding="utf-8"))
+    loo = document["models"][0]["leave_one_out"]
+    assert set(loo) == {"A", "C"} and set(loo["A"]) == {"att", "pre_rmspe", "synthetic_path"}
+    assert abs(document["models"][0]["att"] - 5.0) < 1e-4 and abs(loo["A"]["att"] - 5.0) > 1e-3
+    table = (out / "tables" / "gen.md").read_text(encoding="utf-8")
+    assert f"without A, ATT {loo['A']['att']:.4g} (pre-period RMSPE {loo['A']['pre_rmspe']:.4g})" in table

@@ -12,10 +12,11 @@ from pathlib import Path
 import numpy as np
 
 from griparm_econ.config import Settings
-from griparm_econ.errors import SpecError
+from griparm_econ.errors import GriparmError, SpecError
 from griparm_econ.estimation.designs.event_study_spec import fit_event_model
 from griparm_econ.spec.design_vocabulary import EVENT_ESTIMATORS
 from griparm_econ.estimation.designs.honest_did import RobustInterval, smoothness_flci
+from griparm_econ.estimation.designs.relative_magnitudes import relative_magnitudes_set
 from griparm_econ.estimation.designs.results import DesignResult
 from griparm_econ.spec import LoadedSpec
 
@@ -46,24 +47,35 @@ class EventStudyResult:
 
 
 def robust_sets(model, result: DesignResult, level: float) -> tuple[RobustInterval, ...]:
-    """Rambachan-Roth smoothness intervals for the model's post-period target, one per M."""
+    """Rambachan-Roth robust sets for the model's post-period target: one per M (smoothness) or Mbar (relative
+    magnitudes)."""
     honest = model.honest_did
     if honest is None:
         return ()
+    smoothness = honest.type == "smoothness"
+    needed = 2 if smoothness else 1
     ks = [e.k for e in result.event_time]
     pre = [i for i, k in enumerate(ks) if k < model.reference]
     post = [i for i, k in enumerate(ks) if k >= 0]
     pre_ks = [ks[i] for i in pre]
-    if len(pre) < 2 or not post or pre_ks != list(range(min(pre_ks), model.reference)):
-        raise SpecError(f"model '{model.name}': robust sets need at least two consecutive pre-periods before the "
-                        f"reference, but the estimates have {pre_ks}.", where="honest_did", field="window",
-                        fix="widen the window (lo <= -3) or check that the pre-periods are identified.")
+    if len(pre) < needed or not post or pre_ks != list(range(min(pre_ks), model.reference)):
+        raise SpecError(f"model '{model.name}': robust sets need at least {needed} consecutive pre-period"
+                        f"{'s' if needed > 1 else ''} before the reference, but the estimates have {pre_ks}.",
+                        where="honest_did", field="window",
+                        fix=f"widen the window (lo <= {-1 - needed}) or check that the pre-periods are identified.")
     order = pre + post
     beta = np.array([result.event_time[i].estimate for i in order])
     sigma = np.array(result.event_time_cov, dtype=float)[np.ix_(order, order)]
     l_vec = np.eye(len(post))[0] if honest.target == "first" else np.full(len(post), 1.0 / len(post))
-    return tuple(smoothness_flci(beta, sigma, num_pre=len(pre), num_post=len(post), m=float(m), l_vec=l_vec,
-                                 alpha=1 - level, critical=honest.critical) for m in honest.M)
+    if smoothness:
+        return tuple(smoothness_flci(beta, sigma, num_pre=len(pre), num_post=len(post), m=float(m), l_vec=l_vec,
+                                     alpha=1 - level, critical=honest.critical or "honestdid") for m in honest.M)
+    try:
+        return tuple(relative_magnitudes_set(beta, sigma, num_pre=len(pre), num_post=len(post), mbar=float(m),
+                                             l_vec=l_vec, alpha=1 - level) for m in honest.Mbar)
+    except GriparmError as err:
+        raise SpecError(f"model '{model.name}': {err.problem}", where="honest_did", field="window",
+                        fix=err.fix) from None
 
 
 def estimate_event_study(loaded: LoadedSpec, settings: Settings, cache: dict, *, display_path) -> EventStudyResult:
@@ -149,7 +161,14 @@ def _notes(spec, columns, data) -> list[str]:
     notes.append("ATT: the overall average effect on the treated (TWFE: the static two-way coefficient; "
                  "Sun-Abraham: cohort-share weighted post-period cells; Callaway-Sant'Anna: the simple aggregation; "
                  "did2s: the second-stage treatment coefficient).")
-    if any(c.honest_did for c in columns):
+    restrictions = {h.restriction for c in columns for h in c.honest_did}
+    if "smoothness" in restrictions:
         notes.append("Robust sets: Rambachan-Roth fixed-length intervals under smoothness (second differences of "
                      "the trend bounded by M) for the first post-period effect or the post-period mean.")
+    if "relative_magnitudes" in restrictions:
+        notes.append("Robust sets (Mbar): Rambachan-Roth sets under relative magnitudes (no post-period change in "
+                     "the trend larger than Mbar times the largest pre-period change), inverting Andrews-Roth-Pakes' "
+                     "conditional least-favourable hybrid test on HonestDiD's grid of 1000 values, for the first "
+                     "post-period effect or the post-period mean; -inf or inf: the set reaches the grid's edge "
+                     "(+/- 20 standard errors), so it is unbounded there.")
     return notes

@@ -84,6 +84,11 @@ def estimate_synthetic_control(loaded: LoadedSpec, settings: Settings, cache: di
         notes.append(f"Placebo-in-space p-value {result.placebo_pvalue:.3f}: share of the {len(result.donors) + 1} "
                      "units (each donor in turn treated, the others as its pool) whose post/pre RMSPE ratio is at "
                      "least the treated unit's.")
+    loo = result.leave_one_out_fits()
+    if loo:
+        notes.append("Leave one donor out (each donor with positive weight dropped in turn, V re-chosen): " + "; ".join(
+            f"without {d}, ATT {att:.4g} (pre-period RMSPE {rmspe:.4g})" for d, (att, rmspe) in sorted(loo.items()))
+            + ".")
     if spec.exclude_donors:
         notes.append(f"Left out of the donor pool: {', '.join(spec.exclude_donors)}.")
     return SyntheticSpecResult(stem=loaded.stem, title=spec.title, spec_path=display_path(loaded.path, settings),

@@ -81,14 +81,24 @@ def table_frame(result) -> pd.DataFrame:
         for year in cohort_years:
             rows[f"Cohort {year}"].append(str(r.cohorts.get(year, 0)))
         for h in c.honest_did:
-            key = f"Robust set, M = {h.m:g}"
+            key = f"Robust set, {h.bound_name} = {h.m:g}"
             rows.setdefault(key, [""] * (len(rows["N"]) - 1))
-            rows[key].append(f"[{format_number(h.ci_low, d)}, {format_number(h.ci_high, d)}]")
+            rows[key].append(_robust_set_text(h, d))
         for key, values in rows.items():
             if key.startswith("Robust set") and len(values) < len(rows["N"]):
                 values.append("")
     names = [f"({i + 1}) {c.model.name}" for i, c in enumerate(result.columns)]
     return pd.DataFrame(rows, index=names).T
+
+
+def _robust_set_text(interval, digits: int) -> str:
+    """"[low, high]"; "empty" when no value is accepted (NaN ends); an infinite end (the set reaches the edge of the
+    grid it was computed on) is written -inf / inf."""
+    if interval.ci_low != interval.ci_low:
+        return "empty"
+    ends = [("-inf" if v < 0 else "inf") if abs(v) == float("inf") else format_number(v, digits)
+            for v in (interval.ci_low, interval.ci_high)]
+    return f"[{ends[0]}, {ends[1]}]"
 
 
 def table_notes(result) -> list[str]:

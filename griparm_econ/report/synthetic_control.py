@@ -39,7 +39,10 @@ def synthetic_dict(out, files: list[str]) -> dict:
              "synthetic_path": {str(t): v for t, v in sorted(r.synthetic_path.items())},
              "balance": [{"predictor": b.predictor, "v_weight": b.v_weight, "treated": b.treated,
                           "synthetic": b.synthetic, "donor_mean": b.donor_mean} for b in r.balance],
-             "search": r.search}
+             "search": r.search,
+             "leave_one_out": {d: {"att": att, "pre_rmspe": rmspe,
+                                   "synthetic_path": {str(t): v for t, v in sorted(r.leave_one_out[d].items())}}
+                               for d, (att, rmspe) in sorted(r.leave_one_out_fits().items())}}
     return _clean(_header(out, "synthetic_control") | {"models": [model], "labels": dict(out.labels),
                                                       "files": sorted(files)})
 
@@ -79,6 +82,9 @@ def _figures(out):
     path, ax = plt.subplots(figsize=(7.5, 4.2))
     ax.plot(periods, [r.treated_path.get(t, nan) for t in periods], color="black", linestyle=LINESTYLES[0],
             label=r.unit_treated)
+    for i, (donor, loo_path) in enumerate(sorted((r.leave_one_out or {}).items())):
+        ax.plot(periods, [loo_path.get(t, nan) for t in periods], color="0.6", linewidth=0.8, linestyle="--",
+                label="Leaving one donor out" if i == 0 else None)
     ax.plot(periods, [r.synthetic_path.get(t, nan) for t in periods], color="tab:blue", linestyle=LINESTYLES[1],
             label=f"Synthetic {r.unit_treated}")
     ax.axvline(r.treatment_period - 0.5, color="grey", linestyle=":", linewidth=1)

@@ -35,13 +35,20 @@ EVENT_ESTIMATORS: dict[str, EventEstimatorInfo] = {
 }
 # Named in issue 12 but not served: refused at validation with this reason.
 UNAVAILABLE_ESTIMATORS: dict[str, str] = {
-    "did_multiplegt": "de Chaisemartin and D'Haultfoeuille's estimator has no engine here: the Python port "
-                      "py-did-multiplegt-dyn installs, but no published reference numbers are available to validate "
-                      "it against, and the package reports only estimators that match a reference",
+    "did_multiplegt": "de Chaisemartin and D'Haultfoeuille's estimator has no engine here: its Python port "
+                      "py-did-multiplegt-dyn 0.1.9 breaks with polars 2 and, run with polars 1.44, matches R did's "
+                      "not-yet-treated event study on mpdta in its estimates (the two estimators coincide for an "
+                      "absorbing treatment) but not in its standard errors (up to 2.3% apart, a different variance "
+                      "estimator); no published reference numbers of did_multiplegt_dyn exist for a dataset the "
+                      "package holds, so neither its standard errors nor the switching-off case it is for can be "
+                      "validated, and the package reports only estimators that match a reference",
 }
 CONTROL_GROUPS: tuple[str, ...] = ("never_treated", "not_yet_treated")
 # Critical values of the Rambachan-Roth robust sets (estimation.designs.honest_did)
 CRITICAL_VALUES: tuple[str, ...] = ("honestdid", "exact")
+# Relative-magnitudes sets enumerate bases of a polyhedron whose count grows as C(2n, n) in the post periods n:
+# C(18, 9) = 48,620 bases; C(20, 10) = 184,756 already takes seconds per polyhedron (estimation.designs.relative_magnitudes)
+MAX_POST_PERIODS = 9
 
 # Synthetic control: how a predictor is summarised over its years (name -> pandas aggregation), and the outer
 # searches of the weight fit (estimation.designs.synthetic_weights says why there are two).

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from griparm_econ.errors import SpecError
 from griparm_econ.spec.checks import check_years
 from griparm_econ.spec.design_vocabulary import (CONTROL_GROUPS, CRITICAL_VALUES, EVENT_ESTIMATORS,
-                                                 UNAVAILABLE_ESTIMATORS)
+                                                 MAX_POST_PERIODS, UNAVAILABLE_ESTIMATORS)
 from griparm_econ.spec.schema import DataTable, SampleTable
 
 EVENT_ESTIMATOR_NAMES = tuple(EVENT_ESTIMATORS) + tuple(UNAVAILABLE_ESTIMATORS)
@@ -25,6 +25,8 @@ EVENT_COVS = ("cluster:entity",)              # every engine clusters by unit (C
 EVENT_EFFECTS = ("entity", "time")
 ON_OFF = ("refuse", "first_adoption")
 HONEST_TARGETS = ("first", "average")
+HONEST_RESTRICTIONS = ("smoothness", "relative_magnitudes")
+MAX_RELATIVE_MAGNITUDES_HI = MAX_POST_PERIODS - 1      # post periods 0..hi
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
 
 
@@ -33,11 +35,14 @@ class _Strict(BaseModel):
 
 
 class HonestDidTable(_Strict):
-    """``honest_did = {...}``: Rambachan-Roth robust intervals under smoothness (Delta^SD(M)) for the post period."""
+    """``honest_did = {...}``: Rambachan-Roth robust sets for the post period, under smoothness (Delta^SD(M), FLCI) or
+    relative magnitudes (Delta^RM(Mbar), conditional least-favourable hybrid)."""
 
-    M: list[float] = Field(min_length=1)                       # smoothness bounds, in the outcome's units
+    type: Literal[HONEST_RESTRICTIONS] = "smoothness"          # type: ignore[valid-type]
+    M: list[float] | None = Field(default=None, min_length=1)  # smoothness bounds, in the outcome's units
+    Mbar: list[float] | None = Field(default=None, min_length=1)   # post/pre ratios of the largest trend changes
     target: Literal[HONEST_TARGETS] = "first"                  # type: ignore[valid-type]  first post period or mean
-    critical: Literal[CRITICAL_VALUES] = "honestdid"           # type: ignore[valid-type]
+    critical: Literal[CRITICAL_VALUES] | None = None           # type: ignore[valid-type]  smoothness only
 
 
 class EventModelOptions(_Strict):
@@ -101,7 +106,7 @@ class EventStudySpec(_Strict):
     # what a misspelt value's message offers (spec/messages.py reads it)
     LITERAL_CHOICES: ClassVar[dict[str, tuple[str, ...]]] = {
         "estimator": EVENT_ESTIMATOR_NAMES, "control_group": CONTROL_GROUPS, "on_off": ON_OFF,
-        "target": HONEST_TARGETS, "critical": CRITICAL_VALUES}
+        "target": HONEST_TARGETS, "critical": CRITICAL_VALUES, "type": HONEST_RESTRICTIONS}
 
     def resolve(self, path: Path) -> tuple[EventModel, ...]:
         """Every model with its defaults resolved, checked against what its estimator can do."""
@@ -193,11 +198,35 @@ def _resolve(index: int, table: EventModelTable, spec: EventStudySpec, path: Pat
             capable = [n for n, e in EVENT_ESTIMATORS.items() if e.honest_did]
             fail("honest_did", f"robust (Rambachan-Roth) sets need the event-time covariance, which the {estimator} "
                  "engine does not return.", f"ask for honest_did on {', '.join(capable)} models.")
+        _check_honest(honest, reference, lo, hi, fail)
+    return EventModel(name=table.name, outcome=outcome, cohort=cohort, treatment=treatment, estimator=estimator,
+                      window=(int(lo), int(hi)), reference=int(reference), controls=controls, effects=effects, cov=cov,
+                      control_group=control_group, on_off=value("on_off", "refuse"), honest_did=honest)
+
+
+def _check_honest(honest: HonestDidTable, reference: int, lo: int, hi: int, fail) -> None:
+    """Each restriction's own bound list, and the pre-periods (and, for relative magnitudes, post periods) it needs."""
+    if honest.type == "smoothness":
+        if honest.M is None or honest.Mbar is not None:
+            fail("honest_did", "smoothness sets take M (bounds on the trend's second differences), not Mbar.",
+                 "write honest_did = { M = [0, 0.5] }, or type = \"relative_magnitudes\" with Mbar = [...].")
         if any(m < 0 for m in honest.M):
             fail("honest_did.M", f"M = {honest.M}: smoothness bounds are >= 0.", "give M values >= 0, e.g. [0, 0.5].")
         if reference != -1 or lo > -3:
             fail("honest_did", "robust sets need the reference period -1 and at least two pre-periods before it.",
                  "set reference = -1 and window = [lo, hi] with lo <= -3.")
-    return EventModel(name=table.name, outcome=outcome, cohort=cohort, treatment=treatment, estimator=estimator,
-                      window=(int(lo), int(hi)), reference=int(reference), controls=controls, effects=effects, cov=cov,
-                      control_group=control_group, on_off=value("on_off", "refuse"), honest_did=honest)
+        return
+    if honest.Mbar is None or honest.M is not None or honest.critical is not None:
+        fail("honest_did", "relative-magnitudes sets take Mbar (post-period trend changes as multiples of the "
+             "largest pre-period one) and neither M nor critical.",
+             "write honest_did = { type = \"relative_magnitudes\", Mbar = [0.5, 1, 2] }.")
+    if any(m < 0 for m in honest.Mbar):
+        fail("honest_did.Mbar", f"Mbar = {honest.Mbar}: relative-magnitude bounds are >= 0.",
+             "give Mbar values >= 0, e.g. [0.5, 1, 2].")
+    if reference != -1 or lo > -2:
+        fail("honest_did", "relative-magnitudes sets need the reference period -1 and a pre-period before it.",
+             "set reference = -1 and window = [lo, hi] with lo <= -2.")
+    if hi > MAX_RELATIVE_MAGNITUDES_HI:
+        fail("window", f"window ends at {hi}: relative-magnitudes sets enumerate the test's vertices, which grow "
+             f"combinatorially with the post periods.", f"end the window at {MAX_RELATIVE_MAGNITUDES_HI} or earlier, "
+             "or use smoothness sets (M).")

@@ -12,11 +12,12 @@ on mu), and h is searched on a grid refined by a bounded scalar minimisation.
 
 Own code: the Python ``honestdid`` package (0.1.1) needs torch and is a single release; this module matches the
 R package's published Medicaid intervals at their printed precision (tests/test_designs_honest_did.py). The
-relative-magnitudes sets (Delta^RM, conditional/hybrid tests of Andrews-Roth-Pakes) are not implemented.
+relative-magnitudes sets (Delta^RM) are in relative_magnitudes.py.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,15 +32,22 @@ R_SIMULATIONS = 10 ** 6     # HonestDiD's .qfoldednormal: quantile of |N(b, 1)| 
 
 @dataclass(frozen=True)
 class RobustInterval:
-    restriction: str          # "smoothness" (Delta^SD)
-    method: str               # "FLCI"
+    restriction: str          # "smoothness" (Delta^SD) or "relative_magnitudes" (Delta^RM, relative_magnitudes.py)
+    method: str               # "FLCI" or "C-LF"
     m: float
     ci_low: float
     ci_high: float
 
+    @property
+    def bound_name(self) -> str:
+        return "Mbar" if self.restriction == "relative_magnitudes" else "M"
+
     def to_json_dict(self) -> dict:
-        return {"restriction": self.restriction, "method": self.method, "M": self.m, "ci_low": self.ci_low,
-                "ci_high": self.ci_high}
+        out = {"restriction": self.restriction, "method": self.method, self.bound_name: self.m,
+               "ci_low": self.ci_low, "ci_high": self.ci_high}
+        if self.restriction == "relative_magnitudes":      # null ends: an empty set, or unbounded on the grid
+            out["empty"] = bool(math.isnan(self.ci_low))
+        return out
 
 
 def folded_normal_quantile(bias: float, level: float) -> float:

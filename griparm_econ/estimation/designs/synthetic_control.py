@@ -94,6 +94,16 @@ class SyntheticControlResult:
     def gap(self) -> dict[int, float]:
         return {t: self.treated_path[t] - self.synthetic_path[t] for t in self.treated_path}
 
+    def leave_one_out_fits(self) -> dict[str, tuple[float, float]]:
+        """Dropped donor -> (ATT, fitting-period RMSPE) of the refit without it: the same summaries as the main fit."""
+        fits = {}
+        for donor, path in (self.leave_one_out or {}).items():
+            gap = {t: self.treated_path[t] - path[t] for t in self.treated_path}
+            post = [g for t, g in gap.items() if t >= self.treatment_period]
+            pre = [gap[t] for t in self.fit_periods]
+            fits[donor] = (float(np.mean(post)), float(np.sqrt(np.mean(np.square(pre)))))
+        return fits
+
 
 @dataclass(frozen=True)
 class _Problem:
