@@ -14,7 +14,7 @@ import numpy as np
 
 from griparm_econ.errors import SpecError
 from griparm_econ.estimation.degenerate import refuse_collinear, refuse_outcome_problems
-from griparm_econ.estimation.covariance import CovPlan, absorbed_k, min_g_factor, plan_covariance, pvalue_df
+from griparm_econ.estimation.covariance import CovPlan, plan_covariance, pvalue_df
 from griparm_econ.estimation.nonlinear import ML_COVS, ML_SMALL_SAMPLE
 from griparm_econ.estimation.results import ModelResult
 
@@ -228,18 +228,18 @@ def fit_model(config: "ModelConfig", design: "Design", *, where: str, field: str
     clusters_by_dim = {dim: design.n_groups(dim) for dim in plan.clusters}
     n_clusters = min(clusters_by_dim.values()) if clusters_by_dim else None
     if plan.stata_k_for_effects and config.effects:
-        # linearmodels used K = the regressors it was given; Stata's K adds the absorbed constant and the levels of
-        # effects not nested in the clusters (absorbed_k).
+        # linearmodels used K = the regressors it was given; Stata's K (as reghdfe's and fixest's) adds the absorbed
+        # constant and the levels of effects not nested in the clusters.
         k_given = len(names)
-        k_stata = absorbed_k(sum(1 for n in names if n != "Intercept"),
+        k_stata = plan.ssc.k(sum(1 for n in names if n != "Intercept"),
                              {dim: design.n_groups(dim) for dim in config.effects},
                              {dim: dim in plan.clusters for dim in config.effects})
         if plan.rescale_min_g and n_clusters:
-            cov = cov * min_g_factor(n_clusters, nobs, k_stata)
+            cov = cov * plan.ssc.factor("cluster", nobs, k_stata, n_clusters)
         else:
-            cov = cov * (nobs - k_given) / (nobs - k_stata)
+            cov = plan.ssc.recount_k(cov, nobs, k_given, k_stata)
     elif plan.rescale_min_g and n_clusters:
-        cov = cov * min_g_factor(n_clusters, nobs, len(names))
+        cov = cov * plan.ssc.factor("cluster", nobs, len(names), n_clusters)
     se = np.sqrt(np.diag(cov))
     with np.errstate(divide="ignore", invalid="ignore"):
         tstats = params / se

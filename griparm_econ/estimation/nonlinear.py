@@ -24,6 +24,7 @@ import pandas as pd
 
 from griparm_econ.errors import SpecError
 from griparm_econ.estimation.results import ModelResult
+from griparm_econ.estimation.small_sample import LIKELIHOOD_CONVENTIONS
 
 if TYPE_CHECKING:
     from griparm_econ.estimation.design import Design
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 # What each of these estimators computes: the registry (dispatch.ESTIMATORS) carries the same tuples, so spec
 # validation refuses anything else in one place.
 ML_COVS: tuple[str, ...] = ("unadjusted", "robust", "cluster:entity", "cluster:time")
-ML_SMALL_SAMPLE: tuple[str, ...] = ("stata", "none")
+ML_SMALL_SAMPLE: tuple[str, ...] = tuple(LIKELIHOOD_CONVENTIONS)
 
 _COV_LABELS = {"unadjusted": "Conventional (inverse information)", "robust": "Robust (sandwich)",
                "cluster:entity": "Clustered by {entity}", "cluster:time": "Clustered by {time}"}
@@ -42,12 +43,11 @@ def _cluster_dim(cov: str) -> str | None:
     return cov.split(":", 1)[1] if cov.startswith("cluster:") else None
 
 
-def _adjust(raw: np.ndarray, cov: str, small_sample: str, nobs: int, n_clusters: int | None) -> np.ndarray:
-    if small_sample == "none" or cov == "unadjusted":
+def _adjust(raw: np.ndarray, cov: str, small_sample: str, nobs: int, k: int, n_clusters: int | None) -> np.ndarray:
+    ssc = LIKELIHOOD_CONVENTIONS[small_sample]
+    if ssc is None or cov == "unadjusted":   # the inverse information is no sandwich: no factor
         return raw
-    if cov == "robust":
-        return raw * nobs / (nobs - 1)
-    return raw * n_clusters / (n_clusters - 1)
+    return raw * ssc.factor("hetero" if cov == "robust" else "cluster", nobs, k, n_clusters)
 
 
 def _refuse_bad_outcome(config: "ModelConfig", design: "Design", where: str, field: str) -> None:
@@ -201,7 +201,7 @@ def fit_nonlinear(config: "ModelConfig", design: "Design", *, where: str, field:
              if values is not None}
     clusters_by_dim = {dim: int(np.unique(codes[dim]).size)} if dim else {}
     n_clusters = clusters_by_dim.get(dim) if dim else None
-    cov = _adjust(raw, config.cov, config.small_sample, nobs, n_clusters)
+    cov = _adjust(raw, config.cov, config.small_sample, nobs, len(names), n_clusters)
     se = np.sqrt(np.diag(cov))
     tstats = params / se
     pvalues = 2 * sps.norm.sf(np.abs(tstats))

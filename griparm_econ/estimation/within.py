@@ -18,10 +18,11 @@ small dimension, solved through its (small) Gram matrix whose null space is know
 the panel's bipartite graph. When both dimensions are large it falls back to the method of alternating projections
 with a tight tolerance.
 
-Covariances follow fixest/pyfixest's default small-sample conventions (``ssc()`` defaults): K counts the regressors
-plus the absorbed fixed-effect levels, minus one per extra fixed-effect dimension, and a fixed effect nested in the
-cluster variable counts as one parameter only; iid uses (N-1)/(N-K), hetero N/(N-K), clustered
-G/(G-1) * (N-1)/(N-K), and p-values use a t distribution with N-K (iid, hetero) or G-1 (clustered) degrees of freedom.
+Covariances follow fixest/pyfixest's default small-sample conventions (``ssc()`` defaults, the
+:class:`~griparm_econ.estimation.small_sample.SmallSample` object): K counts the regressors plus the absorbed
+fixed-effect levels, minus one per extra fixed-effect dimension, and a fixed effect nested in the cluster variable
+counts as one parameter only; iid uses SSR/(N-K), hetero N/(N-K), clustered G/(G-1) * (N-1)/(N-K), and p-values use a
+t distribution with N-K (iid, hetero) or G-1 (clustered) degrees of freedom.
 
 Groups are fitted in parallel with joblib; the executor is one setting (``backend``): ``"loky"`` (processes on all
 cores, the default), ``"threading"``, ``"sequential"``, or ``"dask"``: a dask.distributed cluster whose scheduler
@@ -47,11 +48,11 @@ from scipy.sparse.csgraph import connected_components
 
 from griparm_econ.errors import SpecError
 from griparm_econ.estimation.results import ModelResult
+from griparm_econ.estimation.small_sample import FIXEF_K, SmallSample
 
 EFFECTS = ("entity", "time")
 # cov keys shared with estimation.covariance where they mean the same thing; "iid"/"hetero" are fixest's names.
 COV_ALIASES = {"unadjusted": "iid", "iid": "iid", "robust": "hetero", "hetero": "hetero"}
-FIXEF_K = ("nonnested", "full", "none")
 BACKENDS = ("loky", "threading", "sequential", "multiprocessing", "dask")
 DASK_INSTALL = "pip install 'griparm-econ[cluster]' (dask.distributed)"
 INTERCEPT = "Intercept"
@@ -97,6 +98,11 @@ class WithinModel:
     @property
     def columns(self) -> tuple[str, ...]:
         return (self.dependent, *self.regressors)
+
+    @property
+    def small_sample(self) -> SmallSample:
+        """fixest's default convention with this model's ``fixef_k``."""
+        return SmallSample(fixef_k=self.fixef_k)
 
 
 @dataclass(frozen=True)
@@ -390,12 +396,9 @@ def _fit_one(model: WithinModel, names: list[str], y: np.ndarray, x: np.ndarray,
                         fix="cluster by a dimension with several levels in this sample, or use 'hetero'.")
     levels = {e: int(c.max()) + 1 for e, c in fe_codes.items()}          # compact codes
     n_fe = len(levels)
-    k_fe_adjusted = sum(levels.values()) - (n_fe - 1) if n_fe > 1 else sum(levels.values())
-    df_k = k if model.fixef_k == "none" else k + k_fe_adjusted
-    if kind == "cluster":
-        nested = [e for e, c in fe_codes.items() if (e == dim or _nested(c, cluster))]
-        if nested and model.fixef_k == "nonnested":
-            df_k = k + k_fe_adjusted - sum(levels[e] for e in nested) + len(nested)
+    ssc = model.small_sample
+    nested = {e: kind == "cluster" and (e == dim or _nested(c, cluster)) for e, c in fe_codes.items()}
+    df_k = ssc.k(k, levels, nested)
     if n - df_k <= 0:
         raise SpecError(f"model {model.name!r} has {n} observations for {df_k} parameters (fixed effects "
                         "included).", field="sample", fix="use fewer regressors or fixed effects, or a larger sample.")
@@ -404,16 +407,14 @@ def _fit_one(model: WithinModel, names: list[str], y: np.ndarray, x: np.ndarray,
         n_clusters = int(cluster.max()) + 1
         scores = _group_sums(cluster, int(cluster.max()) + 1, x * resid[:, None])
         meat = scores.T @ scores
-        factor = n_clusters / (n_clusters - 1) * (n - 1) / (n - df_k)
-        cov = factor * bread @ meat @ bread
-        df_t = n_clusters - 1
     elif kind == "hetero":
         scores = x * resid[:, None]
-        cov = n / (n - df_k) * bread @ (scores.T @ scores) @ bread
-        df_t = n - df_k
+        meat = scores.T @ scores
+    if kind == "iid":
+        cov = ssc.factor(kind, n, df_k) * (ssr / n) * bread
     else:
-        cov = ssr / (n - df_k) * bread
-        df_t = n - df_k
+        cov = ssc.factor(kind, n, df_k, n_clusters) * bread @ meat @ bread
+    df_t = ssc.df_t(kind, df_resid=n - df_k, n_clusters=n_clusters)
     std_errors = np.sqrt(np.diag(cov))
     with np.errstate(divide="ignore", invalid="ignore"):
         tstats = params / std_errors
