@@ -89,7 +89,8 @@ def test_min_g_without_clusters_is_stata_hc1_as_documented():
 def test_within_engine_k_is_the_objects():
     import pandas as pd
 
-    from griparm_econ.estimation.within import WithinModel, fit_one
+    from griparm_econ.estimation.within import fit_one
+    from griparm_econ.estimation.within_model import WithinModel
 
     rng = np.random.default_rng(3)
     entity = np.repeat(np.arange(12), 6)

@@ -18,7 +18,7 @@ Conventions follow the ``wildboottest`` package (and Stata's ``boottest``) so th
   2 min(P(t* > t), P(t* < t)). Draws whose t* equals t up to rounding are ties, not exceedances (see
   :func:`bootstrap_pvalue`).
 
-The model is given after the within-transformation (:func:`griparm_econ.estimation.within.within_design`). Fixed
+The model is given after the within-transformation (:func:`griparm_econ.estimation.bootstrap_design.within_design`). Fixed
 effects nested in the clusters are partialled out (FWL), which is exact for the bootstrap; fixed effects that cut
 across clusters (years, when clustering by country) stay in the design as dummies, so that the bootstrap residuals
 remain orthogonal to them, as in the full model.
@@ -248,7 +248,7 @@ def wild_cluster_bootstrap(y: np.ndarray, x: np.ndarray, clusters: np.ndarray, n
 
 def bootstrap_model(frame, model, terms: Sequence[str], *, entity: str, time: str, partial_out: str = "nested",
                     **options) -> dict[str, BootstrapResult]:
-    """Wild cluster bootstrap for ``terms`` of a :class:`~griparm_econ.estimation.within.WithinModel` clustered by
+    """Wild cluster bootstrap for ``terms`` of a :class:`~griparm_econ.estimation.within_model.WithinModel` clustered by
     one dimension.
 
     Fixed effects nested in the clusters are partialled out; the others (years, when clustering by country) enter as
@@ -256,7 +256,7 @@ def bootstrap_model(frame, model, terms: Sequence[str], *, entity: str, time: st
     fixed effects (``partial_out="all"`` partials out everything: faster, exact only for nested effects). The
     reported t-statistic uses the model's own small-sample K, so it is the engine's clustered t.
     """
-    from griparm_econ.estimation.within import within_design
+    from griparm_econ.estimation.bootstrap_design import within_design
 
     design = within_design(frame, model, entity=entity, time=time, partial_out=partial_out)
     if design.clusters is None:

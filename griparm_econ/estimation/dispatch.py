@@ -351,7 +351,7 @@ def _bootstrap_frame(config: "ModelConfig", design: "Design"):
     """The model's estimation sample as the within engine reads it: one row per observation, entity and time codes."""
     import pandas as pd
 
-    from griparm_econ.estimation.within import WithinModel
+    from griparm_econ.estimation.within_model import WithinModel
 
     n = design.nobs
     columns = {"__entity__": design.entity_codes if design.entity_codes is not None else np.zeros(n, dtype=int),

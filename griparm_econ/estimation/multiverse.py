@@ -285,7 +285,8 @@ def estimate_multiverse(loaded: LoadedSpec, settings, cache: dict | None = None,
                         echo: Callable[[str], None] = print, display_path=None) -> MultiverseResult:
     """Fit every model of the grid; nothing is written."""
     from griparm_econ.estimation.design import load_dataset
-    from griparm_econ.estimation.within import WithinModel, fit_many
+    from griparm_econ.estimation.within import fit_many
+    from griparm_econ.estimation.within_model import WithinModel
 
     spec: MultiverseSpec = loaded.spec
     display = display_path or (lambda path, _settings: str(path))
