@@ -144,7 +144,8 @@ def estimate_spec(loaded: LoadedSpec, settings: Settings, cache: dict | None = N
                   fitted: Sequence[ModelResult] | None = None) -> TableResult:
     """Fit every model of one validated spec (or take ``fitted``, the models of its stored estimates, when only
     display keys changed); nothing is written."""
-    from griparm_econ.estimation.design import build_design, check_variables, load_dataset
+    from griparm_econ.estimation.dataset import check_variables, load_dataset
+    from griparm_econ.estimation.design import build_design
     from griparm_econ.estimation.dispatch import fit_model
 
     cache = {} if cache is None else cache
@@ -193,7 +194,7 @@ def _fit_column(loaded: LoadedSpec, index: int, model, data):
 
 
 def _verdict(loaded: LoadedSpec, settings: Settings, out_dir: Path, cache: dict):
-    from griparm_econ.estimation.design import load_dataset
+    from griparm_econ.estimation.dataset import load_dataset
     from griparm_econ.freshness import table_verdict
     from griparm_econ.report.estimates import estimates_path
 

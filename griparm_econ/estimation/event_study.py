@@ -66,7 +66,7 @@ def robust_sets(model, result: DesignResult, level: float) -> tuple[RobustInterv
 
 
 def estimate_event_study(loaded: LoadedSpec, settings: Settings, cache: dict, *, display_path) -> EventStudyResult:
-    from griparm_econ.estimation.design import load_dataset, sample_mask
+    from griparm_econ.estimation.dataset import load_dataset, sample_mask
 
     spec = loaded.spec
     data = load_dataset(loaded, settings, cache)

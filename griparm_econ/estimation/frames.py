@@ -13,7 +13,7 @@ import pandas as pd
 from griparm_econ.config import Settings
 from griparm_econ.errors import SpecError
 from griparm_econ.estimation.descriptive import xtsum
-from griparm_econ.estimation.design import Dataset, load_dataset, sample_mask
+from griparm_econ.estimation.dataset import Dataset, load_dataset, sample_mask
 from griparm_econ.estimation.shares import Group, Measure, annual_shares, period_shares
 from griparm_econ.spec import DescriptiveSpec, LoadedSpec, ShareGroup, SharesSpec
 

@@ -7,7 +7,7 @@ sets are written out or named (outcome families; treatment definitions crossed w
 same lists in griparm_econ/multiverse_axes.py, so the names only add the columns that say which choice a model made. Each model is handed to the within
 engine (:func:`griparm_econ.estimation.within.fit_many`), which does the work models share once: the panel is
 converted once, and models with one estimation sample and fixed-effect structure share one within-transformation.
-Regressor columns (lags, products) are computed by the same :class:`~griparm_econ.estimation.design.Dataset` code the
+Regressor columns (lags, products) are computed by the same :class:`~griparm_econ.estimation.dataset.Dataset` code the
 regression tables use, so ``L.x`` means the same thing everywhere. Nothing here writes a file.
 """
 
@@ -121,7 +121,7 @@ class MultiverseResult:
 
 
 def _sample_masks(loaded: LoadedSpec, data) -> dict[str, np.ndarray]:
-    from griparm_econ.estimation.design import sample_mask
+    from griparm_econ.estimation.dataset import sample_mask
 
     spec: MultiverseSpec = loaded.spec
     base = np.ones(len(data.frame), dtype=bool)
@@ -284,7 +284,7 @@ def local_workers(n_jobs: int, backend: str, where: Path) -> int:
 def estimate_multiverse(loaded: LoadedSpec, settings, cache: dict | None = None, *,
                         echo: Callable[[str], None] = print, display_path=None) -> MultiverseResult:
     """Fit every model of the grid; nothing is written."""
-    from griparm_econ.estimation.design import load_dataset
+    from griparm_econ.estimation.dataset import load_dataset
     from griparm_econ.estimation.within import fit_many
     from griparm_econ.estimation.within_model import WithinModel
 
@@ -317,7 +317,7 @@ def estimate_multiverse(loaded: LoadedSpec, settings, cache: dict | None = None,
     # The scale of the curve: each outcome's SD over the rows of the file-level [sample].
     base = np.ones(len(frame), dtype=bool)
     if spec.sample is not None:
-        from griparm_econ.estimation.design import sample_mask
+        from griparm_econ.estimation.dataset import sample_mask
 
         base = sample_mask(spec.sample, data, loaded.path, "sample")
     outcome_sd = {o: _outcome_sd(frame, o, base) for o in outcome_list(spec)}

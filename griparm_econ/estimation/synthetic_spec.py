@@ -31,7 +31,7 @@ class SyntheticSpecResult:
 
 def estimate_synthetic_control(loaded: LoadedSpec, settings: Settings, cache: dict, *,
                                display_path) -> SyntheticSpecResult:
-    from griparm_econ.estimation.design import load_dataset, sample_mask
+    from griparm_econ.estimation.dataset import load_dataset, sample_mask
 
     spec = loaded.spec
     data = load_dataset(loaded, settings, cache)

@@ -17,7 +17,7 @@ import numpy as np
 from griparm_econ.errors import SpecError
 
 if TYPE_CHECKING:
-    from griparm_econ.estimation.design import Dataset
+    from griparm_econ.estimation.dataset import Dataset
     from griparm_econ.estimation.formula import Factor
     from griparm_econ.spec import LoadedSpec, ModelConfig
 
@@ -56,7 +56,7 @@ def kept_variables(loaded: "LoadedSpec") -> tuple[str, ...]:
 def exclude_outside(data: "Dataset", loaded: "LoadedSpec", kept: Sequence[str]) -> "Dataset":
     """The study panel with every value outside its catalog ``valid_range`` set to missing, except the variables in
     ``kept``. The result remembers which cells it blanked (``outside``) and the untouched data (``raw``)."""
-    from griparm_econ.estimation.design import Dataset
+    from griparm_econ.estimation.dataset import Dataset
 
     catalog = data.catalog
     ranges = {entry.name: entry.valid_range for entry in getattr(catalog, "entries", ())

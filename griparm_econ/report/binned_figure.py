@@ -46,7 +46,8 @@ def plot_binned_marginal_effect(effect, binned, *, title: str, xlabel: str, ylab
 def draw_binned_marginal_effect(loaded, ctx):
     """Refit the table's model with the binned terms (same design, effects and covariance) and draw both."""
     from griparm_econ.estimation.binned import binned_effects
-    from griparm_econ.estimation.design import build_design, load_dataset
+    from griparm_econ.estimation.dataset import load_dataset
+    from griparm_econ.estimation.design import build_design
     from griparm_econ.estimation.postestimation import marginal_effect
     from griparm_econ.estimation.results import ModelResult
     from griparm_econ.report.labels import effect_axis_label, exhibit_name
