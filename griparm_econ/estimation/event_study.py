@@ -6,7 +6,7 @@ estimates file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +16,7 @@ from griparm_econ.errors import SpecError
 from griparm_econ.estimation.designs.event_study_spec import EVENT_ESTIMATORS, fit_event_model
 from griparm_econ.estimation.designs.honest_did import RobustInterval, smoothness_flci
 from griparm_econ.estimation.designs.results import DesignResult
+from griparm_econ.estimation.results import ArtefactResult
 from griparm_econ.spec import LoadedSpec
 
 
@@ -27,21 +28,14 @@ class EventColumn:
 
 
 @dataclass(frozen=True)
-class EventStudyResult:
-    stem: str
-    title: str
-    spec_path: str
-    spec_sha256: str
-    data_path: str
-    data_sha256: str
+class EventStudyResult(ArtefactResult):
     columns: tuple[EventColumn, ...]
     labels: dict                        # outcome -> label
     entity_label: str
     time_label: str
-    notes: tuple[str, ...]
     digits: int
     level: float
-    kind: str = "event_study"
+    kind: str = field(default="event_study", kw_only=True)
 
 
 def robust_sets(model, result: DesignResult, level: float) -> tuple[RobustInterval, ...]:

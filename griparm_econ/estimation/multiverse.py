@@ -24,6 +24,7 @@ from scipy import stats
 
 from griparm_econ.errors import SpecError
 from griparm_econ.estimation.formula import parse_formula
+from griparm_econ.estimation.results import ArtefactResult
 from griparm_econ.multiverse_axes import (NO_FAMILY, NO_MODERATOR, focus_terms, outcome_family, outcome_list,
                                           treatment_sets)
 from griparm_econ.report.labels import term_label
@@ -85,15 +86,10 @@ def expand_grid(spec: MultiverseSpec) -> list[GridModel]:
 
 
 @dataclass(frozen=True)
-class MultiverseResult:
-    """Everything one multiverse spec produced, for the report."""
+class MultiverseResult(ArtefactResult):
+    """Everything one multiverse spec produced, for the report. Its ``notes`` are composed by
+    griparm_econ.report.notes.multiverse_notes, from the facts below."""
 
-    stem: str
-    title: str
-    spec_path: str
-    spec_sha256: str
-    data_path: str
-    data_sha256: str
     estimates: pd.DataFrame          # one row per model and term
     curve: pd.DataFrame              # one row per model: its focus estimate and choices, sorted by estimate
     summary_table: pd.DataFrame      # the short summary (all models, then by choice)
@@ -101,7 +97,7 @@ class MultiverseResult:
     expected_sign: str
     level: float
     scale: str
-    notes: tuple[str, ...] = ()      # composed by griparm_econ.report.notes.multiverse_notes, from the facts below
+    kind: str = field(default="multiverse", kw_only=True)
     digits: int = 3
     indicators: tuple[Indicator, ...] = ()
     # Facts the report's notes are written from (estimation composes no prose).

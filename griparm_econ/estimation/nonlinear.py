@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from griparm_econ.errors import SpecError
-from griparm_econ.estimation.results import ModelResult
+from griparm_econ.estimation.results import ModelResult, TestStatistic
 from griparm_econ.estimation.small_sample import LIKELIHOOD_CONVENTIONS
 
 if TYPE_CHECKING:
@@ -206,12 +206,14 @@ def fit_nonlinear(config: "ModelConfig", design: "Design", *, where: str, field:
     tstats = params / se
     pvalues = 2 * sps.norm.sf(np.abs(tstats))
     slopes = [i for i, n in enumerate(names) if n != "Intercept"]
+    tests: tuple[TestStatistic, ...] = ()
     if slopes:
         b, v = params[slopes], cov[np.ix_(slopes, slopes)]
         try:
             wald = float(b @ np.linalg.solve(v, b))
             if np.isfinite(wald):
-                stats["wald_chi2"] = wald
+                tests = (TestStatistic("wald_chi2", wald, "chi2", df=len(slopes),
+                                       pvalue=float(sps.chi2.sf(wald, len(slopes)))),)
         except np.linalg.LinAlgError:   # more slopes than clusters: no joint test, as Stata reports none
             pass
     entity_codes = codes.get("entity")
@@ -227,7 +229,8 @@ def fit_nonlinear(config: "ModelConfig", design: "Design", *, where: str, field:
         n_entities=int(np.unique(entity_codes).size) if entity_codes is not None else None,
         n_clusters=n_clusters, clusters_by_dim=clusters_by_dim, effects=tuple(config.effects),
         entity_label=design.entity_label, time_label=design.time_label, n_singletons_dropped=0,
-        sample_description=design.sample_description, years=years, stats=stats, notes=tuple(design.notes),
+        sample_description=design.sample_description, years=years, stats=stats, tests=tests,
+        notes=tuple(design.notes),
         n_outside_valid_range=design.n_outside_valid_range,
         outside_valid_range=tuple(value.as_dict() for value in design.outside_valid_range),
     )

@@ -121,9 +121,10 @@ _ESTIMATOR_LABELS = {
     "cloglog": "Complementary log-log",
 }
 
-# Extra statistics in a fixed order with their printed names; anything else follows alphabetically. A key may carry a
-# term after a colon ("first_stage_f:restriction"), printed as "First-stage F: <label of the term>".
-# Exactly the statistics estimation/dispatch.py produces (tests/test_api.py pins the two lists together).
+# Extra statistics and tests in a fixed order with their printed names; anything else follows alphabetically. A
+# per-term test (TestStatistic.term) is printed as "First-stage F: <label of the term>". The keys are those of the
+# estimates file's flat "stats" (ModelResult.flat_stats). Exactly the statistics the estimators produce
+# (tests/test_api.py pins the two lists together).
 KNOWN_STATS: tuple[tuple[str, str], ...] = (
     ("f_stat", "F statistic"),
     ("wald_chi2", "Wald χ²"),
@@ -142,10 +143,9 @@ KNOWN_STATS: tuple[tuple[str, str], ...] = (
 _COUNT_STATS_SUFFIXES = ("_df", "_n", "_count")
 
 
-def _stat_label(key: str, labels: Mapping[str, str], entity_label: str) -> str:
+def _stat_label(key: str, base: str, term: str | None, labels: Mapping[str, str], entity_label: str) -> str:
     if key in labels:
         return labels[key]
-    base, _, term = key.partition(":")
     known = dict(KNOWN_STATS)
     if base in known:
         text = known[base].format(entity=entity_label.lower())
@@ -155,9 +155,18 @@ def _stat_label(key: str, labels: Mapping[str, str], entity_label: str) -> str:
     return f"{text}: {term_label(term, labels)}" if term else text
 
 
-def _stat_order(keys: Iterable[str]) -> list[str]:
+def _statistic_entries(model: ModelResult) -> dict[str, tuple[str, str | None, float]]:
+    """Flat key -> (statistic name, term or None, value): the model's descriptive statistics and its tests."""
+    out: dict[str, tuple[str, str | None, float]] = {key: (key, None, value) for key, value in model.stats.items()}
+    for test in model.tests:
+        for key, value in test.flat_stats().items():
+            out[key] = (test.name if test.term is not None else key, test.term, value)
+    return out
+
+
+def _stat_order(keys: Mapping[str, tuple[str, str | None]]) -> list[str]:
     rank = {key: i for i, (key, _) in enumerate(KNOWN_STATS)}
-    return sorted(set(keys), key=lambda key: (rank.get(key.partition(":")[0], len(rank)), key))
+    return sorted(keys, key=lambda key: (rank.get(keys[key][0], len(rank)), key))
 
 
 def _ordered_terms(table: TableResult) -> list[str]:
@@ -332,10 +341,14 @@ def build_regression_grid(table: TableResult) -> Grid:
         add("Bootstrap replications",
             [format_count(next((v["B"] for v in m.bootstrap.values() if "B" in v), None)) for m in models])
 
-    for key in _stat_order(k for m in models for k in m.stats):
-        count = key.partition(":")[0].endswith(_COUNT_STATS_SUFFIXES)
-        add(_stat_label(key, labels, models[0].entity_label),
-            [(format_count if count else (lambda v: format_number(v, digits)))(m.stats.get(key)) for m in models])
+    entries = [_statistic_entries(m) for m in models]
+    names = {key: (base, term) for entry in entries for key, (base, term, _) in entry.items()}
+    for key in _stat_order(names):
+        base, term = names[key]
+        count = base.endswith(_COUNT_STATS_SUFFIXES)
+        add(_stat_label(key, base, term, labels, models[0].entity_label),
+            [(format_count if count else (lambda v: format_number(v, digits)))(entry.get(key, (0, 0, None))[2])
+             for entry in entries])
 
     notes = [star_legend(table.star_levels), "Standard errors in parentheses."]
     if any(within):
