@@ -103,3 +103,13 @@ def test_within_engine_k_is_the_objects():
         assert fit.df_k == SmallSample(fixef_k=fixef_k).k(1, {"entity": 12, "time": 6},
                                                           {"entity": True, "time": False})
         assert fit.df_t == 11
+
+
+@pytest.mark.parametrize("ssc", [FIXEST_DEFAULT, SmallSample(adj=False), SmallSample(cluster_adj=False),
+                                 SmallSample(adj=False, cluster_adj=False)])
+@pytest.mark.parametrize("kind", ["iid", "hetero", "cluster"])
+def test_the_exact_ratio_is_the_factor(ssc, kind):
+    numerator, denominator = ssc.ratio(kind, 731, 12, 37)
+    assert numerator / denominator == pytest.approx(ssc.factor(kind, 731, 12, 37), rel=1e-15)
+    cov = np.array([[2.0, 0.3], [0.3, 1.0]])
+    assert np.allclose(ssc.scale(cov, kind, 731, 12, 37), cov * ssc.factor(kind, 731, 12, 37), rtol=1e-15)

@@ -47,7 +47,7 @@ def _adjust(raw: np.ndarray, cov: str, small_sample: str, nobs: int, k: int, n_c
     ssc = LIKELIHOOD_CONVENTIONS[small_sample]
     if ssc is None or cov == "unadjusted":   # the inverse information is no sandwich: no factor
         return raw
-    return raw * ssc.factor("hetero" if cov == "robust" else "cluster", nobs, k, n_clusters)
+    return ssc.scale(raw, "hetero" if cov == "robust" else "cluster", nobs, k, n_clusters)
 
 
 def _refuse_bad_outcome(config: "ModelConfig", design: "Design", where: str, field: str) -> None:

@@ -86,6 +86,23 @@ class SmallSample:
             return n / (n - k)
         return n / (n - 1) if kind == "hetero" else 1.0
 
+    def ratio(self, kind: str, n: int, k: int, n_clusters: int | None = None) -> tuple[int, int]:
+        """:meth:`factor` as an exact ratio of integers (numerator, denominator)."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown covariance kind {kind!r}; one of {KINDS}")
+        if kind == "cluster":
+            g = (n_clusters, n_clusters - 1) if self.cluster_adj else (1, 1)
+            return (g[0] * (n - 1), g[1] * (n - k)) if self.adj else g
+        if self.adj:
+            return n, n - k
+        return (n, n - 1) if kind == "hetero" else (1, 1)
+
+    def scale(self, cov: np.ndarray, kind: str, n: int, k: int, n_clusters: int | None = None) -> np.ndarray:
+        """``cov`` times the factor, multiplied by its numerator and divided by its denominator (no rounded ratio
+        in between)."""
+        numerator, denominator = self.ratio(kind, n, k, n_clusters)
+        return cov * numerator / denominator
+
     def recount_k(self, cov: np.ndarray, n: int, k_applied: int, k: int) -> np.ndarray:
         """A covariance whose (N-1)/(N-K) term a library computed with ``k_applied`` parameters, with that term
         recomputed for ``k`` (e.g. linearmodels counts every level of two absorbed effects, fixest and Stata do
