@@ -84,7 +84,7 @@ def _absorbed_names(message: str, candidates: tuple[str, ...]) -> list[str]:
     return [n for n in names if n in candidates] or names
 
 
-def _absorbed_by_effects(config: "ModelConfig", design: "Design") -> list[str]:
+def absorbed_by_effects(config: "ModelConfig", design: "Design") -> list[str]:
     """Regressors that do not vary within the groups of one absorbed effect (checked before fitting, so the
     message names the variable itself rather than a collinear combination)."""
     absorbed = []
@@ -116,7 +116,7 @@ def _fit(config: "ModelConfig", design: "Design", plan: CovPlan, where: str, fie
     kwargs = dict(plan.fit_kwargs)
     refuse_outcome_problems(config, design, where=where, field=field)
     if config.effects:
-        absorbed = _absorbed_by_effects(config, design)
+        absorbed = absorbed_by_effects(config, design)
         if absorbed:
             raise _absorbed_error(absorbed, config, where, field)
     refuse_collinear(config, design, where=where, field=field)
