@@ -45,9 +45,10 @@ def is_nested(inner: np.ndarray, outer: np.ndarray) -> bool:
 
 
 def fit_demeaned(model: WithinModel, names: list[str], y: np.ndarray, x: np.ndarray, x_scale: np.ndarray,
-             y_raw: np.ndarray,
-             fe_codes: dict[str, np.ndarray], cluster: np.ndarray | None, years: tuple[int, int] | None,
-             n_entities: int, n_periods: int, n_singletons: int) -> WithinFit:
+                 y_raw: np.ndarray, fe_codes: dict[str, np.ndarray], cluster: np.ndarray | None,
+                 years: tuple[int, int] | None, n_entities: int, n_periods: int, n_singletons: int) -> WithinFit:
+    """OLS of demeaned ``y`` on demeaned ``x`` (``x_scale``: each column's variation before demeaning, for the
+    collinearity check), with the covariance, K and p-value degrees of freedom of the model's small-sample object."""
     n = y.size
     dropped = collinear_columns(x.T @ x, x_scale) if x.shape[1] else []
     if dropped:
