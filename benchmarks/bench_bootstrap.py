@@ -39,7 +39,9 @@ from bench_multiverse import (CONTROLS, ENTITY, TIME, analysis_frame, interactio
                               study_frame)
 
 from griparm_econ.estimation.bootstrap import bootstrap_model  # noqa: E402
-from griparm_econ.estimation.within import WithinModel, fit_one, within_design  # noqa: E402
+from griparm_econ.estimation.bootstrap_design import within_design  # noqa: E402
+from griparm_econ.estimation.within import fit_one  # noqa: E402
+from griparm_econ.estimation.within_model import WithinModel  # noqa: E402
 
 OUTCOME = "manuf_exports"
 CAPACITY, RESTRICTION = "state_capacity", "export_restriction_any"

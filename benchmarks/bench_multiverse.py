@@ -33,7 +33,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from griparm_econ.estimation.within import WithinModel, fit_many, sample_groups  # noqa: E402
+from griparm_econ.estimation.within import fit_many  # noqa: E402
+from griparm_econ.estimation.within_groups import sample_groups  # noqa: E402
+from griparm_econ.estimation.within_model import WithinModel  # noqa: E402
 
 ENTITY, TIME = "iso3", "year"
 FIRST_YEAR = 1996

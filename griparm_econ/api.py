@@ -120,7 +120,8 @@ class Run:
         return write_result(self.spec, self.result, Path(out).resolve())
 
     def _linearmodels_fit(self, index: int):
-        from griparm_econ.estimation.design import build_design, load_dataset
+        from griparm_econ.estimation.dataset import load_dataset
+        from griparm_econ.estimation.design import build_design
         from griparm_econ.estimation.dispatch import linearmodels_fit
 
         model = self.spec.models[index]

@@ -103,7 +103,7 @@ def test_a_figure_spec_is_refused_with_a_fix():
 
 
 def test_every_statistic_label_names_a_statistic_an_estimator_produces(synthetic):
-    from griparm_econ.report.grid import KNOWN_STATS
+    from griparm_econ.report.statistic_rows import KNOWN_STATS
 
     frame = pd.read_csv(synthetic)
     frame["b"] = (frame["y"] > frame["y"].median()).astype(float)      # a 0/1 outcome for logit
@@ -117,7 +117,11 @@ def test_every_statistic_label_names_a_statistic_an_estimator_produces(synthetic
                       {"name": "PPML", "formula": "n ~ x", "estimator": "ppml", "effects": ["entity"],
                        "cov": "cluster:entity"}]
     run = gp.run(spec)
-    produced = {key.partition(":")[0] for model in run.models for key in model.result.stats}
+    produced = set()
+    for model in run.models:
+        produced |= set(model.result.stats)
+        produced |= {key for test in model.result.tests for key in test.flat_stats() if test.term is None}
+        produced |= {test.name for test in model.result.tests if test.term is not None}
     assert produced == {key for key, _ in KNOWN_STATS}
     # the maximum-likelihood models' .fit is the fitting library's own result, with the reported coefficients
     assert run.models[-2].fit.params[1] == pytest.approx(run.models[-2].result.params["x"], rel=1e-10)

@@ -9,7 +9,8 @@ import pytest
 
 from griparm_econ.config import load_settings
 from griparm_econ.estimation.binned import binned_effects, binned_exog
-from griparm_econ.estimation.design import build_design, load_dataset
+from griparm_econ.estimation.dataset import load_dataset
+from griparm_econ.estimation.design import build_design
 from griparm_econ.estimation.dispatch import fit_model
 from griparm_econ.spec import load_spec
 

@@ -18,7 +18,8 @@ import pytest
 from griparm_econ.errors import SpecError
 from griparm_econ.estimation.bootstrap import (bootstrap_model, bootstrap_pvalue, bootstrap_weights,
                                                wild_cluster_bootstrap)
-from griparm_econ.estimation.within import WithinModel, fit_one
+from griparm_econ.estimation.within import fit_one
+from griparm_econ.estimation.within_model import WithinModel
 
 NAMES = ["x0", "x1", "x2"]
 
@@ -135,7 +136,7 @@ def test_fixed_effects_model_through_the_within_engine():
     assert ours.tstat == pytest.approx(fit.tstats[0], abs=1e-10)
     assert ours.full_enumeration and ours.n_clusters == 11
 
-    from griparm_econ.estimation.within import within_design
+    from griparm_econ.estimation.bootstrap_design import within_design
 
     design = within_design(frame, model, entity="country", time="year")
     theirs = reference(design.y, design.x, design.clusters, 0, B=9_999, seed=1)

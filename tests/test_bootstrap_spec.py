@@ -15,7 +15,7 @@ import pytest
 from griparm_econ.config import Settings
 from griparm_econ.errors import SpecError
 from griparm_econ.estimation.bootstrap import bootstrap_model, bootstrap_pvalue
-from griparm_econ.estimation.within import WithinModel
+from griparm_econ.estimation.within_model import WithinModel
 from griparm_econ.pipeline.sequencer import run_specs
 from griparm_econ.spec import parse_spec_text
 

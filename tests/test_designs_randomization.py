@@ -9,7 +9,7 @@ import pytest
 
 from griparm_econ.errors import GriparmError
 from griparm_econ.estimation.designs.randomization import randomization_inference
-from griparm_econ.estimation.within import within_transform
+from griparm_econ.estimation.demean import within_transform
 
 
 def panel(effect: float, seed: int, units: int = 30, periods: int = 10) -> pd.DataFrame:

@@ -22,7 +22,7 @@ import pytest
 
 from griparm_econ.errors import GriparmError
 from griparm_econ.report.formats import LATEX_PACKAGES, render_latex, render_markdown
-from griparm_econ.estimation.results import ModelResult, TableResult
+from griparm_econ.estimation.results import ModelResult, TableResult, TestStatistic
 from griparm_econ.report import tables as tables_module
 from griparm_econ.report.grid import (build_frame_grid, build_regression_grid, format_count, format_number,
                                       significance_stars, star_legend)
@@ -56,7 +56,7 @@ def make_table(**extra) -> TableResult:
         {"Intercept": 0.1, "restriction": 0.1, "F.capacity": 1.0, "L2.capacity": 0.25},
         {"Intercept": 0.0, "restriction": 0.05, "F.capacity": 0.0999, "L2.capacity": 0.01},
         estimator="random_effects", rsquared=0.3456, n_entities=150, nobs=12345,
-        stats={"hausman_pvalue": 0.006, "hausman_chi2": 12.345, "zeta_custom": 1.5},
+        stats={"zeta_custom": 1.5}, tests=(TestStatistic("hausman", 12.345, "chi2", pvalue=0.006),),
         notes=("Swamy-Arora variance components.",))
     fields = dict(stem="baseline", title="Export restrictions and exports", spec_path="specs/baseline.toml",
                   spec_sha256="0123456789abcdef" * 4, data_path="data/panel.parquet",
@@ -442,7 +442,8 @@ def test_estimator_statistics_as_the_estimation_package_names_them():
     base = make_table().models[0]
     iv = make_model("2SLS", {"restriction": 0.5}, {"restriction": 0.2}, {"restriction": 0.02}, estimator="iv2sls",
                     endogenous=("restriction",), instruments=("neighbour_restriction",),
-                    stats={"first_stage_f:restriction": 23.4567, "f_stat": 5.0})
+                    tests=(TestStatistic("first_stage_f", 23.4567, "F", df=(1, 40), term="restriction"),
+                           TestStatistic("f_stat", 5.0, "F", df=(1, 40))))
     random_effects = make_model("RE", {"restriction": 0.5}, {"restriction": 0.2}, {"restriction": 0.02},
                                 estimator="random_effects", stats={"sigma_u": 0.5, "sigma_e": 0.25,
                                                                    "theta_mean": 0.8})
@@ -545,12 +546,13 @@ def _referee_models():
     bootstrap = {"impose_null": True, "weights": "rademacher", "B": 9999, "seed": 20261128, "level": 0.95}
     first = make_model("Manufactures exports", {"x": 1.0, "z": 2.0}, {"x": 0.5, "z": 1.0}, {"x": 0.04, "z": 0.05},
                        n_singletons_dropped=3, n_entities=167, nobs=3365, years=(1997, 2024), df_pvalues=166,
-                       stats={"f_stat": 2.73}, bootstrap_settings=bootstrap)
+                       tests=(TestStatistic("f_stat", 2.73, "F", df=(2, 166)),), bootstrap_settings=bootstrap)
     second = make_model("Manufacturing VA", {"x": 1.0, "z": 2.0}, {"x": 0.5, "z": 1.0}, {"x": 0.04, "z": 0.05},
                         n_singletons_dropped=1, n_entities=163, nobs=2800, years=(1997, 2020), df_pvalues=162,
-                        stats={"f_stat": 5.36})
+                        tests=(TestStatistic("f_stat", 5.36, "F", df=(2, 162)),))
     third = make_model("Resource-rich", {"x": 1.0, "z": 2.0}, {"x": 0.5, "z": 1.0}, {"x": 0.04, "z": 0.05},
-                       n_entities=63, nobs=1188, years=(1997, 2024), df_pvalues=62, stats={"f_stat": 4.7},
+                       n_entities=63, nobs=1188, years=(1997, 2024), df_pvalues=62,
+                       tests=(TestStatistic("f_stat", 4.7, "F", df=(2, 62)),),
                        sample_description="resource-rich countries", notes=("A note without a full stop",))
     return first, second, third
 
@@ -621,7 +623,7 @@ def test_notes_follow_sample_then_estimation_then_inference_then_others():
 
 def test_hausman_note_is_composed_from_the_statistics_with_the_entity_label():
     model = make_model("Random effects", {"x": 1.0}, {"x": 0.5}, {"x": 0.04}, estimator="random_effects",
-                       stats={"hausman_chi2": 108.589, "hausman_df": 8.0, "hausman_pvalue": 0.0})
+                       tests=(TestStatistic("hausman", 108.589, "chi2", df=8, pvalue=0.0),))
     (note,) = [n for n in regression_notes([model]) if "Hausman" in n]
     assert note == ("Random effects: Hausman test of random against fixed country effects on 8 common coefficients, "
                     "conventional covariances (Stata's `hausman fe re`): chi2(8) = 108.59, p = 0.000.")

@@ -141,7 +141,7 @@ cov = "cluster:entity"
 
 
 def test_lag_is_looked_up_on_the_time_index(tmp_path, panel_csv):
-    from griparm_econ.estimation.design import load_dataset
+    from griparm_econ.estimation.dataset import load_dataset
     from griparm_econ.spec.formula import Factor
 
     spec = _write(tmp_path / "s.toml", HEAD + '[[model]]\nname = "A"\nformula = "y ~ L.x"\nestimator = "pooled_ols"\n')

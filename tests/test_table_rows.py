@@ -79,7 +79,8 @@ def test_random_effects_show_the_wald_chi2_and_no_f(run):
 @pytest.mark.slow
 def test_table2_column5_has_four_treated_countries(snapshot):
     from griparm_econ.config import PROJECT_ROOT
-    from griparm_econ.estimation.design import build_design, load_dataset
+    from griparm_econ.estimation.dataset import load_dataset
+    from griparm_econ.estimation.design import build_design
     from griparm_econ.estimation.dispatch import fit_model
     from griparm_econ.spec import load_spec
 

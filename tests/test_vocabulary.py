@@ -128,3 +128,13 @@ def test_spec_layer_imports_nothing_outside_its_leaves():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1]).stdout
     assert out.strip() == "['griparm_econ.config', 'griparm_econ.errors', 'griparm_econ.io']"
+
+
+def test_small_sample_names_are_the_small_sample_objects():
+    """The spec's small_sample names (spec layer) and the small-sample objects behind them (estimation) are one
+    list: a name the spec accepts always has an object, and an object always has a name."""
+    from griparm_econ.estimation.small_sample import LIKELIHOOD_CONVENTIONS, LINEAR_CONVENTIONS
+    from griparm_econ.spec.vocabulary import ML_SMALL_SAMPLE, SMALL_SAMPLE
+
+    assert tuple(LINEAR_CONVENTIONS) == SMALL_SAMPLE
+    assert tuple(LIKELIHOOD_CONVENTIONS) == ML_SMALL_SAMPLE

@@ -15,8 +15,13 @@ import pytest
 
 from griparm_econ.errors import SpecError
 from griparm_econ.estimation.results import ModelResult
-from griparm_econ.estimation.within import (WithinModel, drop_singletons, fit_many, fit_one, sample_groups,
-                                            to_model_result, within_design, within_transform)
+from griparm_econ.estimation.bootstrap_design import within_design
+from griparm_econ.estimation.demean import within_transform
+from griparm_econ.estimation.within import fit_many, fit_one
+from griparm_econ.estimation.within_groups import sample_groups
+from griparm_econ.estimation.within_model import WithinModel
+from griparm_econ.estimation.within_panel import drop_singletons
+from griparm_econ.estimation.within_result import to_model_result
 
 TRUE_BETA = {"x0": 1.0, "x1": -0.5, "x2": 0.25, "x3": 0.0}
 

@@ -74,7 +74,8 @@ def test_the_table_says_what_the_within_rsquared_is(grunfeld):
 def test_table2_column1_within_rsquared_is_pyfixest_s(snapshot):
     """Table 2 column 1 on the study panel: the model's own design, fitted by pyfixest with country and year FE."""
     from griparm_econ.config import PROJECT_ROOT
-    from griparm_econ.estimation.design import build_design, load_dataset
+    from griparm_econ.estimation.dataset import load_dataset
+    from griparm_econ.estimation.design import build_design
     from griparm_econ.estimation.dispatch import fit_model
     from griparm_econ.spec import load_spec
 

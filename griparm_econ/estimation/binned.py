@@ -86,12 +86,12 @@ def binned_effects(config, design, *, treatment: str, moderator: str, interactio
     binned_config = replace(config, bootstrap=None, hausman=False)
     binned_design = replace(design, exog=exog)
     if config.effects:
-        from griparm_econ.estimation.dispatch import _absorbed_by_effects
+        from griparm_econ.estimation.dispatch import absorbed_by_effects
 
         # A bin in which the treatment never changes within a country (e.g. no treated country at that level of
         # the moderator) has no within estimate: its terms are dropped and its effect reported as not identified,
         # which is the finding, rather than a failure.
-        absorbed = [c for c in _absorbed_by_effects(binned_config, binned_design) if ":D" in c]
+        absorbed = [c for c in absorbed_by_effects(binned_config, binned_design) if ":D" in c]
         if absorbed:
             binned_design = replace(design, exog=exog.drop(columns=absorbed))
     result = fit_model(binned_config, binned_design, where=where, field=field)

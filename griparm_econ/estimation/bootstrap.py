@@ -9,15 +9,16 @@ interval inverts by bisection.
 
 Conventions follow the ``wildboottest`` package (and Stata's ``boottest``) so that results can be checked against it:
 
-* the bootstrap t uses the CR1 variance with factor ``G/(G-1) * (N-1)/(N-K)``; the p-value does not depend on this
-  factor, only the reported t-statistic does;
+* the bootstrap t uses the CR1 variance with factor ``G/(G-1) * (N-1)/(N-K)`` (fixest's default small-sample object,
+  :data:`griparm_econ.estimation.small_sample.FIXEST_DEFAULT`); the p-value does not depend on this factor, only the
+  reported t-statistic does;
 * Rademacher weights are fully enumerated (all 2^G sign vectors) when 2^G < B; otherwise weights are drawn from a
   seeded :class:`numpy.random.Generator` (same draw order as ``wildboottest``);
 * the default p-value is symmetric: the share of bootstrap |t*| strictly greater than |t|; ``"equal-tailed"`` gives
   2 min(P(t* > t), P(t* < t)). Draws whose t* equals t up to rounding are ties, not exceedances (see
   :func:`bootstrap_pvalue`).
 
-The model is given after the within-transformation (:func:`griparm_econ.estimation.within.within_design`). Fixed
+The model is given after the within-transformation (:func:`griparm_econ.estimation.bootstrap_design.within_design`). Fixed
 effects nested in the clusters are partialled out (FWL), which is exact for the bootstrap; fixed effects that cut
 across clusters (years, when clustering by country) stay in the design as dummies, so that the bootstrap residuals
 remain orthogonal to them, as in the full model.
@@ -31,6 +32,7 @@ from typing import Sequence
 import numpy as np
 
 from griparm_econ.errors import SpecError
+from griparm_econ.estimation.small_sample import FIXEST_DEFAULT, SmallSample
 from griparm_econ.spec.vocabulary import BOOTSTRAP_WEIGHTS
 
 PVALUE_TYPES = ("symmetric", "equal-tailed")
@@ -196,12 +198,12 @@ def wild_cluster_bootstrap(y: np.ndarray, x: np.ndarray, clusters: np.ndarray, n
                            seed: int | np.random.Generator | None = DEFAULT_SEED, impose_null: bool = True,
                            pvalue_type: str = "symmetric", level: float = 0.95, null: float = 0.0,
                            df_k: int | None = None, confidence_interval: bool = True,
-                           keep_draws: bool = False) -> dict[str, BootstrapResult]:
+                           keep_draws: bool = False, small_sample: SmallSample = FIXEST_DEFAULT) -> dict[str, BootstrapResult]:
     """Wild cluster bootstrap p-values and confidence intervals for ``terms`` of the OLS model ``y ~ x``.
 
     ``y`` and ``x`` are the model after partialling out any fixed effects; ``clusters`` integer or label codes, one per
-    row. ``df_k`` is the K of the small-sample factor (default: the columns of ``x``); it scales the reported
-    t-statistic only. The same weight matrix serves every term. ``seed`` (default :data:`DEFAULT_SEED`; ``None`` for
+    row. ``df_k`` is the K of the small-sample factor (default: the columns of ``x``), ``small_sample`` its convention
+    (fixest's default: G/(G-1) (N-1)/(N-K)); they scale the reported t-statistic only. The same weight matrix serves every term. ``seed`` (default :data:`DEFAULT_SEED`; ``None`` for
     fresh entropy) makes random draws reproducible; under full enumeration it is irrelevant. ``keep_draws`` keeps the
     bootstrap t-statistics under the null in the result.
     """
@@ -226,7 +228,7 @@ def wild_cluster_bootstrap(y: np.ndarray, x: np.ndarray, clusters: np.ndarray, n
         if term not in names:
             raise SpecError(f"the bootstrap asks for {term!r}, which is not a coefficient of the model.", field=term,
                             fix=f"use one of {names}.")
-    ssc = n_clusters / (n_clusters - 1) * (n - 1) / (n - (k if df_k is None else df_k))
+    ssc = small_sample.factor("cluster", n, k if df_k is None else df_k, n_clusters)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     v, full = bootstrap_weights(n_clusters, B, weights, rng)
     out = {}
@@ -246,7 +248,7 @@ def wild_cluster_bootstrap(y: np.ndarray, x: np.ndarray, clusters: np.ndarray, n
 
 def bootstrap_model(frame, model, terms: Sequence[str], *, entity: str, time: str, partial_out: str = "nested",
                     **options) -> dict[str, BootstrapResult]:
-    """Wild cluster bootstrap for ``terms`` of a :class:`~griparm_econ.estimation.within.WithinModel` clustered by
+    """Wild cluster bootstrap for ``terms`` of a :class:`~griparm_econ.estimation.within_model.WithinModel` clustered by
     one dimension.
 
     Fixed effects nested in the clusters are partialled out; the others (years, when clustering by country) enter as
@@ -254,7 +256,7 @@ def bootstrap_model(frame, model, terms: Sequence[str], *, entity: str, time: st
     fixed effects (``partial_out="all"`` partials out everything: faster, exact only for nested effects). The
     reported t-statistic uses the model's own small-sample K, so it is the engine's clustered t.
     """
-    from griparm_econ.estimation.within import within_design
+    from griparm_econ.estimation.bootstrap_design import within_design
 
     design = within_design(frame, model, entity=entity, time=time, partial_out=partial_out)
     if design.clusters is None:

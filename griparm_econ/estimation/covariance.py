@@ -1,7 +1,9 @@
-"""How each covariance option is asked of linearmodels, with its small-sample convention.
+"""The one registry of covariance options: spec string -> linearmodels options and small-sample convention.
 
 The vocabulary (the ``cov`` and ``small_sample`` names, their table labels and what each needs) is the registry in
 ``griparm_econ.spec.vocabulary`` (``COVARIANCES``, ``SMALL_SAMPLE``); this module turns one entry into fit options.
+Each ``small_sample`` name is one :class:`~griparm_econ.estimation.small_sample.SmallSample` object
+(:data:`~.small_sample.LINEAR_CONVENTIONS`), the one small-sample object every engine uses.
 
 Small-sample conventions (model key ``small_sample``):
 
@@ -28,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from griparm_econ.estimation.small_sample import LINEAR_CONVENTIONS, SmallSample
 from griparm_econ.spec.vocabulary import COVARIANCES, ESTIMATORS, CovOption, cov_label
 
 
@@ -44,10 +47,11 @@ class CovPlan:
     fit_kwargs: dict
     clusters: tuple[str, ...]        # dimensions actually clustered on (after robust -> entity for xtreg)
     small_sample: str
+    ssc: SmallSample | None = None   # the convention small_sample names; None = no adjustment, normal p-values
     bandwidth: int | None = None
     rescale_min_g: bool = False      # multiply the raw sandwich by Gmin/(Gmin-1)*(N-1)/(N-K) afterwards
     # panel_ols with absorbed effects, clustered: linearmodels is asked not to count the effects and the
-    # (N-1)/(N-K) factor is then corrected to Stata's K (see absorbed_k), because linearmodels counts every level
+    # (N-1)/(N-K) factor is then corrected to Stata's K (SmallSample.k), because linearmodels counts every level
     # of every effect once there are two effects, which xtreg/reghdfe/fixest do not.
     stata_k_for_effects: bool = False
 
@@ -65,7 +69,11 @@ def plan_covariance(cov: str, estimator: str, small_sample: str, *, bandwidth: i
     clusters = option.clusters
     if cov == "robust" and ESTIMATORS[estimator].robust_clusters_entity:
         clusters = ("entity",)
-    adjusted = small_sample == "stata"
+    ssc = LINEAR_CONVENTIONS[small_sample]
+    # linearmodels applies the convention itself except Gmin/(Gmin-1) on a clustered sum ("min"), which is applied
+    # to its unadjusted sandwich afterwards (rescale_min_g).
+    min_g = bool(clusters) and ssc is not None and ssc.cluster_df == "min"
+    adjusted = ssc is not None and ssc.adj and not min_g
     kwargs: dict = {"debiased": adjusted}
     bw = None
     if option.kernel:
@@ -78,31 +86,18 @@ def plan_covariance(cov: str, estimator: str, small_sample: str, *, bandwidth: i
         if panel_api:
             # only the dimensions in use: FirstDifferenceOLS and BetweenOLS do not accept cluster_time at all
             kwargs.update({f"cluster_{dim}": True for dim in clusters})
-            kwargs["group_debias"] = adjusted
+            kwargs["group_debias"] = adjusted and ssc.cluster_adj
             if estimator == "panel_ols":
-                # Effects not counted here; K is set afterwards as Stata counts it (absorbed_k).
+                # Effects not counted here; K is set afterwards as Stata counts it (SmallSample.k).
                 kwargs.update(auto_df=False, count_effects=False)
     elif cov == "robust":
         kwargs["cov_type"] = "robust"
     else:
         kwargs["cov_type"] = "unadjusted"
-    return CovPlan(option=option, fit_kwargs=kwargs, clusters=clusters, small_sample=small_sample, bandwidth=bw,
-                   rescale_min_g=bool(clusters) and small_sample == "min_g",
+    return CovPlan(option=option, fit_kwargs=kwargs, clusters=clusters, small_sample=small_sample, ssc=ssc,
+                   bandwidth=bw, rescale_min_g=min_g,
                    stata_k_for_effects=bool(clusters) and not option.kernel and estimator == "panel_ols"
-                   and small_sample != "none")
-
-
-def absorbed_k(n_slopes: int, levels: dict[str, int], nested: dict[str, bool]) -> int:
-    """K in (N-1)/(N-K) for a clustered fixed-effects model, as ``xtreg, fe`` (with ``i.year`` for time effects),
-    ``reghdfe`` and fixest count it: the slopes, the constant that the within transformation absorbs, and the
-    levels of each absorbed effect that is not nested in a clustering dimension, less one each (the constant).
-    An effect nested in the clusters (entity effects clustered by entity) adds nothing."""
-    return n_slopes + 1 + sum(n - 1 for dim, n in levels.items() if not nested[dim])
-
-
-def min_g_factor(n_clusters: int, nobs: int, nparams: int) -> float:
-    """ivreg2's ``small`` factor for (multi-way) clustering: Gmin/(Gmin-1) * (N-1)/(N-K)."""
-    return n_clusters / (n_clusters - 1) * (nobs - 1) / (nobs - nparams)
+                   and ssc is not None)
 
 
 def pvalue_df(plan: CovPlan, *, df_resid: int | None, n_clusters: int | None, n_periods: int | None,
@@ -110,10 +105,10 @@ def pvalue_df(plan: CovPlan, *, df_resid: int | None, n_clusters: int | None, n_
     """Degrees of freedom of the t distribution for p-values (None = normal), as Stata reports them: t(G-1) when
     clustered, t(T-1) for Driscoll-Kraay, t(df_resid) otherwise; z for ``xtreg, re`` and for ``small_sample =
     "none"``."""
-    if plan.small_sample == "none" or (estimator in ESTIMATORS and ESTIMATORS[estimator].normal_pvalues):
+    if plan.ssc is None or (estimator in ESTIMATORS and ESTIMATORS[estimator].normal_pvalues):
         return None
     if plan.clusters and n_clusters:
-        return n_clusters - 1
+        return plan.ssc.df_t("cluster", df_resid=df_resid, n_clusters=n_clusters)
     if plan.option.kernel and n_periods:
         return n_periods - 1
-    return df_resid
+    return plan.ssc.df_t("iid", df_resid=df_resid)

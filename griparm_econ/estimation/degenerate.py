@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from griparm_econ.errors import SpecError
-from griparm_econ.estimation.within import COLLINEARITY_TOLERANCE, _collinear_columns, within_transform
+from griparm_econ.estimation.demean import within_transform
+from griparm_econ.estimation.within_ols import COLLINEARITY_TOLERANCE, collinear_columns
 
 if TYPE_CHECKING:
     from griparm_econ.estimation.design import Design
@@ -111,7 +112,7 @@ def refuse_collinear(config: "ModelConfig", design: "Design", *, where: str, fie
         scale = ((raw - raw.mean(axis=0)) ** 2).sum(axis=0)
     else:
         scale = (values ** 2).sum(axis=0)
-    dropped = _collinear_columns(values.T @ values, scale, COLLINEARITY_TOLERANCE)
+    dropped = collinear_columns(values.T @ values, scale, COLLINEARITY_TOLERANCE)
     if not dropped:
         return
     j = dropped[0]

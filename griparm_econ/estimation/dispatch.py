@@ -15,7 +15,9 @@ import numpy as np
 
 from griparm_econ.errors import SpecError
 from griparm_econ.estimation.degenerate import refuse_collinear, refuse_outcome_problems
-from griparm_econ.estimation.covariance import CovPlan, absorbed_k, min_g_factor, plan_covariance, pvalue_df
+from griparm_econ.estimation.covariance import CovPlan, plan_covariance, pvalue_df
+from griparm_econ.estimation.model_bootstrap import bootstrap_settings, wild_bootstrap
+from griparm_econ.estimation.model_tests import first_stage_tests, hausman_test, slopes_test
 from griparm_econ.estimation.results import ModelResult
 from griparm_econ.spec.vocabulary import ESTIMATORS
 
@@ -44,7 +46,7 @@ def _absorbed_names(message: str, candidates: tuple[str, ...]) -> list[str]:
     return [n for n in names if n in candidates] or names
 
 
-def _absorbed_by_effects(config: "ModelConfig", design: "Design") -> list[str]:
+def absorbed_by_effects(config: "ModelConfig", design: "Design") -> list[str]:
     """Regressors that do not vary within the groups of one absorbed effect (checked before fitting, so the
     message names the variable itself rather than a collinear combination)."""
     absorbed = []
@@ -76,7 +78,7 @@ def _fit(config: "ModelConfig", design: "Design", plan: CovPlan, where: str, fie
     kwargs = dict(plan.fit_kwargs)
     refuse_outcome_problems(config, design, where=where, field=field)
     if config.effects:
-        absorbed = _absorbed_by_effects(config, design)
+        absorbed = absorbed_by_effects(config, design)
         if absorbed:
             raise _absorbed_error(absorbed, config, where, field)
     refuse_collinear(config, design, where=where, field=field)
@@ -135,41 +137,6 @@ def _rsquared_within(res, config: "ModelConfig") -> float | None:
     return _maybe(res, "rsquared_within")
 
 
-def _wald_f(params: np.ndarray, cov: np.ndarray, names: list[str]) -> float | None:
-    """F test that every slope is zero, from the reported covariance (so it follows the model's cov and small-sample
-    convention, as Stata's model F does)."""
-    slopes = [i for i, name in enumerate(names) if name != "Intercept"]
-    if not slopes:
-        return None
-    b = params[slopes]
-    v = cov[np.ix_(slopes, slopes)]
-    try:
-        value = float(b @ np.linalg.solve(v, b)) / len(slopes)
-    except np.linalg.LinAlgError:   # a singular covariance (e.g. more slopes than clusters) has no F
-        return None
-    return value if np.isfinite(value) else None
-
-
-def _hausman(design: "Design", config: "ModelConfig"):
-    """Fixed (entity) and random effects on the same design, both with conventional covariances (Stata's
-    convention for ``hausman``: each model's own variance estimate), compared by :func:`postestimation.hausman`."""
-    from linearmodels import PanelOLS, RandomEffects
-
-    from griparm_econ.estimation.postestimation import hausman
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fe_plan = plan_covariance("unadjusted", "panel_ols", config.small_sample, bandwidth=None,
-                                  n_periods=design.n_periods, panel_api=True)
-        re_plan = plan_covariance("unadjusted", "random_effects", config.small_sample, bandwidth=None,
-                                  n_periods=design.n_periods, panel_api=True)
-        slopes = design.exog.drop(columns=["Intercept"], errors="ignore")
-        fe = PanelOLS(design.y, slopes, weights=design.weights, entity_effects=True,
-                      check_rank=False).fit(**fe_plan.fit_kwargs)
-        re = RandomEffects(design.y, design.exog, weights=design.weights, check_rank=False).fit(**re_plan.fit_kwargs)
-    return hausman(fe.params, fe.cov, re.params, re.cov)
-
-
 def fit_model(config: "ModelConfig", design: "Design", *, where: str, field: str | None = None) -> ModelResult:
     """Fit one model on its design with its estimator's engine and reduce it to a :class:`ModelResult`."""
     return ENGINES[config.estimator](config, design, where=where, field=field or f"model (name = {config.name!r})")
@@ -197,18 +164,18 @@ def _fit_linear(config: "ModelConfig", design: "Design", *, where: str, field: s
     clusters_by_dim = {dim: design.n_groups(dim) for dim in plan.clusters}
     n_clusters = min(clusters_by_dim.values()) if clusters_by_dim else None
     if plan.stata_k_for_effects and config.effects:
-        # linearmodels used K = the regressors it was given; Stata's K adds the absorbed constant and the levels of
-        # effects not nested in the clusters (absorbed_k).
+        # linearmodels used K = the regressors it was given; Stata's K (as reghdfe's and fixest's) adds the absorbed
+        # constant and the levels of effects not nested in the clusters.
         k_given = len(names)
-        k_stata = absorbed_k(sum(1 for n in names if n != "Intercept"),
+        k_stata = plan.ssc.k(sum(1 for n in names if n != "Intercept"),
                              {dim: design.n_groups(dim) for dim in config.effects},
                              {dim: dim in plan.clusters for dim in config.effects})
         if plan.rescale_min_g and n_clusters:
-            cov = cov * min_g_factor(n_clusters, nobs, k_stata)
+            cov = cov * plan.ssc.factor("cluster", nobs, k_stata, n_clusters)
         else:
-            cov = cov * (nobs - k_given) / (nobs - k_stata)
+            cov = plan.ssc.recount_k(cov, nobs, k_given, k_stata)
     elif plan.rescale_min_g and n_clusters:
-        cov = cov * min_g_factor(n_clusters, nobs, len(names))
+        cov = cov * plan.ssc.factor("cluster", nobs, len(names), n_clusters)
     se = np.sqrt(np.diag(cov))
     with np.errstate(divide="ignore", invalid="ignore"):
         tstats = params / se
@@ -220,19 +187,10 @@ def _fit_linear(config: "ModelConfig", design: "Design", *, where: str, field: s
     panel_fit = info.panel
     r2 = _maybe(res, "rsquared")
     result_stats: dict[str, float] = {}
-    fstat = _wald_f(params, cov, names)
-    if fstat is not None and config.estimator != "random_effects":
-        result_stats["f_stat"] = fstat
+    slopes = slopes_test(config.estimator, params, cov, names, df)
+    tests = () if slopes is None else (slopes,)
     if info.panel is False and design.endog is not None:
-        try:
-            diag = res.first_stage.diagnostics
-            for endog_name in diag.index:
-                result_stats[f"first_stage_f:{endog_name}"] = float(diag.loc[endog_name, "f.stat"])
-        except Exception:   # first-stage diagnostics are a courtesy, never a reason to fail
-            pass
-    if config.estimator == "random_effects" and fstat is not None:
-        # xtreg, re reports the Wald chi2 of the slopes instead of an F (its p-values are z, not t)
-        result_stats["wald_chi2"] = fstat * sum(1 for n in names if n != "Intercept")
+        tests += first_stage_tests(res)
     if config.estimator == "random_effects":
         theta = np.asarray(res.theta, dtype=float).ravel()
         if theta.size:
@@ -248,17 +206,13 @@ def _fit_linear(config: "ModelConfig", design: "Design", *, where: str, field: s
                      "differencing (a cluster counts when the treatment is 1 in either year of one of its "
                      "differences).")
     if config.hausman:
-        test = _hausman(design, config)
-        # The report states the test in the notes (griparm_econ.report.notes.hausman_note).
-        result_stats.update({"hausman_chi2": test.chi2, "hausman_df": float(test.df), "hausman_pvalue": test.pvalue})
+        tests += (hausman_test(design, config),)
     bootstrap: dict[str, dict] = {}
-    bootstrap_settings: dict[str, object] = {}
+    settings: dict[str, object] = {}
     if config.bootstrap is not None:
         bootstrap = wild_bootstrap(config, design, params=_named(params, names), where=where,
-                                   field=field)
-        options = config.bootstrap
-        bootstrap_settings = {"impose_null": bool(options.impose_null), "weights": options.weights,
-                              "B": int(options.B), "seed": options.seed, "level": float(options.level)}
+                                   field=field or f"model (name = {config.name!r})")
+        settings = bootstrap_settings(config)
     return ModelResult(
         name=config.name,
         estimator=config.estimator,
@@ -290,8 +244,9 @@ def _fit_linear(config: "ModelConfig", design: "Design", *, where: str, field: s
         instruments=tuple(t.name for t in config.parsed.instruments),
         endogenous=tuple(t.name for t in config.parsed.endog),
         stats=result_stats,
+        tests=tests,
         bootstrap=bootstrap,
-        bootstrap_settings=bootstrap_settings,
+        bootstrap_settings=settings,
         ever_treated_clusters=ever_treated,
         n_outside_valid_range=design.n_outside_valid_range,
         outside_valid_range=tuple(value.as_dict() for value in design.outside_valid_range),
@@ -323,51 +278,6 @@ def _ever_treated_clusters(config: "ModelConfig", design: "Design", clusters: tu
             continue
         out[term.name] = {dim: int(np.unique(design.cluster_codes(dim)[values == 1.0]).size) for dim in clusters}
     return out
-
-
-def _bootstrap_frame(config: "ModelConfig", design: "Design"):
-    """The model's estimation sample as the within engine reads it: one row per observation, entity and time codes."""
-    import pandas as pd
-
-    from griparm_econ.estimation.within import WithinModel
-
-    n = design.nobs
-    columns = {"__entity__": design.entity_codes if design.entity_codes is not None else np.zeros(n, dtype=int),
-               "__time__": design.time_codes if design.time_codes is not None else np.zeros(n, dtype=int),
-               "__y__": design.y.to_numpy(dtype=float)}
-    regressors = [c for c in design.exog.columns if c != "Intercept"]
-    for name in regressors:
-        columns[name] = design.exog[name].to_numpy(dtype=float)
-    effects = tuple(config.effects) if config.estimator == "panel_ols" else ()
-    model = WithinModel(name=config.name, dependent="__y__", regressors=tuple(regressors), effects=effects,
-                        cov=config.cov)
-    return pd.DataFrame(columns), model
-
-
-def wild_bootstrap(config: "ModelConfig", design: "Design", *, params: dict[str, float], where: str,
-                   field: str) -> dict[str, dict]:
-    """Wild cluster bootstrap p-values and intervals for the coefficients ``config.bootstrap`` names, on the very
-    sample the model was fitted on (:func:`griparm_econ.estimation.bootstrap.bootstrap_model`)."""
-    from griparm_econ.estimation.bootstrap import bootstrap_model
-
-    options = config.bootstrap
-    frame, model = _bootstrap_frame(config, design)
-    try:
-        results = bootstrap_model(frame, model, list(options.terms), entity="__entity__", time="__time__",
-                                  B=options.B, weights=options.weights, seed=options.seed,
-                                  impose_null=options.impose_null, level=options.level)
-    except SpecError as err:
-        raise SpecError(err.problem, where=where, field=f"{field}.bootstrap", fix=err.fix) from None
-    out = {}
-    for term, result in results.items():
-        # The bootstrap refits the model in the within engine; a different estimate would mean a different sample.
-        if not np.isclose(result.estimate, params[term], rtol=1e-6, atol=1e-10):
-            raise SpecError(f"the bootstrap's estimate of {term} ({result.estimate:.6g}) differs from the model's "
-                            f"({params[term]:.6g}).", where=where, field=f"{field}.bootstrap",
-                            fix="report this as a bug; meanwhile remove bootstrap from this model.")
-        out[term] = {**result.as_dict(), "weights": result.weights}
-    return out
-
 
 
 def linearmodels_fit(config: "ModelConfig", design: "Design", *, where: str, field: str | None = None):

@@ -6,7 +6,7 @@ estimates file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +18,7 @@ from griparm_econ.spec.design_vocabulary import EVENT_ESTIMATORS
 from griparm_econ.estimation.designs.honest_did import RobustInterval, smoothness_flci
 from griparm_econ.estimation.designs.relative_magnitudes import relative_magnitudes_set
 from griparm_econ.estimation.designs.results import DesignResult
+from griparm_econ.estimation.results import ArtefactResult
 from griparm_econ.spec import LoadedSpec
 
 
@@ -29,21 +30,14 @@ class EventColumn:
 
 
 @dataclass(frozen=True)
-class EventStudyResult:
-    stem: str
-    title: str
-    spec_path: str
-    spec_sha256: str
-    data_path: str
-    data_sha256: str
+class EventStudyResult(ArtefactResult):
     columns: tuple[EventColumn, ...]
     labels: dict                        # outcome -> label
     entity_label: str
     time_label: str
-    notes: tuple[str, ...]
     digits: int
     level: float
-    kind: str = "event_study"
+    kind: str = field(default="event_study", kw_only=True)
 
 
 def robust_sets(model, result: DesignResult, level: float) -> tuple[RobustInterval, ...]:
@@ -79,7 +73,7 @@ def robust_sets(model, result: DesignResult, level: float) -> tuple[RobustInterv
 
 
 def estimate_event_study(loaded: LoadedSpec, settings: Settings, cache: dict, *, display_path) -> EventStudyResult:
-    from griparm_econ.estimation.design import load_dataset, sample_mask
+    from griparm_econ.estimation.dataset import load_dataset, sample_mask
 
     spec = loaded.spec
     data = load_dataset(loaded, settings, cache)

@@ -14,23 +14,18 @@ import pandas as pd
 from griparm_econ.config import Settings
 from griparm_econ.errors import SpecError
 from griparm_econ.estimation.descriptive import xtsum
-from griparm_econ.estimation.design import Dataset, load_dataset, sample_mask
+from griparm_econ.estimation.dataset import Dataset, load_dataset, sample_mask
+from griparm_econ.estimation.results import ArtefactResult
 from griparm_econ.estimation.shares import Group, Measure, annual_shares, period_shares
 from griparm_econ.spec import DescriptiveSpec, LoadedSpec, ShareGroup, SharesSpec
 
 
 @dataclass(frozen=True)
-class FrameResult:
-    stem: str
-    kind: str
-    title: str
+class FrameResult(ArtefactResult):
+    """A descriptive or shares table (``kind`` is the spec's kind)."""
+
     frame: pd.DataFrame
-    notes: tuple[str, ...]
     digits: int | dict[str, int]
-    spec_path: str
-    spec_sha256: str
-    data_path: str
-    data_sha256: str
 
 
 def eu27_members() -> tuple[str, ...]:

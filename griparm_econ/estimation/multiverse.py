@@ -8,7 +8,7 @@ same lists in griparm_econ/spec/multiverse_axes.py, so the names only add the co
 made. Each model is handed to the within
 engine (:func:`griparm_econ.estimation.within.fit_many`), which does the work models share once: the panel is
 converted once, and models with one estimation sample and fixed-effect structure share one within-transformation.
-Regressor columns (lags, products) are computed by the same :class:`~griparm_econ.estimation.design.Dataset` code the
+Regressor columns (lags, products) are computed by the same :class:`~griparm_econ.estimation.dataset.Dataset` code the
 regression tables use, so ``L.x`` means the same thing everywhere. Nothing here writes a file.
 """
 
@@ -25,6 +25,7 @@ from scipy import stats
 
 from griparm_econ.errors import SpecError
 from griparm_econ.spec.formula import parse_formula
+from griparm_econ.estimation.results import ArtefactResult
 from griparm_econ.spec.multiverse_axes import (NO_FAMILY, NO_MODERATOR, focus_terms, outcome_family, outcome_list,
                                                treatment_sets)
 from griparm_econ.spec.vocabulary import MULTIVERSE_COVS, cov_label
@@ -87,15 +88,10 @@ def expand_grid(spec: MultiverseSpec) -> list[GridModel]:
 
 
 @dataclass(frozen=True)
-class MultiverseResult:
-    """Everything one multiverse spec produced, for the report."""
+class MultiverseResult(ArtefactResult):
+    """Everything one multiverse spec produced, for the report. Its ``notes`` are composed by
+    griparm_econ.report.notes.multiverse_notes, from the facts below."""
 
-    stem: str
-    title: str
-    spec_path: str
-    spec_sha256: str
-    data_path: str
-    data_sha256: str
     estimates: pd.DataFrame          # one row per model and term
     curve: pd.DataFrame              # one row per model: its focus estimate and choices, sorted by estimate
     summary_table: pd.DataFrame      # the short summary (all models, then by choice)
@@ -103,7 +99,7 @@ class MultiverseResult:
     expected_sign: str
     level: float
     scale: str
-    notes: tuple[str, ...] = ()      # composed by griparm_econ.report.notes.multiverse_notes, from the facts below
+    kind: str = field(default="multiverse", kw_only=True)
     digits: int = 3
     indicators: tuple[Indicator, ...] = ()
     # Facts the report's notes are written from (estimation composes no prose).
@@ -123,7 +119,7 @@ class MultiverseResult:
 
 
 def _sample_masks(loaded: LoadedSpec, data) -> dict[str, np.ndarray]:
-    from griparm_econ.estimation.design import sample_mask
+    from griparm_econ.estimation.dataset import sample_mask
 
     spec: MultiverseSpec = loaded.spec
     base = np.ones(len(data.frame), dtype=bool)
@@ -284,8 +280,9 @@ def local_workers(n_jobs: int, backend: str, where: Path) -> int:
 def estimate_multiverse(loaded: LoadedSpec, settings, cache: dict | None = None, *,
                         echo: Callable[[str], None] = print, display_path=None) -> MultiverseResult:
     """Fit every model of the grid; nothing is written."""
-    from griparm_econ.estimation.design import load_dataset
-    from griparm_econ.estimation.within import WithinModel, fit_many
+    from griparm_econ.estimation.dataset import load_dataset
+    from griparm_econ.estimation.within import fit_many
+    from griparm_econ.estimation.within_model import WithinModel
 
     spec: MultiverseSpec = loaded.spec
     display = display_path or (lambda path, _settings: str(path))
@@ -316,7 +313,7 @@ def estimate_multiverse(loaded: LoadedSpec, settings, cache: dict | None = None,
     # The scale of the curve: each outcome's SD over the rows of the file-level [sample].
     base = np.ones(len(frame), dtype=bool)
     if spec.sample is not None:
-        from griparm_econ.estimation.design import sample_mask
+        from griparm_econ.estimation.dataset import sample_mask
 
         base = sample_mask(spec.sample, data, loaded.path, "sample")
     outcome_sd = {o: _outcome_sd(frame, o, base) for o in outcome_list(spec)}

@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from griparm_econ.errors import SpecError
-from griparm_econ.estimation.results import ModelResult
+from griparm_econ.estimation.results import ModelResult, TestStatistic
+from griparm_econ.estimation.small_sample import LIKELIHOOD_CONVENTIONS
 from griparm_econ.spec.vocabulary import cov_label
 
 if TYPE_CHECKING:
@@ -38,12 +39,11 @@ def _cluster_dim(cov: str) -> str | None:
     return cov.split(":", 1)[1] if cov.startswith("cluster:") else None
 
 
-def _adjust(raw: np.ndarray, cov: str, small_sample: str, nobs: int, n_clusters: int | None) -> np.ndarray:
-    if small_sample == "none" or cov == "unadjusted":
+def _adjust(raw: np.ndarray, cov: str, small_sample: str, nobs: int, k: int, n_clusters: int | None) -> np.ndarray:
+    ssc = LIKELIHOOD_CONVENTIONS[small_sample]
+    if ssc is None or cov == "unadjusted":   # the inverse information is no sandwich: no factor
         return raw
-    if cov == "robust":
-        return raw * nobs / (nobs - 1)
-    return raw * n_clusters / (n_clusters - 1)
+    return ssc.scale(raw, "hetero" if cov == "robust" else "cluster", nobs, k, n_clusters)
 
 
 def _refuse_bad_outcome(config: "ModelConfig", design: "Design", where: str, field: str) -> None:
@@ -197,17 +197,19 @@ def fit_nonlinear(config: "ModelConfig", design: "Design", *, where: str, field:
              if values is not None}
     clusters_by_dim = {dim: int(np.unique(codes[dim]).size)} if dim else {}
     n_clusters = clusters_by_dim.get(dim) if dim else None
-    cov = _adjust(raw, config.cov, config.small_sample, nobs, n_clusters)
+    cov = _adjust(raw, config.cov, config.small_sample, nobs, len(names), n_clusters)
     se = np.sqrt(np.diag(cov))
     tstats = params / se
     pvalues = 2 * sps.norm.sf(np.abs(tstats))
     slopes = [i for i, n in enumerate(names) if n != "Intercept"]
+    tests: tuple[TestStatistic, ...] = ()
     if slopes:
         b, v = params[slopes], cov[np.ix_(slopes, slopes)]
         try:
             wald = float(b @ np.linalg.solve(v, b))
             if np.isfinite(wald):
-                stats["wald_chi2"] = wald
+                tests = (TestStatistic("wald_chi2", wald, "chi2", df=len(slopes),
+                                       pvalue=float(sps.chi2.sf(wald, len(slopes)))),)
         except np.linalg.LinAlgError:   # more slopes than clusters: no joint test, as Stata reports none
             pass
     entity_codes = codes.get("entity")
@@ -223,7 +225,8 @@ def fit_nonlinear(config: "ModelConfig", design: "Design", *, where: str, field:
         n_entities=int(np.unique(entity_codes).size) if entity_codes is not None else None,
         n_clusters=n_clusters, clusters_by_dim=clusters_by_dim, effects=tuple(config.effects),
         entity_label=design.entity_label, time_label=design.time_label, n_singletons_dropped=0,
-        sample_description=design.sample_description, years=years, stats=stats, notes=tuple(design.notes),
+        sample_description=design.sample_description, years=years, stats=stats, tests=tests,
+        notes=tuple(design.notes),
         n_outside_valid_range=design.n_outside_valid_range,
         outside_valid_range=tuple(value.as_dict() for value in design.outside_valid_range),
     )

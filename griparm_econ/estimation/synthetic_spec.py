@@ -3,35 +3,29 @@ nothing is written. The report side is :mod:`griparm_econ.report.synthetic_contr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from griparm_econ.config import Settings
 from griparm_econ.errors import GriparmError, SpecError
 from griparm_econ.estimation.designs.synthetic_control import Predictor, SyntheticControlResult, synthetic_control
+from griparm_econ.estimation.results import ArtefactResult
 from griparm_econ.spec import LoadedSpec, nearest
 
 
 @dataclass(frozen=True)
-class SyntheticSpecResult:
-    stem: str
-    title: str
-    spec_path: str
-    spec_sha256: str
-    data_path: str
-    data_sha256: str
+class SyntheticSpecResult(ArtefactResult):
     result: SyntheticControlResult
     labels: dict
     entity_label: str
     time_label: str
-    notes: tuple[str, ...]
     digits: int
-    kind: str = "synthetic_control"
+    kind: str = field(default="synthetic_control", kw_only=True)
 
 
 def estimate_synthetic_control(loaded: LoadedSpec, settings: Settings, cache: dict, *,
                                display_path) -> SyntheticSpecResult:
-    from griparm_econ.estimation.design import load_dataset, sample_mask
+    from griparm_econ.estimation.dataset import load_dataset, sample_mask
 
     spec = loaded.spec
     data = load_dataset(loaded, settings, cache)

@@ -21,7 +21,7 @@ import pandas as pd
 from griparm_econ.errors import GriparmError, SpecError
 from griparm_econ.estimation.designs.randomization import DRAWS_PER_BLOCK, PVALUE_DEFINITION
 from griparm_econ.spec.formula import Term
-from griparm_econ.estimation.within import within_transform
+from griparm_econ.estimation.demean import within_transform
 
 
 def _index(design) -> tuple[np.ndarray, np.ndarray]:

@@ -18,7 +18,7 @@ from griparm_econ.errors import SpecError
 from griparm_econ.spec.vocabulary import ESTIMATORS
 
 if TYPE_CHECKING:
-    from griparm_econ.estimation.design import Dataset
+    from griparm_econ.estimation.dataset import Dataset
     from griparm_econ.spec.formula import Factor
     from griparm_econ.spec import LoadedSpec, ModelConfig
 
@@ -57,7 +57,7 @@ def kept_variables(loaded: "LoadedSpec") -> tuple[str, ...]:
 def exclude_outside(data: "Dataset", loaded: "LoadedSpec", kept: Sequence[str]) -> "Dataset":
     """The study panel with every value outside its catalog ``valid_range`` set to missing, except the variables in
     ``kept``. The result remembers which cells it blanked (``outside``) and the untouched data (``raw``)."""
-    from griparm_econ.estimation.design import Dataset
+    from griparm_econ.estimation.dataset import Dataset
 
     catalog = data.catalog
     ranges = {entry.name: entry.valid_range for entry in getattr(catalog, "entries", ())

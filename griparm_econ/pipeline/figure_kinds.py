@@ -151,7 +151,8 @@ def _draw_binned_marginal_effect(loaded: LoadedSpec, ctx: FigureContext):
     """Figure 2 with the binning estimator: refit the table's model with the binned terms (same design, effects and
     covariance) and draw both."""
     from griparm_econ.estimation.binned import binned_effects
-    from griparm_econ.estimation.design import build_design, load_dataset
+    from griparm_econ.estimation.dataset import load_dataset
+    from griparm_econ.estimation.design import build_design
     from griparm_econ.estimation.postestimation import marginal_effect
     from griparm_econ.estimation.results import ModelResult
     from griparm_econ.report.binned_figure import plot_binned_marginal_effect

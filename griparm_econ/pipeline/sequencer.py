@@ -27,7 +27,7 @@ Echo = Callable[[str], None]
 
 
 def _verdict(loaded: LoadedSpec, settings: Settings, out_dir: Path, cache: dict):
-    from griparm_econ.estimation.design import load_dataset
+    from griparm_econ.estimation.dataset import load_dataset
     from griparm_econ.freshness import table_verdict
 
     return table_verdict(loaded, table_record(out_dir, loaded.stem), out_dir, version=__version__,

@@ -58,7 +58,7 @@ def estimate_spec(loaded: LoadedSpec, settings: Settings, cache: dict | None = N
                   fitted: Sequence[ModelResult] | None = None) -> TableResult:
     """Fit every model of one validated spec (or take ``fitted``, the models of its stored estimates, when only
     display keys changed); nothing is written."""
-    from griparm_econ.estimation.design import check_variables, load_dataset
+    from griparm_econ.estimation.dataset import check_variables, load_dataset
 
     cache = {} if cache is None else cache
     data = load_dataset(loaded, settings, cache)

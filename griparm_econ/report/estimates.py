@@ -13,20 +13,21 @@ from typing import Mapping
 
 from griparm_econ import __version__
 from griparm_econ.config import code_sha256
-from griparm_econ.estimation.results import TableResult
+from griparm_econ.estimation.results import ArtefactResult, TableResult
 from griparm_econ.io import atomic_write_text
 from griparm_econ.freshness import seal_record
 
 SCHEMA_VERSION = 1
 
 
-def _clean(value):
+def clean(value):
+    """A JSON-ready copy: keys as strings, tuples as lists, non-finite floats as None."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
+        return {str(k): clean(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
+        return [clean(v) for v in value]
     return value
 
 
@@ -37,14 +38,15 @@ def _model_dict(model) -> dict:
     return out
 
 
-def _header(result, kind: str) -> dict:
-    """The keys every estimates file shares (regression, descriptive, shares, multiverse): what made it, from what.
-    Reruns, the index page and the manifest read these."""
+def record_header(result: ArtefactResult) -> dict:
+    """The keys every estimates file shares (regression, descriptive, shares, multiverse, event study, synthetic
+    control), from the artefact's common fields: what made it, from what. Reruns, the index page and the manifest
+    read these."""
     return {
         "schema_version": SCHEMA_VERSION,
         "griparm_version": __version__,
         "code_sha256": code_sha256(),
-        "kind": kind,
+        "kind": result.kind,
         "spec": result.spec_path,
         "spec_sha256": result.spec_sha256,
         "stem": result.stem,
@@ -63,7 +65,7 @@ def _values(frame) -> dict:
 
 def estimates_dict(table: TableResult) -> dict:
     """The JSON document of one table (the shape of issue 3, plus labels, order and notes)."""
-    return _clean(_header(table, "regression") | {
+    return clean(record_header(table) | {
         "models": [_model_dict(model) for model in table.models],
         "labels": dict(table.labels),
         "order": list(table.order) if table.order is not None else None,
@@ -75,14 +77,14 @@ def estimates_dict(table: TableResult) -> dict:
 def frame_dict(result) -> dict:
     """The machine-readable twin of a descriptive or shares table (``FrameResult``): ``models`` empty, the numbers
     under ``values``."""
-    return _clean(_header(result, result.kind) | {
+    return clean(record_header(result) | {
         "models": [], "columns": [str(c) for c in result.frame.columns], "values": _values(result.frame)})
 
 
 def multiverse_dict(result, files: list[str]) -> dict:
     """The record of a multiverse: ``models`` empty, the summary numbers and table, and the files written."""
     summary = result.summary_table
-    return _clean(_header(result, "multiverse") | {
+    return clean(record_header(result) | {
         "models": [], "summary": dict(result.summary), "columns": [str(c) for c in summary.columns],
         "values": {str(row): {str(k): float(v) for k, v in values.items()}
                    for row, values in summary.to_dict(orient="index").items()},
@@ -93,7 +95,7 @@ def estimates_path(out_dir: Path, stem: str) -> Path:
     return Path(out_dir) / "estimates" / f"{stem}.json"
 
 
-def _write(document: dict, out_dir: Path, unit: Mapping | None) -> Path:
+def write_record(document: dict, out_dir: Path, unit: Mapping | None) -> Path:
     # ``unit``: what makes the outputs one unit (griparm_econ.freshness): the sha256 of every other file the spec
     # wrote ("outputs") and the digest of what it estimates ("estimation_sha256").
     # The record is sealed with the sha256 of its own content, so an edited record is not current (freshness).
@@ -104,12 +106,12 @@ def _write(document: dict, out_dir: Path, unit: Mapping | None) -> Path:
 
 def write_estimates(table: TableResult, out_dir: Path, unit: Mapping | None = None) -> Path:
     """Write ``out_dir/estimates/<stem>.json`` atomically and return its path."""
-    return _write(estimates_dict(table), out_dir, unit)
+    return write_record(estimates_dict(table), out_dir, unit)
 
 
 def write_frame_record(result, out_dir: Path, unit: Mapping | None = None) -> Path:
-    return _write(frame_dict(result), out_dir, unit)
+    return write_record(frame_dict(result), out_dir, unit)
 
 
 def write_multiverse_record(result, out_dir: Path, files: list[str], unit: Mapping | None = None) -> Path:
-    return _write(multiverse_dict(result, files), out_dir, unit)
+    return write_record(multiverse_dict(result, files), out_dir, unit)

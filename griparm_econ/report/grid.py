@@ -15,6 +15,7 @@ import pandas as pd
 
 from griparm_econ.estimation.results import ModelResult, TableResult
 from griparm_econ.labels import INTERCEPT, plural, term_label
+from griparm_econ.report.statistic_rows import statistic_rows
 from griparm_econ.report.notes import by_columns, columns_text, lost_values_notes, sentence, singleton_notes
 from griparm_econ.spec.vocabulary import capable
 
@@ -121,45 +122,6 @@ _ESTIMATOR_LABELS = {
     "logit": "Logit",
     "cloglog": "Complementary log-log",
 }
-
-# Extra statistics in a fixed order with their printed names; anything else follows alphabetically. A key may carry a
-# term after a colon ("first_stage_f:restriction"), printed as "First-stage F: <label of the term>".
-# Exactly the statistics estimation/dispatch.py produces (tests/test_api.py pins the two lists together).
-KNOWN_STATS: tuple[tuple[str, str], ...] = (
-    ("f_stat", "F statistic"),
-    ("wald_chi2", "Wald χ²"),
-    ("first_stage_f", "First-stage F"),
-    ("hausman_chi2", "Hausman χ²"),
-    ("hausman_df", "Hausman df"),
-    ("hausman_pvalue", "Hausman p-value"),
-    ("sigma_u", "σ ({entity} effect)"),
-    ("sigma_e", "σ (idiosyncratic error)"),
-    ("theta_mean", "θ (mean)"),
-    ("loglik", "Log likelihood"),
-    ("pseudo_r2", "Pseudo R-squared (McFadden)"),
-    ("events_count", "Events (outcome = 1)"),
-    ("separated_dropped_count", "Observations dropped (separation)"),
-)
-_COUNT_STATS_SUFFIXES = ("_df", "_n", "_count")
-
-
-def _stat_label(key: str, labels: Mapping[str, str], entity_label: str) -> str:
-    if key in labels:
-        return labels[key]
-    base, _, term = key.partition(":")
-    known = dict(KNOWN_STATS)
-    if base in known:
-        text = known[base].format(entity=entity_label.lower())
-    else:
-        text = base.replace("_", " ").strip()
-        text = text[:1].upper() + text[1:]
-    return f"{text}: {term_label(term, labels)}" if term else text
-
-
-def _stat_order(keys: Iterable[str]) -> list[str]:
-    rank = {key: i for i, (key, _) in enumerate(KNOWN_STATS)}
-    return sorted(set(keys), key=lambda key: (rank.get(key.partition(":")[0], len(rank)), key))
-
 
 def _ordered_terms(table: TableResult) -> list[str]:
     seen: list[str] = []
@@ -333,10 +295,8 @@ def build_regression_grid(table: TableResult) -> Grid:
         add("Bootstrap replications",
             [format_count(next((v["B"] for v in m.bootstrap.values() if "B" in v), None)) for m in models])
 
-    for key in _stat_order(k for m in models for k in m.stats):
-        count = key.partition(":")[0].endswith(_COUNT_STATS_SUFFIXES)
-        add(_stat_label(key, labels, models[0].entity_label),
-            [(format_count if count else (lambda v: format_number(v, digits)))(m.stats.get(key)) for m in models])
+    for label, count, values in statistic_rows(models, labels, models[0].entity_label if models else "Entity"):
+        add(label, [(format_count if count else (lambda v: format_number(v, digits)))(v) for v in values])
 
     notes = [star_legend(table.star_levels), "Standard errors in parentheses."]
     if any(within):

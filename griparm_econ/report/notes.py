@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Iterable, Mapping, Sequence
 
 from griparm_econ.estimation.results import ModelResult
-from griparm_econ.labels import INTERCEPT, counted, plural, term_label, time_unit
+from griparm_econ.labels import counted, plural, term_label, time_unit
 from griparm_econ.spec.vocabulary import capable
 
 SECTIONS = ("sample", "estimation", "inference", "others")
@@ -167,24 +167,24 @@ def bootstrap_note(settings: Mapping) -> str:
 
 
 def hausman_note(model: ModelResult) -> str:
-    stats = model.stats
-    if "hausman_chi2" not in stats:
+    test = model.test("hausman")
+    if test is None:
         return ""
-    df = int(stats["hausman_df"])
+    df = int(test.df)
     return (f"{model.name}: Hausman test of random against fixed {model.entity_label.lower()} effects on "
             f"{counted(df, 'common coefficient')}, conventional covariances (Stata's `hausman fe re`): "
-            f"chi2({df}) = {stats['hausman_chi2']:.2f}, p = {stats['hausman_pvalue']:.3f}.")
+            f"chi2({df}) = {test.statistic:.2f}, p = {test.pvalue:.3f}.")
 
 
 def f_statistic_note(models: Sequence[ModelResult]) -> str:
     """What the "F statistic" row is: the test, and its degrees of freedom column by column."""
     groups: dict[str, list[int]] = {}
     for number, model in enumerate(models, start=1):
-        if model.stats.get("f_stat") is None:
+        test = model.test("f_stat")
+        if test is None:
             continue
-        q = sum(1 for term in model.params if term != INTERCEPT)
-        dist = (f"F({q}, {model.df_pvalues:,})" if model.df_pvalues is not None
-                else f"chi2({q})/{q} (large-sample)")
+        q, denominator = test.df
+        dist = f"F({q}, {denominator:,})" if denominator is not None else f"chi2({q})/{q} (large-sample)"
         groups.setdefault(dist, []).append(number)
     if not groups:
         return ""

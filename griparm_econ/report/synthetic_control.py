@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from griparm_econ.report.estimates import _clean, _header, _write
+from griparm_econ.report.estimates import clean, record_header, write_record
 
 TABLE_SUFFIXES = (".html", ".tex", ".md", ".csv", ".docx")
 
@@ -43,7 +43,7 @@ def synthetic_dict(out, files: list[str]) -> dict:
              "leave_one_out": {d: {"att": att, "pre_rmspe": rmspe,
                                    "synthetic_path": {str(t): v for t, v in sorted(r.leave_one_out[d].items())}}
                                for d, (att, rmspe) in sorted(r.leave_one_out_fits().items())}}
-    return _clean(_header(out, "synthetic_control") | {"models": [model], "labels": dict(out.labels),
+    return clean(record_header(out) | {"models": [model], "labels": dict(out.labels),
                                                       "files": sorted(files)})
 
 
@@ -123,5 +123,5 @@ def write_synthetic_outputs(out, out_dir: Path, unit=lambda written: {}) -> list
     written += save_figure(path_fig, out_dir, f"{out.stem}.path")
     written += save_figure(gaps_fig, out_dir, f"{out.stem}.gaps")
     files = [p.relative_to(out_dir).as_posix() for p in written]
-    written.append(_write(synthetic_dict(out, files), out_dir, unit(written)))     # last: the record (freshness.py)
+    written.append(write_record(synthetic_dict(out, files), out_dir, unit(written)))     # last: the record (freshness.py)
     return written

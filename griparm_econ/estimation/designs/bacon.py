@@ -21,7 +21,7 @@ import pandas as pd
 
 from griparm_econ.errors import GriparmError
 from griparm_econ.estimation.designs.panel_inputs import numeric, require_columns
-from griparm_econ.estimation.within import within_transform
+from griparm_econ.estimation.demean import within_transform
 
 ESTIMATOR = "goodman_bacon"
 TREATED_VS_UNTREATED = "Treated vs Untreated"

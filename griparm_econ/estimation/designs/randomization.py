@@ -20,7 +20,7 @@ import pandas as pd
 
 from griparm_econ.errors import GriparmError
 from griparm_econ.estimation.designs.panel_inputs import NEVER_TREATED, cohorts_of, in_sample_cohorts, require_columns
-from griparm_econ.estimation.within import within_transform
+from griparm_econ.estimation.demean import within_transform
 
 ESTIMATOR = "randomization_inference"
 PVALUE_DEFINITION = "(1 + #{|beta_draw| >= |beta_observed|}) / (1 + draws), two-sided, cohorts permuted across units"

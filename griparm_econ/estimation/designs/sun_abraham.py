@@ -22,7 +22,8 @@ from scipy import stats
 from griparm_econ.errors import GriparmError
 from griparm_econ.estimation.designs.panel_inputs import cohort_counts, numeric, require_columns
 from griparm_econ.estimation.designs.results import DesignResult, Estimate, EventTimeEstimate, wald_pretrend
-from griparm_econ.estimation.within import WithinModel, fit_one
+from griparm_econ.estimation.within import fit_one
+from griparm_econ.estimation.within_model import WithinModel
 
 ESTIMATOR = "sun_abraham"
 
