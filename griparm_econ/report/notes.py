@@ -219,8 +219,10 @@ def robust_family_notes(result) -> list[str]:
 
     from griparm_econ.multiverse_axes import MULTIVERSE_ESTIMATORS
 
-    used = [name for name in dict.fromkeys(result.curve["estimator"]) if MULTIVERSE_ESTIMATORS[name].robust]
-    skipped = Counter((estimator, reason) for _, estimator, reason in result.not_applicable)
+    curve = getattr(result, "curve", None)
+    estimators = curve["estimator"] if curve is not None and "estimator" in curve else ()
+    used = [name for name in dict.fromkeys(estimators) if MULTIVERSE_ESTIMATORS[name].robust]
+    skipped = Counter((estimator, reason) for _, estimator, reason in getattr(result, "not_applicable", ()))
     out = []
     for name in dict.fromkeys([*used, *(estimator for estimator, _ in skipped)]):
         family = MULTIVERSE_ESTIMATORS[name]
@@ -238,8 +240,9 @@ def multiverse_notes(result) -> list[str]:
     focus = [term_label(variable, labels) for variable in result.focus_variables]
     focus_text = focus[0] if len(focus) == 1 else ", ".join(focus[:-1]) + f" or {focus[-1]}"
     counts = " x ".join(counted(n, word) for n, word in result.grid_counts)
-    cells = (f" of {result.n_models + len(result.not_applicable):,} cells (the robust families' cells where they do "
-             "not apply are not fitted; see below)" if result.not_applicable else "")
+    not_applicable = getattr(result, "not_applicable", ())
+    cells = (f" of {result.n_models + len(not_applicable):,} cells (the robust families' cells where they do "
+             "not apply are not fitted; see below)" if not_applicable else "")
     notes = [f"{result.n_models:,} models{cells}: {counts}.",
              f"Focus coefficient: {focus_text} (whichever the model's treatment set holds), lagged by the model's "
              f"lag length; expected sign {result.expected_sign}. Significance: p < 0.05 with each model's own "
