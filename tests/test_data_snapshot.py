@@ -14,6 +14,7 @@ import pytest
 
 from griparm_econ.config import DEFAULT_DATA_DIR, PROJECT_ROOT, load_settings, resolve_data_dir
 from griparm_econ.errors import DataError
+from griparm_econ.sources.restrictions_coding import COLUMNS as CODING_COLUMNS
 from griparm_econ.sources.restrictions_schema import EventRow, QuotaRow, validate
 from griparm_econ.sources.snapshot import (MANIFEST_NAME, check_inputs, content_sha256, count_rows, read_bytes,
                                            read_manifest, stored)
@@ -115,7 +116,7 @@ def test_shipped_project_datasets_follow_the_codebook():
 
 def test_codebook_documents_every_column():
     codebook = (PROJECT_ROOT / "docs" / "codebook_restrictions.md").read_text(encoding="utf-8")
-    for column in [*EventRow.model_fields, *QuotaRow.model_fields]:
+    for column in [*EventRow.model_fields, *QuotaRow.model_fields, *CODING_COLUMNS]:
         assert f"`{column}`" in codebook, column
     assert (PROJECT_ROOT / "docs" / "restrictions_changelog.md").is_file()
 

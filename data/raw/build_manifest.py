@@ -12,7 +12,8 @@ sys.path.insert(0, str(HERE.parent.parent))
 
 from griparm_econ.sources.snapshot import MANIFEST_NAME, count_rows, logical_name, manifest_text, read_bytes  # noqa
 
-OWN = {"restrictions/export_restrictions_events.csv", "restrictions/china_ree_export_quotas.csv"}
+OWN = {"restrictions/export_restrictions_events.csv", "restrictions/export_restrictions_coding.csv",
+       "restrictions/china_ree_export_quotas.csv"}
 VINTAGES = {
     "gvc/adb_mrio72_gvc_participation_country_sector_2017_2022.csv": "ADB MRIO 72-economy tables, July 2023",
     "gvc/adb_mrio72_gvc_participation_country_total_2017_2022.csv": "ADB MRIO 72-economy tables, July 2023",
@@ -23,7 +24,9 @@ VINTAGES = {
                                                                                     "copy of 2026-04",
     "production/usgs_mcs_rare_earths_mine_production_reserves_by_country_2020_2025.csv": "USGS MCS 2022-2026 data "
                                                                                          "releases",
-    "restrictions/export_restrictions_events.csv": "hand-compiled 2026-11-28, stage and motive coded 2026-11-29",
+    "restrictions/export_restrictions_events.csv": "hand-compiled 2026-11-28, stage and motive coded 2026-11-29, "
+                                                   "fields coded 2026-11-30",
+    "restrictions/export_restrictions_coding.csv": "field coding of 2026-11-30: one source per field",
     "restrictions/china_ree_export_quotas.csv": "hand-compiled 2026-11-28",
     "restrictions/gta_critical_minerals_interventions_in_force_calvincj_snapshot.json": "GTA extract, snapshot "
                                                                                          "2026-06-01",

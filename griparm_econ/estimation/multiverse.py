@@ -26,8 +26,8 @@ from scipy import stats
 from griparm_econ.errors import SpecError
 from griparm_econ.spec.formula import parse_formula
 from griparm_econ.estimation.results import ArtefactResult
-from griparm_econ.spec.multiverse_axes import (NO_FAMILY, NO_MODERATOR, focus_terms, outcome_family, outcome_list,
-                                               treatment_sets)
+from griparm_econ.spec.multiverse_axes import (MULTIVERSE_ESTIMATORS, NO_FAMILY, NO_MODERATOR, focus_terms,
+                                               outcome_family, outcome_list, treatment_sets)
 from griparm_econ.spec.vocabulary import MULTIVERSE_COVS, cov_label
 from griparm_econ.labels import term_label
 from griparm_econ.spec import LoadedSpec, MultiverseSpec, SampleTable, control_sets, lag_term, multiverse_variables
@@ -112,6 +112,7 @@ class MultiverseResult(ArtefactResult):
     collinear: tuple[str, ...] = ()                  # model ids that lost the focus coefficient
     spec_notes: tuple[str, ...] = ()
     outside_valid_range: tuple = ()                  # OutsideValue: values the grid's variables left out
+    not_applicable: tuple[tuple[str, str, str], ...] = ()   # (model id, estimator, reason): robust cells not fitted
 
     @property
     def n_models(self) -> int:
@@ -239,7 +240,7 @@ def indicators(curve: pd.DataFrame, spec: MultiverseSpec, *, entity_label: str =
     add("Fixed effects", "effects", ["+".join(e) if e else "none" for e in spec.effects],
         lambda v: effects_text.get(v, v))
     add("Standard errors", "cov", list(spec.cov), lambda v: cov_text.get(v, v))
-    add("Estimator", "estimator", list(spec.estimators), lambda v: {"twfe": "Two-way FE (least squares)"}.get(v, v))
+    add("Estimator", "estimator", list(spec.estimators), lambda v: MULTIVERSE_ESTIMATORS[v].label)
     return out
 
 
@@ -294,16 +295,18 @@ def estimate_multiverse(loaded: LoadedSpec, settings, cache: dict | None = None,
                         fix="set entity and time in [data].")
     _check_variables(loaded, data)
     frame, sample_columns = model_frame(loaded, data, grid)
-    # Every model is a "twfe" one (the only estimator family registered): the within engine fits them all.
+    # The "twfe" models go to the within engine together; the robust families' cells, one static ATT each, to the
+    # design engines (multiverse_robust), which also name the cells where a family does not apply.
+    twfe = [m for m in grid if not MULTIVERSE_ESTIMATORS[m.estimator].robust]
     models = [WithinModel(name=m.model_id, dependent=m.outcome, regressors=m.regressors,
                           effects=tuple(m.effects.split("+")) if m.effects != "none" else (), cov=m.cov,
-                          sample=sample_columns[m.sample]) for m in grid]
+                          sample=sample_columns[m.sample]) for m in twfe]
     # --scheduler on the command line sends every multiverse to that dask cluster, whatever its spec says.
     cli_scheduler = getattr(settings, "scheduler", None)
     backend = "dask" if cli_scheduler else spec.executor.backend
     n_jobs = local_workers(spec.executor.n_jobs, backend, loaded.path)
     try:
-        fits = fit_many(frame, models, entity=data.entity, time=data.time, n_jobs=n_jobs,
+        fits = [] if not models else fit_many(frame, models, entity=data.entity, time=data.time, n_jobs=n_jobs,
                         backend=backend, progress=spec.executor.progress,
                         scheduler=cli_scheduler or spec.executor.scheduler)
     except SpecError as err:
@@ -320,7 +323,7 @@ def estimate_multiverse(loaded: LoadedSpec, settings, cache: dict | None = None,
 
     rows = []
     critical: dict[int, float] = {}     # t quantile by degrees of freedom (few distinct values in a grid)
-    for model, fit in zip(grid, fits):
+    for model, fit in zip(twfe, fits):
         if fit.df_t not in critical:
             critical[fit.df_t] = float(stats.t.ppf((1 + spec.level) / 2, fit.df_t))
         crit = critical[fit.df_t]
@@ -331,10 +334,14 @@ def estimate_multiverse(loaded: LoadedSpec, settings, cache: dict | None = None,
                          "ci_high": float(estimate + crit * se), "nobs": int(fit.nobs),
                          "n_clusters": -1 if fit.n_clusters is None else int(fit.n_clusters),
                          "outcome_sd": outcome_sd[model.outcome]})
-    estimates = pd.DataFrame(rows)
+    from griparm_econ.estimation.multiverse_robust import robust_rows
+
+    robust, not_applicable = robust_rows(grid, frame, sample_columns, data.entity, data.time, spec.level,
+                                         outcome_sd)
+    estimates = pd.DataFrame(sorted(rows + robust, key=lambda row: row["model_id"]))   # grid order (stable)
     estimates["lag"] = estimates["lag"].astype("int64")
     curve = estimates[estimates["is_focus"]].copy()
-    missing = sorted(set(m.model_id for m in grid) - set(curve["model_id"]))
+    missing = sorted(set(m.model_id for m in grid) - set(curve["model_id"]) - {n[0] for n in not_applicable})
     scale = curve["outcome_sd"] if spec.scale == "outcome_sd" else 1.0
     for column in ("estimate", "ci_low", "ci_high"):
         curve[f"{column}_scaled"] = curve[column] / scale
@@ -342,7 +349,8 @@ def estimate_multiverse(loaded: LoadedSpec, settings, cache: dict | None = None,
     rows_below = indicators(curve, spec, entity_label=data.entity_label, time_label=data.time_label)
     summary_table = summarise(curve, spec.expected_sign, rows_below)
     headline = summary_table.loc["All models"]
-    summary = {"n_models": len(grid), "n_focus_estimated": int(len(curve)),
+    summary = {"n_models": len(grid) - len(not_applicable), "n_not_applicable": len(not_applicable),
+               "n_focus_estimated": int(len(curve)),
                "share_expected_sign": float(headline["Expected sign (%)"]) / 100,
                "share_significant_5pct": float(headline["Significant at 5% (%)"]) / 100,
                "share_expected_sign_significant": float(headline["Expected sign and significant (%)"]) / 100,
@@ -376,4 +384,5 @@ def estimate_multiverse(loaded: LoadedSpec, settings, cache: dict | None = None,
                             digits=spec.digits, indicators=tuple(rows_below), grid_counts=counts,
                             focus_variables=focus_variables, labels=dict(spec.labels), restriction=spec.sample,
                             entity_label=data.entity_label, time_label=data.time_label, collinear=tuple(missing),
-                            spec_notes=tuple(spec.notes), outside_valid_range=outside)
+                            spec_notes=tuple(spec.notes), outside_valid_range=outside,
+                            not_applicable=tuple(not_applicable))

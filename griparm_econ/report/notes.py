@@ -213,6 +213,27 @@ def regression_notes(models: Sequence[ModelResult], *, restriction=None, spec_no
     return _unique([note for name in SECTIONS for note in sections[name]])
 
 
+def robust_family_notes(result) -> list[str]:
+    """The heterogeneity-robust families of the grid: their inference convention, and the cells where each does not
+    apply, counted by reason."""
+    from collections import Counter
+
+    from griparm_econ.spec.multiverse_axes import MULTIVERSE_ESTIMATORS
+
+    curve = getattr(result, "curve", None)
+    estimators = curve["estimator"] if curve is not None and "estimator" in curve else ()
+    used = [name for name in dict.fromkeys(estimators) if MULTIVERSE_ESTIMATORS[name].robust]
+    skipped = Counter((estimator, reason) for _, estimator, reason in getattr(result, "not_applicable", ()))
+    out = []
+    for name in dict.fromkeys([*used, *(estimator for estimator, _ in skipped)]):
+        family = MULTIVERSE_ESTIMATORS[name]
+        reasons = "; ".join(f"{reason} ({count:,})" for (estimator, reason), count in sorted(skipped.items())
+                            if estimator == name)
+        out.append(f"{family.label}: one static ATT per model ({family.description}); inference: "
+                   f"{family.inference}." + (f" Not applicable, not fitted: {reasons}." if reasons else ""))
+    return out
+
+
 def multiverse_notes(result) -> list[str]:
     """The notes of a multiverse's summary table: the grid, the focus coefficient, inference, the scale, then the
     spec's notes."""
@@ -220,7 +241,10 @@ def multiverse_notes(result) -> list[str]:
     focus = [term_label(variable, labels) for variable in result.focus_variables]
     focus_text = focus[0] if len(focus) == 1 else ", ".join(focus[:-1]) + f" or {focus[-1]}"
     counts = " x ".join(counted(n, word) for n, word in result.grid_counts)
-    notes = [f"{result.n_models:,} models: {counts}.",
+    not_applicable = getattr(result, "not_applicable", ())
+    cells = (f" of {result.n_models + len(not_applicable):,} cells (the robust families' cells where they do "
+             "not apply are not fitted; see below)" if not_applicable else "")
+    notes = [f"{result.n_models:,} models{cells}: {counts}.",
              f"Focus coefficient: {focus_text} (whichever the model's treatment set holds), lagged by the model's "
              f"lag length; expected sign {result.expected_sign}. Significance: p < 0.05 with each model's own "
              "standard errors.",
@@ -231,6 +255,7 @@ def multiverse_notes(result) -> list[str]:
         notes.append("Scaled estimates (and the curve) are divided by the standard deviation of the outcome "
                      + (f"in the study sample ({where})" if where else "over all rows of the data")
                      + ", so outcomes in different units share one axis.")
+    notes.extend(robust_family_notes(result))
     if result.collinear:
         shown = ", ".join(result.collinear[:10]) + (" ..." if len(result.collinear) > 10 else "")
         notes.append(f"{counted(len(result.collinear), 'model')} lost the focus coefficient as collinear: {shown}.")

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Iterable, Sequence
 
 import pandas as pd
@@ -34,6 +35,7 @@ from griparm_econ.sources import SourceFrame
 from griparm_econ.sources._files import describe_file, require_file, tidy_long
 from griparm_econ.sources.snapshot import read_text
 from griparm_econ.sources.country_names import EU_JURISDICTION_CODES, eu_members, names_to_iso3
+from griparm_econ.sources.restrictions_coding import CODING_FILE, Evidence, validate_coding
 from griparm_econ.sources.restrictions_schema import EventRow, QuotaRow, validate
 from griparm_econ.sources.treatments import treatment_measures
 
@@ -42,6 +44,8 @@ EVENTS_FILE = "export_restrictions_events.csv"
 IEA_FILE = "iea_critical_minerals_policy_tracker_calvincj_snapshot.csv"
 GTA_FILE = "gta_critical_minerals_interventions_in_force_calvincj_snapshot.json"
 QUOTAS_FILE = "china_ree_export_quotas.csv"
+EVENTS_VINTAGE = "hand-compiled 2026-11-28, stage and motive coded 2026-11-29, fields coded 2026-11-30"
+CODING_VINTAGE = "field coding of 2026-11-30: one source per field"
 
 MEASURE_TYPES = {
     "export_quota": "quota",
@@ -82,11 +86,27 @@ EVENT_COLUMNS = ["iso3", "country", "material", "measure", "start_year", "end_ye
 # Events file
 
 
+def check_field_coding(settings: Settings, events: pd.DataFrame) -> tuple[Path, int]:
+    """Validates the field-coding table against the events file and the IEA and GTA passages it quotes; returns its
+    path and number of rows."""
+    path = require_file(settings, FOLDER, CODING_FILE, "restrictions")
+    coding = pd.read_csv(path, dtype=str, keep_default_na=False)
+    iea = pd.read_csv(require_file(settings, FOLDER, IEA_FILE, "restrictions"), dtype=str, keep_default_na=False)
+    try:
+        gta = json.loads(read_text(require_file(settings, FOLDER, GTA_FILE, "restrictions")))["interventions"]
+    except (json.JSONDecodeError, KeyError, UnicodeDecodeError, OSError, EOFError) as err:
+        raise DataError(f"not the expected GTA JSON ({err}).", where=GTA_FILE, field="interventions",
+                        fix="restore the file from its source.") from err
+    validate_coding(coding, events, Evidence(events, iea, gta), path)
+    return path, len(coding)
+
+
 def read_events(settings: Settings) -> SourceFrame:
     """The events file as typed rows, with ``measure_type``, ``rare_earth``, ``role`` and the effective end year."""
     path = require_file(settings, FOLDER, EVENTS_FILE, "restrictions")
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     validate(EventRow, raw, path)             # the codebook's schema: every problem of every row in one message
+    coding_path, coding_rows = check_field_coding(settings, raw)
     missing = [c for c in EVENT_COLUMNS if c not in raw.columns]
     if missing:
         raise DataError(f"expected columns {missing} are missing.", where=path, field=", ".join(missing),
@@ -97,8 +117,8 @@ def read_events(settings: Settings) -> SourceFrame:
                         fix=f"use one of {sorted(MEASURE_TYPES)}.")
     events, notes = prepare_events(raw)
     return SourceFrame("restrictions.events", events,
-                       (describe_file(settings, path, rows=len(raw),
-                                      vintage="hand-compiled 2026-11-28, stage and motive coded 2026-11-29"),),
+                       (describe_file(settings, path, rows=len(raw), vintage=EVENTS_VINTAGE),
+                        describe_file(settings, coding_path, vintage=CODING_VINTAGE, rows=coding_rows)),
                        (CONFLICT_RULE, *notes))
 
 

@@ -25,6 +25,7 @@ MOTIVES = ("downstream_processing", "revenue", "conservation", "security", "othe
 _EVENT_ID = re.compile(r"^[A-Z]{3}-(\d{4}|undated)-[a-z_]+-\d+$")
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 _DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$")   # YYYY-MM-DD, or YYYY-MM when the day is unknown
+_DATE_OR_YEAR = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")   # coded dates: year precision too
 _HS = re.compile(r"^\d{4}(\.?\d{2}){0,3}$")                                # 4-10 digit HS codes, dots allowed
 _URL = re.compile(r"^https?://\S+$")
 SHOWN = 12                                                                  # problems listed before "and N more"
@@ -64,6 +65,9 @@ class EventRow(BaseModel):
     end_year: Optional[int]
     start_date: str
     end_date: str
+    announced_date: str
+    in_force_date: str
+    legal_instrument: str
     detail: str
     source_title: str
     source_url: str
@@ -130,6 +134,13 @@ class EventRow(BaseModel):
     def _date(cls, value: str) -> str:
         return _optional_date(value)
 
+    @field_validator("announced_date", "in_force_date")
+    @classmethod
+    def _coded_date(cls, value: str) -> str:
+        if value.strip() and not _DATE_OR_YEAR.match(value.strip()):
+            raise ValueError(f"{value!r} is not YYYY, YYYY-MM or YYYY-MM-DD (or empty)")
+        return value.strip()
+
     @field_validator("source_url")
     @classmethod
     def _url(cls, value: str) -> str:
@@ -141,13 +152,14 @@ class EventRow(BaseModel):
     def _order(self) -> "EventRow":
         if not self.event_id.startswith(f"{self.iso3}-{self.start_year or 'undated'}-{self.measure}-"):
             raise ValueError(f"event_id {self.event_id} does not match iso3, start_year and measure")
-        text = " ".join((self.material, self.hs_codes, self.detail, self.source_note))
+        # Where each basis is quoted from (this row, another row, the IEA or GTA snapshot) is checked against the
+        # field-coding table (restrictions_coding.py), which names the passage.
         for coded, basis, name in ((self.stage, self.stage_basis, "stage"), (self.motive, self.motive_basis, "motive")):
             if bool(coded) != bool(basis):
                 raise ValueError(f"{name} and {name}_basis must both be given or both be empty")
-            if basis and basis not in text:
-                raise ValueError(f"{name}_basis {basis!r} is not quoted from the row's material, hs_codes, detail or "
-                                 "source_note")
+        if self.in_force_date and self.start_year is not None and int(self.in_force_date[:4]) != self.start_year:
+            raise ValueError(f"in_force_date {self.in_force_date} is not in start_year {self.start_year} (a second "
+                             "version of a disputed date belongs in the coding table as a disputed row)")
         if self.start_year is not None and self.end_year is not None and self.end_year < self.start_year:
             raise ValueError(f"end_year {self.end_year} is before start_year {self.start_year}")
         if self.start_date and self.end_date and self.end_date < self.start_date[:len(self.end_date)]:

@@ -18,11 +18,51 @@ from griparm_econ.errors import SpecError
 NO_MODERATOR = "none"     # a moderators entry: the treatment enters alone, without an interaction
 NO_FAMILY = ""            # the family of every outcome of a spec that lists plain ``outcomes``
 
-# The estimator families a multiverse can cross, each with what it fits. Only the two-way fixed-effects engine is
-# wired: see docs/specs.md ("Estimator families") for what a heterogeneity-robust family needs before it joins.
-MULTIVERSE_ESTIMATORS: dict[str, str] = {
-    "twfe": "least squares with the absorbed fixed effects of `effects` (the within engine)",
-}
+@dataclass(frozen=True)
+class EstimatorFamily:
+    """One value of the ``estimators`` axis, with what it fits and where it applies."""
+
+    name: str
+    label: str             # the choice as the curve's indicator rows show it
+    description: str
+    robust: bool           # a heterogeneity-robust static ATT: only for an absorbing 0/1 adoption indicator, with no
+                           # moderator and no controls, entity and time effects and errors clustered by entity
+    inference: str         # its own inference convention (the multiverse notes say it)
+
+
+# The estimator families a multiverse can cross: the one registry of the axis (spec validation reads its keys).
+MULTIVERSE_ESTIMATORS: dict[str, EstimatorFamily] = {family.name: family for family in (
+    EstimatorFamily("twfe", "Two-way FE (least squares)",
+                    "least squares with the absorbed fixed effects of `effects` (the within engine)", False,
+                    "fixest's CR1 small-sample factors, t with G-1 degrees of freedom"),
+    EstimatorFamily("callaway_santanna", "Callaway-Sant'Anna (simple ATT)",
+                    "Callaway and Sant'Anna (2021) group-time ATTs, simple aggregation, never-treated controls, "
+                    "balanced panel (csdid)", True, "analytical influence-function errors by unit, normal"),
+    EstimatorFamily("sun_abraham", "Sun-Abraham (ATT)",
+                    "Sun and Abraham (2021) interaction-weighted event study, ATT aggregation (fixest sunab)", True,
+                    "clustered by entity with fixest's CR1 factors, t with G-1 degrees of freedom"),
+    EstimatorFamily("did2s", "Gardner two-stage DiD (static)",
+                    "Gardner's two-stage DiD, static ATT (R did2s)", True,
+                    "two-stage GMM sandwich clustered by entity, no small-sample factor, t with N-1 degrees of "
+                    "freedom"),
+)}
+ROBUST_ESTIMATORS = tuple(name for name, family in MULTIVERSE_ESTIMATORS.items() if family.robust)
+
+
+def robust_cell_reason(estimator: str, moderator: str, n_controls: int, effects: str, cov: str) -> str | None:
+    """Why a heterogeneity-robust family does not apply to a cell of the grid, read from the spec's choices (None:
+    it applies, subject to the treatment being an absorbing 0/1 adoption in the data, checked when fitting)."""
+    if not MULTIVERSE_ESTIMATORS[estimator].robust:
+        return None
+    if moderator != NO_MODERATOR:
+        return "moderated treatment set (the estimator gives one static ATT, without an interaction)"
+    if n_controls:
+        return "controls (the robust cells are crossed without covariates: the engines treat them differently)"
+    if effects != "entity+time":
+        return "fixed effects other than entity and time"
+    if cov != "cluster:entity":
+        return "errors not clustered by entity"
+    return None
 
 
 @dataclass(frozen=True)
