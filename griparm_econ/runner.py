@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from griparm_econ import __version__
-from griparm_econ.config import Settings, code_sha256
+from griparm_econ.config import Settings
 from griparm_econ.errors import SpecError
 from griparm_econ.freshness import multiverse_files  # noqa: F401 (re-exported: the multiverse's output names)
 from griparm_econ.estimation.results import ModelResult, TableResult
@@ -193,47 +193,65 @@ def _fit_column(loaded: LoadedSpec, index: int, model, data):
 
 
 def _verdict(loaded: LoadedSpec, settings: Settings, out_dir: Path, cache: dict):
-    from griparm_econ.estimation.design import load_dataset
     from griparm_econ.freshness import table_verdict
     from griparm_econ.report.estimates import estimates_path
 
     return table_verdict(loaded, estimates_path(out_dir, loaded.stem), out_dir, version=__version__,
-                         code=code_sha256(), data_sha256=lambda: load_dataset(loaded, settings, cache).sha256)
+                         data_read=lambda: _data_read(loaded, settings, cache))
 
 
-def _rerender(item: LoadedSpec, settings: Settings, out_dir: Path, cache: dict) -> TableResult:
-    """The table of a spec whose display keys alone changed, from the models of its stored estimates."""
+def _data_read(loaded: LoadedSpec, settings: Settings, cache: dict) -> str:
+    """The digest of exactly the data the spec reads (freshness.data_read_sha256), once per spec and run."""
+    from griparm_econ.estimation.design import load_dataset
+    from griparm_econ.freshness import data_read_sha256
+
+    key = ("data_read", str(loaded.path))
+    if key not in cache:
+        cache[key] = data_read_sha256(loaded, load_dataset(loaded, settings, cache), settings)
+    return cache[key]
+
+
+def _rerender(item: LoadedSpec, settings: Settings, out_dir: Path, cache: dict):
+    """The outputs of a spec whose display keys or report code alone changed, from what its run stored: a
+    regression's models in its record, a multiverse's estimates parquet (freshness.RERENDER_READS)."""
     from griparm_econ.report.estimates import estimates_path
 
+    if item.kind == "multiverse":
+        import pandas as pd
+
+        from griparm_econ.estimation.multiverse import rerender_multiverse
+
+        estimates = pd.read_parquet(out_dir / multiverse_files(item.stem)[0])
+        return rerender_multiverse(item, settings, estimates, cache, display_path=_display_path)
     record = json.loads(estimates_path(out_dir, item.stem).read_text(encoding="utf-8"))
     fitted = [ModelResult.from_json_dict(model) for model in record["models"]]
     return estimate_spec(item, settings, cache, fitted=fitted)
 
 
-def _unit(out_dir: Path, written: Sequence[Path], estimation_sha256: str) -> dict:
+def _unit(out_dir: Path, written: Sequence[Path], unit_keys: Mapping | None) -> dict:
     from griparm_econ.freshness import file_hashes
 
-    return {"outputs": file_hashes(out_dir, written), "estimation_sha256": estimation_sha256}
+    return {"outputs": file_hashes(out_dir, written), **(unit_keys or {})}
 
 
-def write_outputs(table: TableResult, out_dir: Path, estimation_sha256: str = "") -> list[Path]:
+def write_outputs(table: TableResult, out_dir: Path, unit_keys: Mapping | None = None) -> list[Path]:
     """The tables in every format, then the estimates file."""
     from griparm_econ.report.estimates import write_estimates
     from griparm_econ.report.tables import write_table
 
     written: list[Path] = list(write_table(table, out_dir))
     # The estimates file goes last, with the sha256 of every file above: see griparm_econ.freshness.
-    written.append(write_estimates(table, out_dir, _unit(out_dir, written, estimation_sha256)))
+    written.append(write_estimates(table, out_dir, _unit(out_dir, written, unit_keys)))
     return written
 
 
-def write_frame_outputs(result, out_dir: Path, estimation_sha256: str = "") -> list[Path]:
+def write_frame_outputs(result, out_dir: Path, unit_keys: Mapping | None = None) -> list[Path]:
     from griparm_econ.report.estimates import write_frame_record
     from griparm_econ.report.tables import write_frame_table
 
     written = write_frame_table(result.frame, stem=result.stem, title=result.title, out_dir=out_dir,
                                 notes=result.notes, digits=result.digits)
-    written.append(write_frame_record(result, out_dir, _unit(out_dir, written, estimation_sha256)))   # last
+    written.append(write_frame_record(result, out_dir, _unit(out_dir, written, unit_keys)))   # last
     return written
 
 
@@ -252,7 +270,7 @@ def _parquet_bytes(frame) -> bytes:
     return buffer.getvalue()
 
 
-def write_multiverse_outputs(result, out_dir: Path, estimation_sha256: str = "") -> list[Path]:
+def write_multiverse_outputs(result, out_dir: Path, unit_keys: Mapping | None = None) -> list[Path]:
     """Parquet of every estimate, the summary table (five formats), the specification curve and the record."""
     from griparm_econ.io import atomic_write_bytes
     from griparm_econ.report.estimates import write_multiverse_record
@@ -275,7 +293,7 @@ def write_multiverse_outputs(result, out_dir: Path, estimation_sha256: str = "")
     written += save_figure(fig, out_dir, result.stem)
     # The record goes last: its presence (with matching hashes) is what marks the spec as up to date.
     written.append(write_multiverse_record(result, out_dir, [p.relative_to(out_dir).as_posix() for p in written],
-                                           _unit(out_dir, written, estimation_sha256)))
+                                           _unit(out_dir, written, unit_keys)))
     return written
 
 
@@ -302,9 +320,9 @@ def run_specs(specs: Sequence[Path] | None, settings: Settings, *, force: bool =
     results = [_rerender(item, settings, out, cache) if item.path in rendered
                else estimate(item, settings, cache, echo=echo) for item in todo]
     for item, result in zip(todo, results):
-        paths = write_result(item, result, out)
+        paths = write_result(item, result, out, data_read=_data_read(item, settings, cache))
         if item.path in rendered:
-            echo(f"re-rendered {result.stem} from its stored estimates (only display keys changed) in {out}")
+            echo(f"re-rendered {result.stem} from its stored estimates ({verdicts[item.path].reason}) in {out}")
         else:
             echo(f"wrote {len(paths)} file{'s' if len(paths) != 1 else ''} for {result.stem} in {out}")
     if figures:
@@ -331,13 +349,14 @@ def estimate(item: LoadedSpec, settings: Settings, cache: dict | None = None, *,
     return frame_result(item, settings, cache, display_path=_display_path)
 
 
-def write_result(item: LoadedSpec, result, out_dir: Path) -> list[Path]:
+def write_result(item: LoadedSpec, result, out_dir: Path, data_read: str = "") -> list[Path]:
     """Every file of one spec's result (from :func:`estimate` or a re-render), written as one unit
-    (:func:`griparm_econ.freshness.writing_unit`), the record marking it up to date last."""
-    from griparm_econ.freshness import estimation_sha256, unit_files, writing_unit
+    (:func:`griparm_econ.freshness.writing_unit`), the record marking it up to date last. ``data_read``: the digest
+    of the data the spec read (without it, the next run re-estimates the spec)."""
+    from griparm_econ.freshness import unit_files, unit_keys, writing_unit
     from griparm_econ.report.estimates import estimates_path
 
-    digest = estimation_sha256(item)
+    digest = unit_keys(item, data_read)
     with writing_unit(out_dir, estimates_path(out_dir, item.stem), unit_files(item.stem, item.kind), item.stem):
         if isinstance(result, TableResult):
             return write_outputs(result, out_dir, digest)
@@ -369,13 +388,13 @@ def _estimate_synthetic(item: LoadedSpec, settings: Settings, cache: dict):
     return estimate_synthetic_control(item, settings, cache, display_path=_display_path)
 
 
-def _write_design(result, out_dir: Path, estimation_sha256: str) -> list[Path]:
+def _write_design(result, out_dir: Path, unit_keys: Mapping) -> list[Path]:
     """An event study's or synthetic control's files, then its record with their sha256 (freshness.py)."""
     if result.kind == "event_study":
         from griparm_econ.report.event_study import write_event_study_outputs as write
     else:
         from griparm_econ.report.synthetic_control import write_synthetic_outputs as write
-    return write(result, out_dir, lambda written: _unit(out_dir, written, estimation_sha256))
+    return write(result, out_dir, lambda written: _unit(out_dir, written, unit_keys))
 
 
 def run_study(settings: Settings, *, force: bool = False, echo: Echo = print) -> list[TableResult]:

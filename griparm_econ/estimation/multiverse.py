@@ -336,6 +336,23 @@ def estimate_multiverse(loaded: LoadedSpec, settings, cache: dict | None = None,
                          "outcome_sd": outcome_sd[model.outcome]})
     estimates = pd.DataFrame(rows)
     estimates["lag"] = estimates["lag"].astype("int64")
+    return _assemble(loaded, settings, data, grid, estimates, display)
+
+
+def rerender_multiverse(loaded: LoadedSpec, settings, estimates: pd.DataFrame, cache: dict | None = None, *,
+                        display_path=None) -> MultiverseResult:
+    """A multiverse's result from the estimates its run stored (``estimates/<stem>.parquet``), nothing fitted: what
+    a change to the report code or to display keys alone needs (griparm_econ.freshness decides when)."""
+    from griparm_econ.estimation.design import load_dataset
+
+    display = display_path or (lambda path, _settings: str(path))
+    return _assemble(loaded, settings, load_dataset(loaded, settings, cache), expand_grid(loaded.spec), estimates,
+                     display)
+
+
+def _assemble(loaded: LoadedSpec, settings, data, grid, estimates: pd.DataFrame, display) -> MultiverseResult:
+    """The curve, summary and facts of a multiverse from its estimates (one row per model and term)."""
+    spec: MultiverseSpec = loaded.spec
     curve = estimates[estimates["is_focus"]].copy()
     missing = sorted(set(m.model_id for m in grid) - set(curve["model_id"]))
     scale = curve["outcome_sd"] if spec.scale == "outcome_sd" else 1.0

@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Mapping
 
 from griparm_econ import __version__
-from griparm_econ.config import code_sha256
 from griparm_econ.estimation.results import TableResult
 from griparm_econ.io import atomic_write_text
-from griparm_econ.freshness import seal_record
+from griparm_econ.freshness import code_fingerprints, seal_record
 
 SCHEMA_VERSION = 1
 
@@ -43,14 +42,14 @@ def _header(result, kind: str) -> dict:
     return {
         "schema_version": SCHEMA_VERSION,
         "griparm_version": __version__,
-        "code_sha256": code_sha256(),
+        **code_fingerprints(),   # the estimation and the report code, separately (freshness.STAGES)
         "kind": kind,
         "spec": result.spec_path,
         "spec_sha256": result.spec_sha256,
         "stem": result.stem,
         "title": result.title,
         "data": result.data_path,
-        "data_sha256": result.data_sha256,
+        "data_sha256": result.data_sha256,    # the data file's; what the spec reads of it: data_read_sha256
         "notes": list(result.notes),
     }
 
@@ -95,7 +94,8 @@ def estimates_path(out_dir: Path, stem: str) -> Path:
 
 def _write(document: dict, out_dir: Path, unit: Mapping | None) -> Path:
     # ``unit``: what makes the outputs one unit (griparm_econ.freshness): the sha256 of every other file the spec
-    # wrote ("outputs") and the digest of what it estimates ("estimation_sha256").
+    # wrote ("outputs"), the digest of what it estimates ("estimation_sha256") and of the data it reads
+    # ("data_read_sha256").
     # The record is sealed with the sha256 of its own content, so an edited record is not current (freshness).
     document = seal_record(document | dict(unit or {}))
     text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
