@@ -329,12 +329,13 @@ def intact_outputs(record: Mapping, out_dir: Path) -> list[str]:
             if (Path(out_dir) / rel).is_file() and sha256_file(Path(out_dir) / rel) == digest]
 
 
-# Kinds whose table can be re-made from what their run stored, without estimating again (after a report-code or a
-# display-key change), and the files beyond the record that the re-render reads. The other kinds re-estimate:
-# an event study's and a synthetic control's records hold table cells, not the paths, weights and intervals their
-# figures are drawn from; a descriptive, shares or before/after record holds cells without the row index the table
-# is laid out by (and they are computed in a second).
-RERENDER_READS = {"regression": lambda stem: (), "multiverse": lambda stem: (f"estimates/{stem}.parquet",)}
+# Kinds whose outputs can be re-made from what their run stored, without estimating again (after a report-code or a
+# display-key change), and the files beyond the record that the re-render reads. The other kinds are computed again:
+# a synthetic control's record holds its table, not the outcome paths its figures are drawn from; a descriptive,
+# shares or before/after record holds cells without the row index the table is laid out by. Each takes under a
+# second on the study panel.
+RERENDER_READS = {"regression": lambda stem: (), "event_study": lambda stem: (),
+                  "multiverse": lambda stem: (f"estimates/{stem}.parquet",)}
 
 
 def table_verdict(loaded, record_path: Path, out_dir: Path, *, version: str, data_read: Callable[[], str],

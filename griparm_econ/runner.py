@@ -213,7 +213,8 @@ def _data_read(loaded: LoadedSpec, settings: Settings, cache: dict) -> str:
 
 def _rerender(item: LoadedSpec, settings: Settings, out_dir: Path, cache: dict):
     """The outputs of a spec whose display keys or report code alone changed, from what its run stored: a
-    regression's models in its record, a multiverse's estimates parquet (freshness.RERENDER_READS)."""
+    regression's or an event study's models in its record, a multiverse's estimates parquet
+    (freshness.RERENDER_READS)."""
     from griparm_econ.report.estimates import estimates_path
 
     if item.kind == "multiverse":
@@ -224,6 +225,10 @@ def _rerender(item: LoadedSpec, settings: Settings, out_dir: Path, cache: dict):
         estimates = pd.read_parquet(out_dir / multiverse_files(item.stem)[0])
         return rerender_multiverse(item, settings, estimates, cache, display_path=_display_path)
     record = json.loads(estimates_path(out_dir, item.stem).read_text(encoding="utf-8"))
+    if item.kind == "event_study":
+        from griparm_econ.estimation.event_study import rerender_event_study
+
+        return rerender_event_study(item, settings, record, cache, display_path=_display_path)
     fitted = [ModelResult.from_json_dict(model) for model in record["models"]]
     return estimate_spec(item, settings, cache, fitted=fitted)
 

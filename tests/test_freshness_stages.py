@@ -300,3 +300,63 @@ def test_a_new_catalog_variable_rebuilds_the_real_panel_and_re_estimates_no_tabl
     assert "building the panel: the catalog changed" in capsys.readouterr().err
     assert "gdp_pc_again" in pd.read_parquet(settings.panel_path).columns
     assert [line.split()[0:3] for line in lines] == [["up", "to", "date:"]] * 2, lines
+
+
+EVENT_STUDY = '''kind = "event_study"
+title = "Staggered adoption"
+[data]
+path = "staggered.csv"
+entity = "unit"
+time = "year"
+[defaults]
+outcome = "y"
+cohort = "first_treated"
+window = [-3, 3]
+[[model]]
+name = "TWFE"
+estimator = "twfe"
+honest_did = {M = [0.0, 0.1]}
+[[model]]
+name = "SA"
+estimator = "sun_abraham"
+'''
+
+
+def staggered_panel(seed: int = 11) -> pd.DataFrame:
+    """Units adopting in 2006, 2009 or never; the effect is TRUE_EFFECT from adoption on."""
+    rng = np.random.default_rng(seed)
+    cohorts = np.repeat([2006, 2009, 0], 12)
+    rows = [(f"U{i:02d}", year, cohort) for i, cohort in enumerate(cohorts) for year in range(2000, 2014)]
+    frame = pd.DataFrame(rows, columns=["unit", "year", "first_treated"])
+    treated = (frame["first_treated"] > 0) & (frame["year"] >= frame["first_treated"])
+    unit_effect = frame["unit"].map(dict(zip(frame["unit"].unique(), rng.normal(size=len(cohorts)))))
+    frame["y"] = unit_effect + 0.1 * (frame["year"] - 2000) + TRUE_EFFECT * treated + rng.normal(scale=0.2,
+                                                                                                 size=len(frame))
+    return frame
+
+
+def test_an_event_study_re_renders_from_its_record_byte_for_byte(tmp_path, monkeypatch):
+    import griparm_econ.estimation.event_study
+
+    staggered_panel().to_csv(tmp_path / "staggered.csv", index=False)
+    spec = tmp_path / "es.toml"
+    spec.write_text(EVENT_STUDY, encoding="utf-8")
+    settings = Settings(data_dir=None, project_root=tmp_path, specs_dir=tmp_path, work_dir=tmp_path / "data",
+                        output_dir=tmp_path / "out")
+    run_specs([spec], settings, echo=lambda _: None)
+    import json
+
+    record = json.loads((settings.output_dir / "estimates" / "es.json").read_text())
+    assert record["models"][0]["att"]["estimate"] == pytest.approx(TRUE_EFFECT, abs=0.1)
+    assert record["models"][0]["honest_did"]                       # the robust sets come back from the record too
+    before = _outputs(settings.output_dir) | _outputs(settings.output_dir, "figures")
+    _code_as_in(monkeypatch, _edited_copy(tmp_path, "report/event_figures.py"), "report")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a model was fitted")
+
+    monkeypatch.setattr(griparm_econ.estimation.event_study, "fit_event_model", refuse)
+    lines: list[str] = []
+    run_specs([spec], settings, echo=lines.append)
+    assert _action("es", lines) == "re-rendered"
+    assert _outputs(settings.output_dir) | _outputs(settings.output_dir, "figures") == before
