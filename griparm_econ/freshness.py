@@ -58,7 +58,7 @@ class Interrupted(KeyboardInterrupt):
 
 @dataclass(frozen=True)
 class Verdict:
-    action: str          # "current" | "render" (display keys changed: re-render from the record) | "estimate"
+    action: str          # "current" | "render" (from what the run stored: RERENDER_READS) | "estimate"
     reason: str = ""
 
 

@@ -361,15 +361,15 @@ def write_result(item: LoadedSpec, result, out_dir: Path, data_read: str = "") -
     from griparm_econ.freshness import unit_files, unit_keys, writing_unit
     from griparm_econ.report.estimates import estimates_path
 
-    digest = unit_keys(item, data_read)
+    keys = unit_keys(item, data_read)
     with writing_unit(out_dir, estimates_path(out_dir, item.stem), unit_files(item.stem, item.kind), item.stem):
         if isinstance(result, TableResult):
-            return write_outputs(result, out_dir, digest)
+            return write_outputs(result, out_dir, keys)
         if hasattr(result, "curve"):
-            return write_multiverse_outputs(result, out_dir, digest)
+            return write_multiverse_outputs(result, out_dir, keys)
         if getattr(result, "kind", None) in DESIGN_KINDS:
-            return _write_design(result, out_dir, digest)
-        return write_frame_outputs(result, out_dir, digest)
+            return _write_design(result, out_dir, keys)
+        return write_frame_outputs(result, out_dir, keys)
 
 
 def _estimate_multiverse(item: LoadedSpec, settings: Settings, cache: dict, echo: Echo):
