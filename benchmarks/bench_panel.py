@@ -34,11 +34,11 @@ from griparm_econ import panel
 imported = time.perf_counter()
 settings = replace(load_settings(), work_dir=Path(sys.argv[1]), output_dir=Path(sys.argv[2]))
 catalog = panel.load_catalog(settings.catalog_path)
-sources = panel._read_sources(settings, catalog, None)
+sources = panel.read_sources(settings, catalog, None)
 read = time.perf_counter()
 frame, aggregates, record = panel.assemble_panel(catalog, sources, settings)
 assembled = time.perf_counter()
-panel._write_outputs(settings, catalog, sources, frame, aggregates, record, None)
+panel.write_outputs(settings, catalog, sources, frame, aggregates, record, None)
 written = time.perf_counter()
 print(json.dumps({"import": imported - start, "read_sources": read - imported, "merge_transform": assembled - read,
                   "write": written - assembled, "rows": len(frame), "columns": frame.shape[1]}))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from pathlib import Path
 
 from griparm_econ.errors import DataError
@@ -83,11 +82,3 @@ def load_settings(data: str | os.PathLike | None = None, *, out: str | os.PathLi
     if scheduler:
         settings = replace(settings, scheduler=scheduler)
     return settings
-
-
-@lru_cache(maxsize=1)
-def code_sha256() -> str:
-    """Fingerprint of the package's own code: outputs are re-made when the code that makes them changes."""
-    from griparm_econ.io import tree_sha256
-
-    return tree_sha256(Path(__file__).resolve().parent)

@@ -11,6 +11,14 @@ recomputes it: the inputs' manifest and ``griparm replicate`` are what a reader 
 
 Before a unit is written its record is removed, so an interrupted write never leaves a record that vouches for
 files of another run; the interrupted unit's files are removed too (:func:`writing_unit`).
+
+What a unit depends on is fingerprinted per stage (:data:`STAGES`): the panel's code, the estimation code and the
+report code each have their own sha256, and a record stores the estimation and report fingerprints separately, so a
+change re-runs only what depends on it: report code re-renders tables from their stored estimates, estimation code
+re-estimates, panel code rebuilds the panel. A spec's data is fingerprinted by exactly what it reads
+(:func:`data_read_sha256`: the columns it names, every row, and their catalog entries), so a new catalog variable
+rebuilds the panel but re-estimates only the specs that use it. Whether the panel itself is current is decided here
+too (:func:`panel_is_stale`).
 """
 
 from __future__ import annotations
@@ -20,14 +28,16 @@ import json
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping
+from typing import Callable, Iterable, Iterator, Mapping
 
 from griparm_econ.io import sha256_file
 
-# Keys of a regression spec that change how a table looks, never what is estimated: a change to them re-renders the
-# table from its stored estimates.
+# Keys of a spec that change how its table looks, never what is estimated, by kind: a change to them re-renders the
+# table from its stored estimates (the kinds whose registry entry can re-render, griparm_econ.pipeline.kinds).
 DISPLAY_KEYS = frozenset({"title", "labels", "order", "notes", "digits", "stars"})
+DISPLAY_KEYS_BY_KIND = {"regression": DISPLAY_KEYS, "multiverse": frozenset({"title", "labels", "notes", "digits"})}
 TABLE_SUFFIXES = (".html", ".tex", ".md", ".csv", ".docx")
 OUTPUT_FOLDERS = ("tables", "estimates", "figures")
 
@@ -47,17 +57,193 @@ class Interrupted(KeyboardInterrupt):
 
 @dataclass(frozen=True)
 class Verdict:
-    action: str          # "current" | "render" (display keys changed: re-render from the record) | "estimate"
+    action: str          # "current" | "render" (from what the run stored) | "estimate"
     reason: str = ""
 
 
 def estimation_sha256(loaded) -> str:
-    """Digest of what a spec estimates: the spec without its display-only keys (regression specs); for every other
-    kind the file itself."""
-    if loaded.kind != "regression":
+    """Digest of what a spec estimates: the spec without its display-only keys (regression and multiverse specs);
+    for every other kind the file itself."""
+    if loaded.kind not in DISPLAY_KEYS_BY_KIND:
         return loaded.sha256
-    content = loaded.spec.model_dump(mode="json", exclude=set(DISPLAY_KEYS))
+    content = loaded.spec.model_dump(mode="json", exclude=set(DISPLAY_KEYS_BY_KIND[loaded.kind]))
     return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Code: one fingerprint per stage
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A stage of the one-way flow and the package files whose code it runs: glob patterns relative to the package."""
+
+    name: str
+    patterns: tuple[str, ...]
+
+
+# What every stage runs: settings, the error type, atomic writes and hashing.
+SHARED_CODE = ("config.py", "errors.py", "io.py")
+STAGES = {stage.name: stage for stage in (
+    Stage("panel", ("sources/**/*.py", "panel/**/*.py", "panel.py", "catalog.py", "baseline.py")),
+    # The spec layer says what is estimated; the pipeline's table steps compose the estimated results; labels.py
+    # names terms in results (the multiverse's) as well as in tables, so a label change re-estimates.
+    Stage("estimation", ("estimation/**/*.py", "spec/**/*.py", "labels.py", "pipeline/__init__.py",
+                         "pipeline/layout.py", "pipeline/kinds.py", "pipeline/tables.py", "pipeline/sequencer.py")),
+    # Tables, notes, figures and the index are drawn here, from what estimation stored; the pipeline's figure steps
+    # prepare the figures' data from the tables' estimates, and records.py writes the index and manifest.
+    Stage("report", ("report/**/*.py", "pipeline/figure_data.py", "pipeline/figure_kinds.py", "pipeline/figures.py",
+                     "pipeline/records.py")),
+)}
+ESTIMATION_CODE, REPORT_CODE = "estimation_code_sha256", "report_code_sha256"   # the keys records store them under
+
+
+def hash_stage(name: str, package: Path) -> str:
+    """One digest of a stage's files under ``package`` (names and contents, sorted); not cached."""
+    package = Path(package)
+    files = sorted({path for pattern in (*STAGES[name].patterns, *SHARED_CODE) for path in package.glob(pattern)
+                    if path.is_file() and "__pycache__" not in path.parts})
+    digest = hashlib.sha256(name.encode("ascii"))
+    for path in files:
+        digest.update(b"\0" + path.relative_to(package).as_posix().encode("utf-8") + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=None)
+def stage_sha256(name: str) -> str:
+    """The fingerprint of one stage's code in this package, hashed once per process."""
+    return hash_stage(name, PACKAGE_DIR)
+
+
+def code_fingerprints() -> dict[str, str]:
+    """What a table record stores of the code that made it: the estimation and the report stage, separately."""
+    return {ESTIMATION_CODE: stage_sha256("estimation"), REPORT_CODE: stage_sha256("report")}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Data: what one spec reads
+
+DATA_READ = "data_read_sha256"      # the record's key for the digest below ("data_sha256" stays the file's)
+# Kinds that read the panel build's aggregates table (world totals) besides the panel itself.
+READS_AGGREGATES = ("shares", "before_after")
+
+
+def _spec_text(loaded) -> str:
+    """Every word a spec says, as validated (with its defaults) and as its models resolved them."""
+    parts = [json.dumps(loaded.spec.model_dump(mode="json"), sort_keys=True, default=str)]
+    for model in loaded.models:
+        parts += [str(getattr(model, "formula", "")), " ".join(map(str, getattr(model, "variables", ())))]
+    if loaded.kind == "multiverse":
+        from griparm_econ.spec import multiverse_variables
+
+        parts.append(" ".join(multiverse_variables(loaded.spec)))
+    return "\n".join(parts)
+
+
+def read_columns(loaded, columns: Iterable[str], variables: Iterable[str]) -> list[str]:
+    """The columns of a table that a spec reads: every catalog variable (of ``variables``) whose name the spec says
+    as a word anywhere (formulas, samples and their queries, weights, clusters, treatment and cohort columns, the
+    variables multiverse axes name, measures), and every column that is not a catalog variable (the panel's
+    identifiers: economy, year, names, region). Taken from the spec's words rather than field by field, so no field
+    can be forgotten: a word that merely looks like a variable costs a needless re-estimation, never a stale table."""
+    text, variables = _spec_text(loaded), set(variables)
+    said = set(re.findall(r"[A-Za-z0-9_]+", text))
+    return [c for c in map(str, columns) if c not in variables or c in said]
+
+
+def _digest_table(digest, name: str, frame, columns: list[str], catalog) -> None:
+    import pandas as pd
+
+    entries = {entry.name: entry for entry in getattr(catalog, "entries", ())}
+    digest.update(f"\0{name}\0{len(frame)}\0".encode("utf-8"))
+    for column in columns:
+        series = frame[column]
+        entry = entries[column].model_dump(mode="json") if column in entries else None
+        digest.update(json.dumps({"column": column, "dtype": str(series.dtype), "catalog": entry},
+                                 sort_keys=True, default=str).encode("utf-8"))
+        digest.update(pd.util.hash_pandas_object(series, index=False).to_numpy().tobytes())
+
+
+def data_read_sha256(loaded, data, settings) -> str:
+    """Digest of exactly the data a spec reads: on the study panel, the columns :func:`read_columns` names over every
+    row (values and dtypes), with those variables' catalog entries (labels and valid ranges change what a table
+    shows); a kind that reads the aggregates table adds its columns. A spec with a data file of its own: the file's
+    sha256. Deterministic (pandas' fixed-key row hashes), so an unchanged column gives the same digest after the
+    panel is rebuilt with new variables."""
+    if not getattr(data, "study_panel", False) or data.catalog is None:
+        return data.sha256
+    panel = (data.raw or data).frame     # before values outside their valid_range are blanked (the catalog says how)
+    catalog = data.catalog
+    digest = hashlib.sha256()
+    _digest_table(digest, "panel", panel, read_columns(loaded, panel.columns, catalog.names), catalog)
+    if loaded.kind in READS_AGGREGATES:
+        import pandas as pd
+
+        from griparm_econ.panel import aggregates_path
+
+        aggregates = pd.read_parquet(aggregates_path(settings))
+        _digest_table(digest, "aggregates", aggregates, read_columns(loaded, aggregates.columns, catalog.names),
+                      catalog)
+    return digest.hexdigest()
+
+
+def unit_keys(loaded, data_read: str) -> dict[str, str]:
+    """What a table record stores beyond its outputs' hashes to decide, next run, what must be re-made."""
+    return {"estimation_sha256": estimation_sha256(loaded), DATA_READ: data_read}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The panel
+
+
+def panel_is_stale(settings) -> str | None:
+    """Why the panel must be rebuilt, or None when it is current. Cheap: hashes only inputs whose size or mtime
+    changed since the build, and the panel code once per process."""
+    from griparm_econ.catalog import load_catalog
+    from griparm_econ.panel.provenance import (BUILD_VERSION, aggregates_path, input_file, provenance_path,
+                                               stamp_path)
+    from griparm_econ.sources.snapshot import content_sha256
+
+    if not settings.panel_path.is_file() or not provenance_path(settings).is_file():
+        return "no panel built yet"
+    try:
+        provenance = json.loads(provenance_path(settings).read_text(encoding="utf-8"))
+    except json.JSONDecodeError:
+        return "the provenance file is unreadable"
+    if provenance.get("build_version") != BUILD_VERSION:
+        return "built by an older version of the panel code"
+    if provenance.get("code_sha256") != stage_sha256("panel"):
+        return "the panel code changed (griparm_econ/sources/, catalog.py or the panel package)"
+    if provenance.get("catalog", {}).get("sha256") != load_catalog(settings.catalog_path).sha256:
+        return "the catalog changed"
+    for key, path in (("panel", settings.panel_path), ("aggregates", aggregates_path(settings))):
+        recorded = (provenance.get(key) or {}).get("sha256")
+        if not recorded:
+            return f"{provenance_path(settings).name} records no sha256 of {path.name} (built by an older version)"
+        if not path.is_file() or sha256_file(path) != recorded:
+            return (f"{path} is not the file that was built (its sha256 differs from {provenance_path(settings).name}"
+                    "): edited, truncated or corrupted since")
+    try:
+        stamps = json.loads(stamp_path(settings).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        stamps = {}
+    for entry in provenance.get("inputs", []):
+        path = input_file(settings, entry)
+        if path is None or not entry.get("sha256"):
+            continue
+        if not path.is_file():
+            return f"input {path} is missing"
+        stat = path.stat()
+        stamp = stamps.get(str(path))
+        if stamp and stamp["size"] == stat.st_size and stamp["mtime_ns"] == stat.st_mtime_ns \
+                and stamp["sha256"] == entry["sha256"]:
+            continue
+        if content_sha256(path) != entry["sha256"]:
+            return f"input {path} changed"
+    return None
 
 
 def file_hashes(out_dir: Path, paths: Iterable[Path | str]) -> dict[str, str]:
@@ -114,26 +300,36 @@ def intact_outputs(record: Mapping, out_dir: Path) -> list[str]:
             if (Path(out_dir) / rel).is_file() and sha256_file(Path(out_dir) / rel) == digest]
 
 
-def table_verdict(loaded, record_path: Path, out_dir: Path, *, version: str, code: str, data_sha256,
-                  files: Iterable[str]) -> Verdict:
-    """Current, re-render or re-estimate one table spec. ``data_sha256`` is called only when needed; ``files`` are
-    the unit's files beyond its record (its kind's registry entry names them)."""
+def table_verdict(loaded, record_path: Path, out_dir: Path, *, version: str, data_read: Callable[[], str],
+                  files: Iterable[str], rerender_reads: Callable[[str], Iterable[str]] | None,
+                  code: Mapping[str, str] | None = None) -> Verdict:
+    """Current, re-render or re-estimate one table spec. ``data_read`` (the spec's :func:`data_read_sha256`) is
+    called only when needed; ``files`` are the unit's files beyond its record and ``rerender_reads`` the files a
+    re-render reads beyond the record, or None when the kind cannot be re-made from its record (both from the kind's
+    registry entry, griparm_econ.pipeline.kinds); ``code`` defaults to this package's :func:`code_fingerprints`."""
+    code = code_fingerprints() if code is None else code
     record = read_record(record_path)
     if record is None:
         return Verdict("estimate", "no record of a previous run")
     if record_edited(record):
         return Verdict("estimate", f"{Path(record_path).name} differs from what its run wrote (edited by hand?)")
-    if record.get("griparm_version") != version or record.get("code_sha256") != code:
-        return Verdict("estimate", "the code changed")
-    if record.get("data_sha256") != data_sha256():
-        return Verdict("estimate", "the data changed")
+    if record.get("griparm_version") != version or record.get(ESTIMATION_CODE) != code[ESTIMATION_CODE]:
+        return Verdict("estimate", "the estimation code changed")
+    if record.get(DATA_READ) != data_read():
+        return Verdict("estimate", "the data it reads changed")
     broken = broken_output(record, out_dir, files)
-    if record.get("spec_sha256") == loaded.sha256:
+    same_report = record.get(REPORT_CODE) == code[REPORT_CODE]
+    if record.get("spec_sha256") == loaded.sha256 and same_report:
         return Verdict("current") if broken is None else Verdict("estimate", broken)
-    if (loaded.kind == "regression" and record.get("kind") == "regression"
-            and record.get("estimation_sha256") == estimation_sha256(loaded)):
-        return Verdict("render", "only display keys of the spec changed")
-    return Verdict("estimate", "the spec changed")
+    if record.get("kind") != loaded.kind or record.get("estimation_sha256") != estimation_sha256(loaded):
+        return Verdict("estimate", "the spec changed")
+    why = "the report code changed" if not same_report else "only display keys of the spec changed"
+    if rerender_reads is None:
+        return Verdict("estimate", f"{why}, and a {loaded.kind} table is not re-made from its record")
+    outputs = record.get("outputs") if isinstance(record.get("outputs"), dict) else {}
+    stored = {rel: outputs.get(rel) for rel in rerender_reads(loaded.stem)}
+    damaged = broken_output({"outputs": stored}, out_dir)   # what the re-render reads must be what the run wrote
+    return Verdict("render", why) if damaged is None else Verdict("estimate", damaged)
 
 
 def figure_current(record_path: Path, out_dir: Path, key: Mapping) -> bool:

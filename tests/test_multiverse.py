@@ -215,7 +215,8 @@ def test_count_printed_and_files_written(study):
                    "std_error", "pvalue", "ci_low", "ci_high", "nobs", "n_clusters"):
         assert column in frame.columns
     record = json.loads((out / "estimates" / "mv.json").read_text())
-    for key in ("kind", "spec", "spec_sha256", "stem", "title", "data", "data_sha256", "code_sha256",
+    for key in ("kind", "spec", "spec_sha256", "stem", "title", "data", "data_sha256", "data_read_sha256",
+                "estimation_code_sha256", "report_code_sha256",
                 "griparm_version", "notes", "models", "summary"):
         assert key in record
     assert record["models"] == [] and record["kind"] == "multiverse"

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from griparm_econ import freshness
 from griparm_econ import panel as panel_module
 from griparm_econ.catalog import DEFAULT_CATALOG, load_catalog
 from griparm_econ.config import Settings
@@ -223,7 +224,7 @@ def test_changed_panel_code_makes_the_panel_stale(tmp_path, monkeypatch):
               "catalog": {"sha256": load_catalog().sha256}, "inputs": [], **_built_files(settings)}
     panel_module.provenance_path(settings).write_text(json.dumps(record))
     assert panel_module.panel_is_stale(settings) is None
-    monkeypatch.setattr(panel_module, "data_code_sha256", lambda: "0" * 64)
+    monkeypatch.setattr(freshness, "stage_sha256", lambda name: "0" * 64)
     assert "panel code changed" in panel_module.panel_is_stale(settings)
     del record["code_sha256"]                       # written before the fingerprint existed
     panel_module.provenance_path(settings).write_text(json.dumps(record))
@@ -231,22 +232,22 @@ def test_changed_panel_code_makes_the_panel_stale(tmp_path, monkeypatch):
     assert "panel code changed" in panel_module.panel_is_stale(settings)
 
 
-def test_panel_code_fingerprint_covers_loaders_catalog_and_panel_only(tmp_path, monkeypatch):
-    package = Path(panel_module.__file__).resolve().parent
+def test_panel_code_fingerprint_covers_loaders_catalog_and_panel_only(tmp_path):
+    package = Path(panel_module.__file__).resolve().parent.parent
     copy = tmp_path / "griparm_econ"
     shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(panel_module, "PACKAGE_DIR", copy)
-    fingerprint = panel_module.data_code_sha256.__wrapped__
+    fingerprint = lambda: freshness.hash_stage("panel", copy)      # noqa: E731
     assert fingerprint() == panel_module.data_code_sha256()          # same code, same fingerprint
     seen = {fingerprint()}
-    for edited in ("sources/trade.py", "catalog.py", "panel.py"):
+    for edited in ("sources/trade.py", "catalog.py", "panel/merge.py", "panel/provenance.py"):
         with open(copy / edited, "a", encoding="utf-8") as handle:
             handle.write("\n# edited\n")
         seen.add(fingerprint())
-    assert len(seen) == 4                                             # each edit moved it
-    with open(copy / "report" / "word.py", "a", encoding="utf-8") as handle:
-        handle.write("\n# edited\n")
-    assert fingerprint() in seen                                      # a table writer is not panel code
+    assert len(seen) == 5                                             # each edit moved it
+    for edited in ("report/word.py", "estimation/within.py", "spec.py"):
+        with open(copy / edited, "a", encoding="utf-8") as handle:
+            handle.write("\n# edited\n")
+    assert fingerprint() in seen                                      # a table writer or estimator is not panel code
 
 
 def test_built_panel_records_the_code_fingerprint(built, settings):
@@ -257,7 +258,7 @@ def test_built_panel_records_the_code_fingerprint(built, settings):
 def test_cached_world_bank_pulls_are_found_in_the_work_folder(tmp_path):
     settings = Settings(data_dir=None, work_dir=tmp_path / "work")
     entry = {"path": "cache/wdi_x.csv", "origin": "cache", "sha256": "0"}
-    assert panel_module._input_file(settings, entry) == tmp_path / "work" / "cache" / "wdi_x.csv"
+    assert panel_module.input_file(settings, entry) == tmp_path / "work" / "cache" / "wdi_x.csv"
 
 
 def test_fetch_sources_reads_every_source(settings):

@@ -6,6 +6,7 @@ estimates file.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from griparm_econ.estimation.designs.event_study_spec import fit_event_model
 from griparm_econ.spec.design_vocabulary import EVENT_ESTIMATORS
 from griparm_econ.estimation.designs.honest_did import RobustInterval, smoothness_flci
 from griparm_econ.estimation.designs.relative_magnitudes import relative_magnitudes_set
-from griparm_econ.estimation.designs.results import DesignResult
+from griparm_econ.estimation.designs.results import DesignResult, Estimate, EventTimeEstimate, PretrendTest
 from griparm_econ.estimation.results import ArtefactResult
 from griparm_econ.spec import LoadedSpec
 
@@ -106,12 +107,67 @@ def estimate_event_study(loaded: LoadedSpec, settings: Settings, cache: dict, *,
         columns.append(EventColumn(model, result, honest))
         if model.outcome not in labels:
             labels[model.outcome] = spec.labels.get(model.outcome) or _catalog_label(data, model.outcome)
+    return _result(loaded, settings, data, columns, labels, display_path)
+
+
+def _result(loaded: LoadedSpec, settings: Settings, data, columns: list, labels: dict,
+            display_path) -> EventStudyResult:
+    spec = loaded.spec
     notes = _notes(spec, columns, data)
     return EventStudyResult(stem=loaded.stem, title=spec.title, spec_path=display_path(loaded.path, settings),
                             spec_sha256=loaded.sha256, data_path=display_path(Path(data.path), settings),
                             data_sha256=data.sha256, columns=tuple(columns), labels=labels,
                             entity_label=data.entity_label, time_label=data.time_label,
                             notes=tuple(notes) + tuple(spec.notes), digits=spec.digits, level=spec.level)
+
+
+def rerender_event_study(loaded: LoadedSpec, settings: Settings, record: dict, cache: dict, *,
+                         display_path) -> EventStudyResult:
+    """An event study's result from its estimates record, nothing fitted: what a change to the report code alone
+    needs (griparm_econ.freshness decides when). The record holds every relative period each engine estimated, the
+    pre-trend test and the robust sets; the covariance the robust sets were computed from is not stored, and not
+    needed to draw the table and figure again."""
+    from griparm_econ.estimation.dataset import load_dataset
+
+    spec = loaded.spec
+    data = load_dataset(loaded, settings, cache)
+    stored = {model["name"]: model for model in record["models"]}
+    columns, labels = [], {}
+    for model in loaded.models:
+        column = stored[model.name]
+        honest = tuple(RobustInterval.from_json_dict(h) for h in column["honest_did"])
+        columns.append(EventColumn(model, _stored_result(column), honest))
+        if model.outcome not in labels:
+            labels[model.outcome] = spec.labels.get(model.outcome) or _catalog_label(data, model.outcome)
+    return _result(loaded, settings, data, columns, labels, display_path)
+
+
+def _number(value) -> float:
+    return math.nan if value is None else float(value)     # the record writes non-finite numbers as null
+
+
+def _stored_estimate(stored: dict | None) -> Estimate | None:
+    if stored is None:
+        return None
+    return Estimate(*(_number(stored[key]) for key in ("estimate", "std_error", "ci_low", "ci_high")))
+
+
+def _stored_result(stored: dict) -> DesignResult:
+    """A :class:`DesignResult` as ``to_json_dict`` wrote it (with every relative period, ``event_time_all``)."""
+    pretrend = stored["pretrend"]
+    return DesignResult(
+        estimator=stored["estimator"], outcome=stored["outcome"], att=_stored_estimate(stored["att"]),
+        event_time=tuple(EventTimeEstimate(int(e["k"]), *(_number(e[key]) for key in
+                                                          ("estimate", "std_error", "ci_low", "ci_high")))
+                         for e in stored["event_time_all"]),
+        pretrend=None if pretrend is None else PretrendTest(
+            _number(pretrend["statistic"]), int(pretrend["df"]), _number(pretrend["pvalue"]),
+            pretrend["distribution"], pretrend["df_denominator"]),
+        nobs=int(stored["nobs"]), n_units=int(stored["n_units"]), n_treated_units=int(stored["n_treated_units"]),
+        cohorts={int(k): int(v) for k, v in stored["cohorts"].items()}, cov_label=stored["cov_label"],
+        aggregations={name: {label: _stored_estimate(est) for label, est in block.items()}
+                      for name, block in stored["aggregations"].items()},
+        stats={key: _number(value) for key, value in stored["stats"].items()}, notes=tuple(stored["notes"]))
 
 
 def _catalog_label(data, name: str) -> str:

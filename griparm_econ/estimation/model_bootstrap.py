@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from griparm_econ.errors import SpecError
-from griparm_econ.estimation.within_model import WithinModel
 
 if TYPE_CHECKING:
     from griparm_econ.estimation.design import Design

@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -340,6 +340,25 @@ def estimate_multiverse(loaded: LoadedSpec, settings, cache: dict | None = None,
                                          outcome_sd)
     estimates = pd.DataFrame(sorted(rows + robust, key=lambda row: row["model_id"]))   # grid order (stable)
     estimates["lag"] = estimates["lag"].astype("int64")
+    return _assemble(loaded, settings, data, grid, estimates, display, not_applicable)
+
+
+def rerender_multiverse(loaded: LoadedSpec, settings, estimates: pd.DataFrame, cache: dict | None = None, *,
+                        display_path=None, not_applicable: Sequence[tuple[str, str, str]] = ()) -> MultiverseResult:
+    """A multiverse's result from the estimates its run stored (``estimates/<stem>.parquet``) and the cells its
+    record lists as not applicable, nothing fitted: what a change to the report code or to display keys alone needs
+    (griparm_econ.freshness decides when)."""
+    from griparm_econ.estimation.dataset import load_dataset
+
+    display = display_path or (lambda path, _settings: str(path))
+    return _assemble(loaded, settings, load_dataset(loaded, settings, cache), expand_grid(loaded.spec), estimates,
+                     display, tuple(tuple(cell) for cell in not_applicable))
+
+
+def _assemble(loaded: LoadedSpec, settings, data, grid, estimates: pd.DataFrame, display,
+              not_applicable: Sequence[tuple[str, str, str]]) -> MultiverseResult:
+    """The curve, summary and facts of a multiverse from its estimates (one row per model and term)."""
+    spec: MultiverseSpec = loaded.spec
     curve = estimates[estimates["is_focus"]].copy()
     missing = sorted(set(m.model_id for m in grid) - set(curve["model_id"]) - {n[0] for n in not_applicable})
     scale = curve["outcome_sd"] if spec.scale == "outcome_sd" else 1.0

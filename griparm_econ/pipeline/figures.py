@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Callable, Sequence
 
-from griparm_econ.config import Settings, code_sha256
+from griparm_econ.config import Settings
 from griparm_econ.errors import SpecError
 from griparm_econ.io import atomic_write_text
 from griparm_econ.pipeline.figure_data import FigureContext, figure_inputs
@@ -29,7 +29,8 @@ def run_figures(settings: Settings, specs: Sequence[Path] | None = None, *, forc
         if not kind_of(item.kind).is_figure:
             raise SpecError(f"is a {item.kind} spec, not a figure.", where=item.path, field="kind",
                             fix="figure specs live in specs/figures/ and say kind = \"figure\".")
-    from griparm_econ.freshness import clean_stale_temps, figure_current, file_hashes, seal_record, writing_unit
+    from griparm_econ.freshness import (clean_stale_temps, code_fingerprints, figure_current, file_hashes,
+                                        seal_record, writing_unit)
 
     clean_stale_temps(out / FIGURES_DIR)
     ctx = FigureContext(settings=settings, out_dir=out)
@@ -37,7 +38,7 @@ def run_figures(settings: Settings, specs: Sequence[Path] | None = None, *, forc
     for item in loaded:
         inputs = figure_inputs(item, ctx)
         record_path = figure_record(out, item.stem)
-        key = {"spec_sha256": item.sha256, "inputs": inputs, "code_sha256": code_sha256()}
+        key = {"spec_sha256": item.sha256, "inputs": inputs, **code_fingerprints()}
         if not force and figure_current(record_path, out, key):
             echo(f"up to date: {display_path(item.path, settings)}")
             continue

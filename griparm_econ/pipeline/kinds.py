@@ -27,8 +27,11 @@ class SpecKind:
     """What the pipeline does with one kind of spec.
 
     ``estimate(item, settings, cache, echo)`` computes the result in memory (None: the kind is drawn from other
-    specs' outputs by :mod:`griparm_econ.pipeline.figures`); ``write(result, out_dir, estimation_sha256)`` writes
-    its files, record last; ``extra_files(stem)`` names the unit's files beyond its table and record (for freshness,
+    specs' outputs by :mod:`griparm_econ.pipeline.figures`); ``write(result, out_dir, unit_keys)`` writes its files,
+    record last (``unit_keys``: what the record stores to decide freshness next run); ``rerender(item, settings,
+    out_dir, cache)`` re-makes the result from what its run stored, nothing estimated, after a change to display keys
+    or to the report code alone, and ``rerender_reads(stem)`` names the files beyond the record it reads (None: the
+    kind is computed again instead, which each such kind does in under a second on the study panel); ``extra_files(stem)`` names the unit's files beyond its table and record (for freshness,
     the index and the README); ``record(result)`` builds the estimates record ``griparm replicate`` compares with the
     reported file (None: the kind reports no estimates); ``describe(item)`` is its phrase in ``griparm check``'s log;
     ``catalog_fields(item)`` lists (variable, field) pairs checked against the catalog when it reads the study
@@ -39,6 +42,8 @@ class SpecKind:
     estimate: Callable | None
     write: Callable | None
     extra_files: Callable[[str], list[str]] = lambda stem: []
+    rerender: Callable | None = None
+    rerender_reads: Callable[[str], tuple[str, ...]] | None = None
     record: Callable | None = None
     describe: Callable[[LoadedSpec], str] | None = None
     catalog_fields: Callable[[LoadedSpec], list[tuple[str, str]]] | None = None
@@ -171,18 +176,28 @@ def _synthetic_frame(result) -> pd.DataFrame:
     return balance_frame(result)
 
 
+def _nothing_more(stem: str) -> tuple[str, ...]:
+    return ()     # the re-render reads the record alone
+
+
+# A synthetic control's record holds its tables, not the outcome paths its figures are drawn from; a descriptive,
+# shares or before/after record holds cells without the row index the table is laid out by: these kinds have no
+# rerender and are computed again.
 _FRAME_KIND = dict(write=tables.write_frame_outputs, to_frame=_computed_frame)   # tables computed as a frame
 
 KINDS: dict[str, SpecKind] = {kind.name: kind for kind in (
     SpecKind("regression", tables.estimate_regression, tables.write_outputs, record=_regression_record,
+             rerender=tables.rerender_regression, rerender_reads=_nothing_more,
              describe=lambda item: _plural(len(item.models), "model"), catalog_fields=_model_fields,
              warnings=_unlisted_warning, to_frame=_regression_frame, has_models=True),
     SpecKind("multiverse", tables.estimate_multiverse, tables.write_multiverse_outputs, extra_files=multiverse_files,
+             rerender=tables.rerender_multiverse, rerender_reads=lambda stem: (f"estimates/{stem}.parquet",),
              describe=_describe_multiverse, catalog_fields=_multiverse_fields, to_frame=_multiverse_frame),
     SpecKind("descriptive", tables.estimate_descriptive, **_FRAME_KIND),
     SpecKind("shares", tables.estimate_shares, **_FRAME_KIND),
     SpecKind("before_after", tables.estimate_before_after, **_FRAME_KIND),
     SpecKind("event_study", tables.estimate_event_study, tables.write_event_study, extra_files=_event_files,
+             rerender=tables.rerender_event_study, rerender_reads=_nothing_more,
              record=_event_record, catalog_fields=_event_fields, to_frame=_event_frame),
     SpecKind("synthetic_control", tables.estimate_synthetic_control, tables.write_synthetic_control,
              extra_files=_synthetic_files, record=_synthetic_record, catalog_fields=_synthetic_fields,
@@ -219,12 +234,13 @@ def estimate(item: LoadedSpec, settings, cache: dict | None = None, *, echo=tabl
     return KINDS[item.kind].estimate(item, settings, {} if cache is None else cache, echo)
 
 
-def write_result(item: LoadedSpec, result, out_dir: Path) -> list[Path]:
+def write_result(item: LoadedSpec, result, out_dir: Path, data_read: str = "") -> list[Path]:
     """Every file of one spec's result (from :func:`estimate` or a re-render), written as one unit
-    (:func:`griparm_econ.freshness.writing_unit`), the record marking it up to date last."""
-    from griparm_econ.freshness import estimation_sha256, writing_unit
+    (:func:`griparm_econ.freshness.writing_unit`), the record marking it up to date last. ``data_read``: the digest
+    of the data the spec read (:func:`griparm_econ.freshness.data_read_sha256`; without it, the next run
+    re-estimates the spec)."""
+    from griparm_econ.freshness import unit_keys, writing_unit
 
     entry = KINDS[item.kind]
-    digest = estimation_sha256(item)
     with writing_unit(out_dir, table_record(out_dir, item.stem), entry.unit_files(item.stem), item.stem):
-        return entry.write(result, out_dir, digest)
+        return entry.write(result, out_dir, unit_keys(item, data_read))

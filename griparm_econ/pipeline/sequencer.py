@@ -13,26 +13,37 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from griparm_econ import __version__
-from griparm_econ.config import Settings, code_sha256
+from griparm_econ.config import Settings
 from griparm_econ.estimation.results import TableResult
 from griparm_econ.pipeline.check import check_specs
 from griparm_econ.pipeline.figures import run_figures
 from griparm_econ.pipeline.kinds import estimate, kind_of, write_result
 from griparm_econ.pipeline.layout import discover_figures, discover_specs, display_path, table_record
 from griparm_econ.pipeline.records import write_index, write_manifest
-from griparm_econ.pipeline.tables import quiet, rerender
+from griparm_econ.pipeline.tables import quiet
 from griparm_econ.spec import LoadedSpec
 
 Echo = Callable[[str], None]
 
 
 def _verdict(loaded: LoadedSpec, settings: Settings, out_dir: Path, cache: dict):
-    from griparm_econ.estimation.dataset import load_dataset
     from griparm_econ.freshness import table_verdict
 
+    entry = kind_of(loaded.kind)
     return table_verdict(loaded, table_record(out_dir, loaded.stem), out_dir, version=__version__,
-                         code=code_sha256(), data_sha256=lambda: load_dataset(loaded, settings, cache).sha256,
-                         files=kind_of(loaded.kind).unit_files(loaded.stem))
+                         data_read=lambda: data_read(loaded, settings, cache), files=entry.unit_files(loaded.stem),
+                         rerender_reads=entry.rerender_reads if entry.rerender is not None else None)
+
+
+def data_read(loaded: LoadedSpec, settings: Settings, cache: dict) -> str:
+    """The digest of exactly the data the spec reads (freshness.data_read_sha256), once per spec and run."""
+    from griparm_econ.estimation.dataset import load_dataset
+    from griparm_econ.freshness import data_read_sha256
+
+    key = ("data_read", str(loaded.path))
+    if key not in cache:
+        cache[key] = data_read_sha256(loaded, load_dataset(loaded, settings, cache), settings)
+    return cache[key]
 
 
 def run_specs(specs: Sequence[Path] | None, settings: Settings, *, force: bool = False, echo: Echo = print,
@@ -55,12 +66,12 @@ def run_specs(specs: Sequence[Path] | None, settings: Settings, *, force: bool =
             echo(f"up to date: {display_path(item.path, settings)} (use --force to re-estimate)")
     # Everything is computed before the first file is written, so a failing spec leaves no output behind.
     rendered = {item.path for item in todo if verdicts[item.path] is not None and verdicts[item.path].action == "render"}
-    results = [rerender(item, settings, out, cache) if item.path in rendered
+    results = [kind_of(item.kind).rerender(item, settings, out, cache) if item.path in rendered
                else estimate(item, settings, cache, echo=echo) for item in todo]
     for item, result in zip(todo, results):
-        paths = write_result(item, result, out)
+        paths = write_result(item, result, out, data_read=data_read(item, settings, cache))
         if item.path in rendered:
-            echo(f"re-rendered {result.stem} from its stored estimates (only display keys changed) in {out}")
+            echo(f"re-rendered {result.stem} from its stored estimates ({verdicts[item.path].reason}) in {out}")
         else:
             echo(f"wrote {len(paths)} file{'s' if len(paths) != 1 else ''} for {result.stem} in {out}")
     if figures:

@@ -12,6 +12,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
+import pandas as pd
+
 from griparm_econ.config import Settings
 from griparm_econ.estimation.results import ModelResult, TableResult
 from griparm_econ.pipeline.layout import display_path, table_record
@@ -105,11 +107,31 @@ def _fit_column(loaded: LoadedSpec, index: int, model, data):
     return result
 
 
-def rerender(item: LoadedSpec, settings: Settings, out_dir: Path, cache: dict) -> TableResult:
-    """The table of a spec whose display keys alone changed, from the models of its stored estimates."""
+def rerender_regression(item: LoadedSpec, settings: Settings, out_dir: Path, cache: dict) -> TableResult:
+    """The table of a spec whose display keys or report code alone changed, from the models of its stored
+    estimates."""
     record = json.loads(table_record(out_dir, item.stem).read_text(encoding="utf-8"))
     fitted = [ModelResult.from_json_dict(model) for model in record["models"]]
     return estimate_spec(item, settings, cache, fitted=fitted)
+
+
+def rerender_multiverse(item: LoadedSpec, settings: Settings, out_dir: Path, cache: dict):
+    """A multiverse's summary, curve and record from the estimates parquet its run wrote and the not-applicable
+    cells its record lists, nothing fitted."""
+    from griparm_econ.estimation.multiverse import rerender_multiverse as assemble
+
+    estimates = pd.read_parquet(out_dir / f"estimates/{item.stem}.parquet")
+    record = json.loads(table_record(out_dir, item.stem).read_text(encoding="utf-8"))
+    cells = [(c["model_id"], c["estimator"], c["reason"]) for c in record.get("not_applicable", [])]
+    return assemble(item, settings, estimates, cache, display_path=display_path, not_applicable=cells)
+
+
+def rerender_event_study(item: LoadedSpec, settings: Settings, out_dir: Path, cache: dict):
+    """An event study's table and figure from its record (every relative period, pre-trend test, robust sets)."""
+    from griparm_econ.estimation.event_study import rerender_event_study as assemble
+
+    record = json.loads(table_record(out_dir, item.stem).read_text(encoding="utf-8"))
+    return assemble(item, settings, record, cache, display_path=display_path)
 
 
 def estimate_regression(item: LoadedSpec, settings: Settings, cache: dict, echo: Echo = quiet) -> TableResult:
@@ -153,33 +175,34 @@ def estimate_synthetic_control(item: LoadedSpec, settings: Settings, cache: dict
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Writers: (result, out_dir, estimation_sha256) -> files written, the record last.
+# Writers: (result, out_dir, unit_keys) -> files written, the record last; unit_keys are what the record stores
+# to decide, next run, what must be re-made (griparm_econ.freshness.unit_keys).
 
 
-def _unit(out_dir: Path, written: Sequence[Path], estimation_sha256: str) -> dict:
+def _unit(out_dir: Path, written: Sequence[Path], unit_keys: Mapping | None) -> dict:
     from griparm_econ.freshness import file_hashes
 
-    return {"outputs": file_hashes(out_dir, written), "estimation_sha256": estimation_sha256}
+    return {"outputs": file_hashes(out_dir, written), **(unit_keys or {})}
 
 
-def write_outputs(table: TableResult, out_dir: Path, estimation_sha256: str = "") -> list[Path]:
+def write_outputs(table: TableResult, out_dir: Path, unit_keys: Mapping | None = None) -> list[Path]:
     """The tables in every format, then the estimates file."""
     from griparm_econ.report.estimates import write_estimates
     from griparm_econ.report.tables import write_table
 
     written: list[Path] = list(write_table(table, out_dir))
     # The estimates file goes last, with the sha256 of every file above: see griparm_econ.freshness.
-    written.append(write_estimates(table, out_dir, _unit(out_dir, written, estimation_sha256)))
+    written.append(write_estimates(table, out_dir, _unit(out_dir, written, unit_keys)))
     return written
 
 
-def write_frame_outputs(result, out_dir: Path, estimation_sha256: str = "") -> list[Path]:
+def write_frame_outputs(result, out_dir: Path, unit_keys: Mapping | None = None) -> list[Path]:
     from griparm_econ.report.estimates import write_frame_record
     from griparm_econ.report.tables import write_frame_table
 
     written = write_frame_table(result.frame, stem=result.stem, title=result.title, out_dir=out_dir,
                                 notes=result.notes, digits=result.digits)
-    written.append(write_frame_record(result, out_dir, _unit(out_dir, written, estimation_sha256)))   # last
+    written.append(write_frame_record(result, out_dir, _unit(out_dir, written, unit_keys)))   # last
     return written
 
 
@@ -196,7 +219,7 @@ def _parquet_bytes(frame) -> bytes:
     return buffer.getvalue()
 
 
-def write_multiverse_outputs(result, out_dir: Path, estimation_sha256: str = "") -> list[Path]:
+def write_multiverse_outputs(result, out_dir: Path, unit_keys: Mapping | None = None) -> list[Path]:
     """Parquet of every estimate, the summary table (five formats), the specification curve and the record."""
     from griparm_econ.io import atomic_write_bytes
     from griparm_econ.report.estimates import write_multiverse_record
@@ -217,19 +240,19 @@ def write_multiverse_outputs(result, out_dir: Path, estimation_sha256: str = "")
     written += save_figure(fig, out_dir, result.stem)
     # The record goes last: its presence (with matching hashes) is what marks the spec as up to date.
     written.append(write_multiverse_record(result, out_dir, [p.relative_to(out_dir).as_posix() for p in written],
-                                           _unit(out_dir, written, estimation_sha256)))
+                                           _unit(out_dir, written, unit_keys)))
     return written
 
 
-def write_event_study(result, out_dir: Path, estimation_sha256: str = "") -> list[Path]:
+def write_event_study(result, out_dir: Path, unit_keys: Mapping | None = None) -> list[Path]:
     """An event study's table and figure, then its record with their sha256 (freshness.py)."""
     from griparm_econ.report.event_study import write_event_study_outputs
 
-    return write_event_study_outputs(result, out_dir, lambda written: _unit(out_dir, written, estimation_sha256))
+    return write_event_study_outputs(result, out_dir, lambda written: _unit(out_dir, written, unit_keys))
 
 
-def write_synthetic_control(result, out_dir: Path, estimation_sha256: str = "") -> list[Path]:
+def write_synthetic_control(result, out_dir: Path, unit_keys: Mapping | None = None) -> list[Path]:
     """A synthetic control's tables and figures, then its record with their sha256 (freshness.py)."""
     from griparm_econ.report.synthetic_control import write_synthetic_outputs
 
-    return write_synthetic_outputs(result, out_dir, lambda written: _unit(out_dir, written, estimation_sha256))
+    return write_synthetic_outputs(result, out_dir, lambda written: _unit(out_dir, written, unit_keys))

@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Mapping
 
 from griparm_econ import __version__
-from griparm_econ.config import code_sha256
 from griparm_econ.estimation.results import ArtefactResult, TableResult
 from griparm_econ.io import atomic_write_text
-from griparm_econ.freshness import seal_record
+from griparm_econ.freshness import code_fingerprints, seal_record
 
 SCHEMA_VERSION = 1
 
@@ -45,14 +44,14 @@ def record_header(result: ArtefactResult) -> dict:
     return {
         "schema_version": SCHEMA_VERSION,
         "griparm_version": __version__,
-        "code_sha256": code_sha256(),
+        **code_fingerprints(),   # the estimation and the report code, separately (freshness.STAGES)
         "kind": result.kind,
         "spec": result.spec_path,
         "spec_sha256": result.spec_sha256,
         "stem": result.stem,
         "title": result.title,
         "data": result.data_path,
-        "data_sha256": result.data_sha256,
+        "data_sha256": result.data_sha256,    # the data file's; what the spec reads of it: data_read_sha256
         "notes": list(result.notes),
     }
 
@@ -82,12 +81,15 @@ def frame_dict(result) -> dict:
 
 
 def multiverse_dict(result, files: list[str]) -> dict:
-    """The record of a multiverse: ``models`` empty, the summary numbers and table, and the files written."""
+    """The record of a multiverse: ``models`` empty, the summary numbers and table, the cells of robust estimator
+    families that were not fitted with their reasons (a re-render reads them back), and the files written."""
     summary = result.summary_table
     return clean(record_header(result) | {
         "models": [], "summary": dict(result.summary), "columns": [str(c) for c in summary.columns],
         "values": {str(row): {str(k): float(v) for k, v in values.items()}
                    for row, values in summary.to_dict(orient="index").items()},
+        "not_applicable": [{"model_id": model_id, "estimator": estimator, "reason": reason}
+                           for model_id, estimator, reason in getattr(result, "not_applicable", ())],
         "files": sorted(files)})
 
 
@@ -97,7 +99,8 @@ def estimates_path(out_dir: Path, stem: str) -> Path:
 
 def write_record(document: dict, out_dir: Path, unit: Mapping | None) -> Path:
     # ``unit``: what makes the outputs one unit (griparm_econ.freshness): the sha256 of every other file the spec
-    # wrote ("outputs") and the digest of what it estimates ("estimation_sha256").
+    # wrote ("outputs"), the digest of what it estimates ("estimation_sha256") and of the data it reads
+    # ("data_read_sha256").
     # The record is sealed with the sha256 of its own content, so an edited record is not current (freshness).
     document = seal_record(document | dict(unit or {}))
     text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"

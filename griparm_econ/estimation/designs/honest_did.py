@@ -49,6 +49,22 @@ class RobustInterval:
             out["empty"] = bool(math.isnan(self.ci_low))
         return out
 
+    @classmethod
+    def from_json_dict(cls, stored: dict) -> "RobustInterval":
+        """The interval as :meth:`to_json_dict` wrote it. JSON has no infinities, so a null end is NaN for an empty
+        set and -inf/inf (the side it stands on) for a relative-magnitudes set unbounded on the grid."""
+        restriction = stored["restriction"]
+        empty = stored.get("empty", True) if restriction == "relative_magnitudes" else True
+
+        def end(value, unbounded: float) -> float:
+            if value is not None:
+                return float(value)
+            return math.nan if empty else unbounded
+
+        bound = stored["Mbar"] if restriction == "relative_magnitudes" else stored["M"]
+        return cls(restriction, stored["method"], math.nan if bound is None else float(bound),
+                   end(stored["ci_low"], -math.inf), end(stored["ci_high"], math.inf))
+
 
 def folded_normal_quantile(bias: float, level: float) -> float:
     """c with P(|N(bias, 1)| <= c) = level."""
