@@ -91,7 +91,8 @@ STAGES = {stage.name: stage for stage in (
     # The spec layer says what is estimated; the pipeline's table steps compose the estimated results; labels.py
     # names terms in results (the multiverse's) as well as in tables, so a label change re-estimates.
     Stage("estimation", ("estimation/**/*.py", "spec/**/*.py", "labels.py", "pipeline/__init__.py",
-                         "pipeline/layout.py", "pipeline/kinds.py", "pipeline/tables.py", "pipeline/sequencer.py")),
+                         "pipeline/layout.py", "pipeline/kinds.py", "pipeline/tables.py", "pipeline/sequencer.py",
+                         "pipeline/check.py", "pipeline/replicate.py")),
     # Tables, notes, figures and the index are drawn here, from what estimation stored; the pipeline's figure steps
     # prepare the figures' data from the tables' estimates, and records.py writes the index and manifest.
     Stage("report", ("report/**/*.py", "pipeline/figure_data.py", "pipeline/figure_kinds.py", "pipeline/figures.py",
