@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from griparm_econ.report.estimates import _clean, _header, _write
+from griparm_econ.report.estimates import json_ready, record_header, write_record
 from griparm_econ.report.grid import format_number
 
 FIGURE_FORMATS = ("png", "pdf")
@@ -45,7 +45,7 @@ def model_dict(column) -> dict:
 
 
 def event_study_dict(result, files: list[str]) -> dict:
-    return _clean(_header(result, "event_study") | {
+    return json_ready(record_header(result, "event_study") | {
         "models": [model_dict(c) for c in result.columns], "labels": dict(result.labels),
         "level": result.level, "digits": result.digits, "files": sorted(files)})
 
@@ -112,5 +112,5 @@ def write_event_study_outputs(result, out_dir: Path, unit=lambda written: {}) ->
     document = event_study_dict(result, files)
     document["notes"] = table_notes(result)
     # last, with the sha256 of every file above (``unit``: griparm_econ.freshness): marks the spec as up to date
-    written.append(_write(document, out_dir, unit(written)))
+    written.append(write_record(document, out_dir, unit(written)))
     return written

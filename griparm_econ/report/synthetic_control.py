@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from griparm_econ.report.estimates import _clean, _header, _write
+from griparm_econ.report.estimates import json_ready, record_header, write_record
 
 TABLE_SUFFIXES = (".html", ".tex", ".md", ".csv", ".docx")
 
@@ -40,7 +40,7 @@ def synthetic_dict(out, files: list[str]) -> dict:
              "balance": [{"predictor": b.predictor, "v_weight": b.v_weight, "treated": b.treated,
                           "synthetic": b.synthetic, "donor_mean": b.donor_mean} for b in r.balance],
              "search": r.search}
-    return _clean(_header(out, "synthetic_control") | {"models": [model], "labels": dict(out.labels),
+    return json_ready(record_header(out, "synthetic_control") | {"models": [model], "labels": dict(out.labels),
                                                       "files": sorted(files)})
 
 
@@ -68,9 +68,9 @@ def weights_frame(out) -> pd.DataFrame:
 def _figures(out):
     from matplotlib.ticker import MaxNLocator
 
-    from griparm_econ.report.figures import LINESTYLES, _theme, _wrap, plt
+    from griparm_econ.report.figures import LINESTYLES, apply_theme, wrap_text, plt
 
-    _theme()
+    apply_theme()
     r = out.result
     label = out.labels.get(r.outcome, r.outcome)
     # every period from first to last: a period the sample leaves out breaks the lines instead of being bridged
@@ -84,9 +84,9 @@ def _figures(out):
     ax.axvline(r.treatment_period - 0.5, color="grey", linestyle=":", linewidth=1)
     ax.set_xlabel(out.time_label)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel(_wrap(label, 40))
+    ax.set_ylabel(wrap_text(label, 40))
     ax.legend()
-    ax.set_title(_wrap(out.title, 70), fontweight="bold")
+    ax.set_title(wrap_text(out.title, 70), fontweight="bold")
     path.tight_layout()
     gaps, ax = plt.subplots(figsize=(7.5, 4.2))
     for donor, gap in sorted((r.placebo_gaps or {}).items()):
@@ -98,9 +98,9 @@ def _figures(out):
     ax.axvline(r.treatment_period - 0.5, color="grey", linestyle=":", linewidth=1)
     ax.set_xlabel(out.time_label)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel(_wrap(f"Gap in {label}", 40))
+    ax.set_ylabel(wrap_text(f"Gap in {label}", 40))
     ax.legend()
-    ax.set_title(_wrap(out.title + ": gaps", 70), fontweight="bold")
+    ax.set_title(wrap_text(out.title + ": gaps", 70), fontweight="bold")
     gaps.tight_layout()
     return path, gaps
 
@@ -117,5 +117,6 @@ def write_synthetic_outputs(out, out_dir: Path, unit=lambda written: {}) -> list
     written += save_figure(path_fig, out_dir, f"{out.stem}.path")
     written += save_figure(gaps_fig, out_dir, f"{out.stem}.gaps")
     files = [p.relative_to(out_dir).as_posix() for p in written]
-    written.append(_write(synthetic_dict(out, files), out_dir, unit(written)))     # last: the record (freshness.py)
+    # last: the record (freshness.py)
+    written.append(write_record(synthetic_dict(out, files), out_dir, unit(written)))
     return written
