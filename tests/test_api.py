@@ -103,7 +103,7 @@ def test_a_figure_spec_is_refused_with_a_fix():
 
 
 def test_every_statistic_label_names_a_statistic_an_estimator_produces(synthetic):
-    from griparm_econ.report.grid import KNOWN_STATS
+    from griparm_econ.report.regression_grid import KNOWN_STATS
 
     frame = pd.read_csv(synthetic)
     frame["b"] = (frame["y"] > frame["y"].median()).astype(float)      # a 0/1 outcome for logit
