@@ -12,6 +12,7 @@ The scan reads the source with :mod:`ast` (nothing is imported), so it sees impo
 from __future__ import annotations
 
 import ast
+from functools import cache
 from pathlib import Path
 
 from griparm_econ.config import PROJECT_ROOT
@@ -75,7 +76,8 @@ def _private_module_outside(target: str, importer_package: str) -> str | None:
     return None
 
 
-def violations(root: Path = PACKAGE_DIR) -> list[str]:
+@cache
+def violations(root: Path = PACKAGE_DIR) -> tuple[str, ...]:
     """Every use of another griparm_econ module's private name, as "importer: name (from module)"."""
     top = root.parent
     found: list[str] = []
@@ -129,7 +131,7 @@ def violations(root: Path = PACKAGE_DIR) -> list[str]:
             if (isinstance(node, ast.Attribute) and _private(node.attr) and isinstance(node.value, ast.Name)
                     and node.value.id in module_aliases):
                 record(node.attr, module_aliases[node.value.id])
-    return sorted(set(found))
+    return tuple(sorted(set(found)))
 
 
 def test_no_module_uses_another_modules_private_names():
@@ -163,5 +165,5 @@ def test_the_scan_finds_each_kind_of_use(tmp_path):
         "    from .owner import _hidden as h\n"
         "    return owner._hidden + o._hidden + owner.shown + owner.__name__.__len__()\n", encoding="utf-8")
     found = violations(package)
-    assert found == ["griparm_econ.user: _helpers (from griparm_econ.sub)",
-                     "griparm_econ.user: _hidden (from griparm_econ.owner)"], found
+    assert found == ("griparm_econ.user: _helpers (from griparm_econ.sub)",
+                     "griparm_econ.user: _hidden (from griparm_econ.owner)"), found
