@@ -51,6 +51,7 @@ PACKAGE_ROLES: dict[str, str] = {
     "csdid": "Callaway-Sant'Anna group-time ATTs and aggregations (`estimation/designs/callaway_santanna.py`; "
              "matches R did on mpdta)",
     "pytest": "the test suite",
+    "pytest-xdist": "runs `make test-fast` on two processes",
     "pyreadr": "reads the R-format (`.rda`, `.RData`) reference data sets in the causal-design tests",
     "selenium": "the index page test: drives headless Chromium through chromedriver (Debian's chromium-driver)",
     "dask": "`[executor] backend = \"dask\"`: multiverses on a dask.distributed cluster",
