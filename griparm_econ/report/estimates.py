@@ -20,14 +20,14 @@ from griparm_econ.freshness import seal_record
 SCHEMA_VERSION = 1
 
 
-def json_ready(value):
-    """``value`` with non-finite floats as None and tuples as lists, ready for strict JSON (every record kind)."""
+def clean(value):
+    """A JSON-ready copy: keys as strings, tuples as lists, non-finite floats as None."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {str(k): json_ready(v) for k, v in value.items()}
+        return {str(k): clean(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [json_ready(v) for v in value]
+        return [clean(v) for v in value]
     return value
 
 
@@ -64,7 +64,7 @@ def _values(frame) -> dict:
 
 def estimates_dict(table: TableResult) -> dict:
     """The JSON document of one table (the shape of issue 3, plus labels, order and notes)."""
-    return json_ready(record_header(table, "regression") | {
+    return clean(record_header(table, "regression") | {
         "models": [_model_dict(model) for model in table.models],
         "labels": dict(table.labels),
         "order": list(table.order) if table.order is not None else None,
@@ -76,14 +76,14 @@ def estimates_dict(table: TableResult) -> dict:
 def frame_dict(result) -> dict:
     """The machine-readable twin of a descriptive or shares table (``FrameResult``): ``models`` empty, the numbers
     under ``values``."""
-    return json_ready(record_header(result, result.kind) | {
+    return clean(record_header(result, result.kind) | {
         "models": [], "columns": [str(c) for c in result.frame.columns], "values": _values(result.frame)})
 
 
 def multiverse_dict(result, files: list[str]) -> dict:
     """The record of a multiverse: ``models`` empty, the summary numbers and table, and the files written."""
     summary = result.summary_table
-    return json_ready(record_header(result, "multiverse") | {
+    return clean(record_header(result, "multiverse") | {
         "models": [], "summary": dict(result.summary), "columns": [str(c) for c in summary.columns],
         "values": {str(row): {str(k): float(v) for k, v in values.items()}
                    for row, values in summary.to_dict(orient="index").items()},
@@ -95,7 +95,6 @@ def estimates_path(out_dir: Path, stem: str) -> Path:
 
 
 def write_record(document: dict, out_dir: Path, unit: Mapping | None) -> Path:
-    """Seal ``document`` and write it atomically as ``out_dir/estimates/<stem>.json`` (every record kind)."""
     # ``unit``: what makes the outputs one unit (griparm_econ.freshness): the sha256 of every other file the spec
     # wrote ("outputs") and the digest of what it estimates ("estimation_sha256").
     # The record is sealed with the sha256 of its own content, so an edited record is not current (freshness).

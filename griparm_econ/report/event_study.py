@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from griparm_econ.report.estimates import json_ready, record_header, write_record
+from griparm_econ.report.estimates import clean, record_header, write_record
 from griparm_econ.report.number_text import format_number
 
 FIGURE_FORMATS = ("png", "pdf")
@@ -45,7 +45,7 @@ def model_dict(column) -> dict:
 
 
 def event_study_dict(result, files: list[str]) -> dict:
-    return json_ready(record_header(result, "event_study") | {
+    return clean(record_header(result, "event_study") | {
         "models": [model_dict(c) for c in result.columns], "labels": dict(result.labels),
         "level": result.level, "digits": result.digits, "files": sorted(files)})
 

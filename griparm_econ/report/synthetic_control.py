@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from griparm_econ.report.estimates import json_ready, record_header, write_record
+from griparm_econ.report.estimates import clean, record_header, write_record
 
 TABLE_SUFFIXES = (".html", ".tex", ".md", ".csv", ".docx")
 
@@ -40,7 +40,7 @@ def synthetic_dict(out, files: list[str]) -> dict:
              "balance": [{"predictor": b.predictor, "v_weight": b.v_weight, "treated": b.treated,
                           "synthetic": b.synthetic, "donor_mean": b.donor_mean} for b in r.balance],
              "search": r.search}
-    return json_ready(record_header(out, "synthetic_control") | {"models": [model], "labels": dict(out.labels),
+    return clean(record_header(out, "synthetic_control") | {"models": [model], "labels": dict(out.labels),
                                                       "files": sorted(files)})
 
 
@@ -117,6 +117,5 @@ def write_synthetic_outputs(out, out_dir: Path, unit=lambda written: {}) -> list
     written += save_figure(path_fig, out_dir, f"{out.stem}.path")
     written += save_figure(gaps_fig, out_dir, f"{out.stem}.gaps")
     files = [p.relative_to(out_dir).as_posix() for p in written]
-    # last: the record (freshness.py)
-    written.append(write_record(synthetic_dict(out, files), out_dir, unit(written)))
+    written.append(write_record(synthetic_dict(out, files), out_dir, unit(written)))     # last: the record (freshness.py)
     return written
