@@ -156,14 +156,20 @@ def test_the_scan_finds_each_kind_of_use(tmp_path):
     (package / "sub" / "_helpers.py").write_text("tool = 1\n", encoding="utf-8")
     (package / "sub" / "inside.py").write_text(
         "from griparm_econ.sub._helpers import tool\nfrom . import _helpers\n", encoding="utf-8")
-    (package / "user.py").write_text(
-        "from griparm_econ.owner import _hidden, shown\n"
-        "from griparm_econ import owner\n"
-        "import griparm_econ.owner as o\n"
-        "from griparm_econ.sub._helpers import tool\n"
-        "def f():\n"
-        "    from .owner import _hidden as h\n"
-        "    return owner._hidden + o._hidden + owner.shown + owner.__name__.__len__()\n", encoding="utf-8")
-    found = violations(package)
-    assert found == ("griparm_econ.user: _helpers (from griparm_econ.sub)",
-                     "griparm_econ.user: _hidden (from griparm_econ.owner)"), found
+    uses = {   # one module per form, so that each form must be caught on its own
+        "imported": "from griparm_econ.owner import _hidden, shown\n",
+        "relative": "def f():\n    from .owner import _hidden as h\n    return h\n",
+        "attribute": "from griparm_econ import owner\nx = owner._hidden + owner.shown + len(owner.__name__)\n",
+        "aliased": "import griparm_econ.owner as o\nx = o._hidden\n",
+        "private_module": "from griparm_econ.sub._helpers import tool\n",
+        "public_only": "from griparm_econ.owner import shown\nfrom griparm_econ import owner\nx = owner.shown\n",
+    }
+    for name, text in uses.items():
+        (package / f"{name}.py").write_text(text, encoding="utf-8")
+    assert violations(package) == (
+        "griparm_econ.aliased: _hidden (from griparm_econ.owner)",
+        "griparm_econ.attribute: _hidden (from griparm_econ.owner)",
+        "griparm_econ.imported: _hidden (from griparm_econ.owner)",
+        "griparm_econ.private_module: _helpers (from griparm_econ.sub)",
+        "griparm_econ.relative: _hidden (from griparm_econ.owner)",
+    )
