@@ -42,10 +42,12 @@ test: install
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
-# Everything but the tests marked slow (the whole study, the README example, tests over ~5 s): under a minute.
+# Everything but the tests marked slow (the whole study, the README example, end-to-end runs, reference replays,
+# timeouts): under a minute, on two processes (pytest-xdist; each test file in one process, so that its shared
+# fixtures are built once).
 test-fast: install
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -m "not slow" -n 2 --dist loadfile
 
 # Every benchmarks/bench_*.py in turn (DATA=dir or GRIPARM_DATA: the snapshot); REPEAT=n passes --repeat n.
 bench: install

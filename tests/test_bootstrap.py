@@ -54,7 +54,8 @@ def reference(y, x, clusters, column: int, B: int, seed: int, weights="rademache
     return boot
 
 
-@pytest.mark.parametrize("n_clusters", [6, 9, 12])
+# 12 clusters enumerate 4,096 sign vectors per case: slow (make test-fast checks 6 and 9 clusters).
+@pytest.mark.parametrize("n_clusters", [6, 9, pytest.param(12, marks=pytest.mark.slow)])
 @pytest.mark.parametrize("column", [0, 1, 2])
 @pytest.mark.parametrize("impose_null", [True, False])
 def test_full_enumeration_matches_wildboottest(n_clusters, column, impose_null):

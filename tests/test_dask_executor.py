@@ -53,6 +53,7 @@ def test_scheduler_in_the_spec_runs_on_the_cluster_with_identical_estimates(clus
     assert (root / "out" / ESTIMATES).read_bytes() == local_run
 
 
+@pytest.mark.slow   # a second cluster run; the spec's scheduler test above is the fast subset's dask test
 def test_scheduler_on_the_command_line_overrides_the_spec(cluster, local_run, tmp_path, monkeypatch):
     root = _project(tmp_path, MULTIVERSE)          # the spec says "sequential"
     monkeypatch.chdir(root)
@@ -68,6 +69,7 @@ def test_dask_without_a_scheduler_is_one_message(tmp_path):
     assert "--scheduler" in str(caught.value)
 
 
+@pytest.mark.slow   # waits out the connect timeout
 def test_an_unreachable_scheduler_is_one_message(tmp_path, monkeypatch):
     import griparm_econ.estimation.within as within
 

@@ -92,6 +92,7 @@ def _staggered_panel(seed: int = 3, effect: float = 2.0) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["unit", "t", "g", "d", "y"])
 
 
+@pytest.mark.slow   # every engine on a simulated panel (about 4 s); the reference-set cases stay fast
 def test_spec_equals_the_engines_and_recovers_the_effect(tmp_path):
     from griparm_econ.estimation.designs.did2s import did2s
     from griparm_econ.estimation.designs.honest_did import smoothness_flci

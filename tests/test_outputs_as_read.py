@@ -26,10 +26,12 @@ import pytest
 from griparm_econ.pipeline.sequencer import run_study
 from griparm_econ.config import PROJECT_ROOT, Settings, resolve_data_dir
 from griparm_econ.report.formats import LATEX_PACKAGES
-from griparm_econ.report.grid import format_number
+from griparm_econ.report.number_text import format_number
 
 DATA = resolve_data_dir()      # GRIPARM_DATA, else the repository's data/raw
-pytestmark = pytest.mark.skipif(not DATA, reason="no data directory (the study needs the data snapshot)")
+# slow: the whole study runs first (about 40 s); test_report_tables.py compiles LaTeX in the fast subset.
+pytestmark = [pytest.mark.skipif(not DATA, reason="no data directory (the study needs the data snapshot)"),
+              pytest.mark.slow]
 
 # The preamble docs/specs.md tells users to add; geometry stands for the user's page (1-inch margins, letter). No
 # page numbers, so that every word the PDF prints must lie inside the text area.

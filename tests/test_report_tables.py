@@ -24,8 +24,9 @@ from griparm_econ.errors import GriparmError
 from griparm_econ.report.formats import LATEX_PACKAGES, render_latex, render_markdown
 from griparm_econ.estimation.results import ModelResult, TableResult, TestStatistic
 from griparm_econ.report import tables as tables_module
-from griparm_econ.report.grid import (build_frame_grid, build_regression_grid, format_count, format_number,
-                                      significance_stars, star_legend)
+from griparm_econ.report.frame_grid import build_frame_grid
+from griparm_econ.report.number_text import format_count, format_number, significance_stars, star_legend
+from griparm_econ.report.regression_grid import build_regression_grid
 from griparm_econ.labels import plural, term_label
 from griparm_econ.report.tables import write_frame_table, write_table
 

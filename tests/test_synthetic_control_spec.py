@@ -33,6 +33,7 @@ def smoking(tmp_path_factory):
     return folder, pd.read_csv(folder / "smoking.csv")
 
 
+@pytest.mark.slow   # two end-to-end runs with placebo inference (about 9 s); the bad-spec cases below stay fast
 def test_spec_equals_the_engine_and_writes_every_output(smoking):
     folder, frame = smoking
     (folder / "prop99.toml").write_text(_spec_text('exclude_donors = ["Utah"]\n'), encoding="utf-8")

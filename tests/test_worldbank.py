@@ -25,10 +25,13 @@ from wb_server import FAULTS, LAST_UPDATED, Economy, FakeWorldBank, FakeWorldBan
 from griparm_econ.config import DATA_ENV, Settings, resolve_data_dir  # noqa: E402
 from griparm_econ.errors import DataError, DownloadError  # noqa: E402
 from griparm_econ.io import sha256_file  # noqa: E402
-from griparm_econ.sources import worldbank_api  # noqa: E402
+from griparm_econ.sources import worldbank_cache, worldbank_options  # noqa: E402
 from griparm_econ.sources.worldbank import (WDI_DB, WGI_DB, LiveOptions, load_economies,  # noqa: E402
                                             load_indicators, pull_live)
 from griparm_econ.sources.snapshot import content_sha256, read_text, stored as stored_file  # noqa: E402
+
+# A hanging server costs the read timeout on every attempt: slow (make test-fast runs the other faults).
+FAULT_CASES = [pytest.param(f, marks=pytest.mark.slow) if f == "hang" else f for f in FAULTS]
 
 ECONOMIES = [
     Economy("BRA", "Brazil", "Latin America & Caribbean", "Upper middle income", "IBRD"),
@@ -251,7 +254,7 @@ def test_pull_live_refreshes_and_restores_wbgapi_globals(server, options, settin
 
 # ------------------------------------------------------------------------------------------------ live: faults
 
-@pytest.mark.parametrize("fault", FAULTS)
+@pytest.mark.parametrize("fault", FAULT_CASES)
 def test_transient_fault_on_a_later_page_recovers(fault, server, options, settings):
     server.script.extend(["ok", "ok", fault])          # page 3 of the first attempt fails once
 
@@ -263,7 +266,7 @@ def test_transient_fault_on_a_later_page_recovers(fault, server, options, settin
     assert not frame.rows.duplicated(["iso3", "year", "indicator"]).any()
 
 
-@pytest.mark.parametrize("fault", FAULTS)
+@pytest.mark.parametrize("fault", FAULT_CASES)
 def test_persistent_fault_is_one_download_error_and_leaves_no_files(fault, server, options, settings):
     before = (wbgapi.endpoint, dict(wbgapi.get_options), wbgapi.per_page)
     server.default = fault
@@ -310,7 +313,7 @@ def test_interrupted_cache_write_leaves_nothing(server, options, settings, monke
     def fail(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(worldbank_api, "atomic_write_text", fail)     # the manifest write, after the CSV's
+    monkeypatch.setattr(worldbank_cache, "atomic_write_text", fail)     # the manifest write, after the CSV's
     with pytest.raises(DataError, match="disk full"):
         load_indicators(settings, ["SP.POP.TOTL"], options=options)
     assert _cache_entries(settings) == []
@@ -534,7 +537,7 @@ def test_refresh_pulls_the_catalog_series_live_and_live_worldbank_reads_them_bac
     # warning that estimates then differ; --live-worldbank then reads them back (offline: no further request).
     from griparm_econ.sources import data_commands
 
-    monkeypatch.setenv(worldbank_api.ENDPOINT_ENV, server.endpoint)
+    monkeypatch.setenv(worldbank_options.ENDPOINT_ENV, server.endpoint)
     monkeypatch.setenv("GRIPARM_WB_BACKOFF", "0")
     monkeypatch.setattr(data_commands, "worldbank_codes", lambda settings: WDI_CODES)   # the fake API's series
     said: list[str] = []

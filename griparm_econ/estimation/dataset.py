@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from griparm_econ import spec_names
+from griparm_econ.spec import names as spec_names
 from griparm_econ.config import Settings
 from griparm_econ.errors import DataError, SpecError
 from griparm_econ.spec.formula import Factor, Term

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from griparm_econ.report.figures import PALETTE, _theme, _wrap, plt, sns
+from griparm_econ.report.figures import PALETTE, apply_theme, plt, sns, wrap_text
 
 
 def plot_binned_marginal_effect(effect, binned, *, title: str, xlabel: str, ylabel: str, observed) -> "plt.Figure":
-    _theme()
+    apply_theme()
     colours = sns.color_palette(PALETTE)
     grid, bins = effect.grid, binned.frame
     fig, (ax, hist) = plt.subplots(2, 1, figsize=(8.5, 6.6), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
@@ -29,8 +29,8 @@ def plot_binned_marginal_effect(effect, binned, *, title: str, xlabel: str, ylab
         ax.annotate("not identified", (row.median, 0), xytext=(0, 8), textcoords="offset points", ha="center",
                     fontsize=9, color=colours[1])
     ax.axhline(0, color="black", linewidth=0.9, linestyle="--")
-    ax.set_ylabel(_wrap(ylabel, 38))
-    ax.set_title(_wrap(title, 60))
+    ax.set_ylabel(wrap_text(ylabel, 38))
+    ax.set_title(wrap_text(title, 60))
     ax.legend(loc="best", fontsize=9)
     all_values = np.asarray(observed, dtype=float)
     edges = np.histogram_bin_edges(all_values, bins=30)

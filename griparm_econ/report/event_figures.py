@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from griparm_econ.report.figures import MARKERS, PALETTE, _theme, _wrap, plt, sns
+from griparm_econ.report.figures import MARKERS, PALETTE, apply_theme, wrap_text, plt, sns
 
 
 def series_label(model) -> str:
@@ -26,7 +26,7 @@ def plot_event_study(result):
     that normalise it."""
     from griparm_econ.spec.design_vocabulary import EVENT_ESTIMATORS
 
-    _theme()
+    apply_theme()
     outcomes = list(dict.fromkeys(c.model.outcome for c in result.columns))
     series = list(dict.fromkeys(series_label(c.model) for c in result.columns))
     colours = dict(zip(series, sns.color_palette(PALETTE, len(series))))
@@ -52,7 +52,7 @@ def plot_event_study(result):
                         color=colours[name], markersize=4, linestyle="")
         ax.axhline(0, color="black", linewidth=0.8)
         ax.axvline(-0.5, color="grey", linewidth=0.8, linestyle="--")
-        ax.set_title(_wrap(result.labels.get(outcome, outcome), 48), fontsize=11)
+        ax.set_title(wrap_text(result.labels.get(outcome, outcome), 48), fontsize=11)
         ax.set_xlabel(f"{result.time_label}s relative to adoption")
         ax.set_ylabel("Effect")
     for ax in list(axes.flat)[len(outcomes):]:
@@ -60,6 +60,6 @@ def plot_event_study(result):
     handles = [plt.Line2D([], [], color=colours[s], marker=markers[s], linestyle="", markersize=6) for s in series]
     fig.legend(handles, series, loc="lower center", ncol=len(series),
                bbox_to_anchor=(0.5, -0.02))
-    fig.suptitle(_wrap(result.title, 90), fontweight="bold")
+    fig.suptitle(wrap_text(result.title, 90), fontweight="bold")
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from griparm_econ.report.estimates import clean, record_header, write_record
-from griparm_econ.report.grid import format_number
+from griparm_econ.report.number_text import format_number
 
 FIGURE_FORMATS = ("png", "pdf")
 

@@ -30,7 +30,7 @@ FORMATS = ("png", "pdf")
 DPI = 200
 
 
-def _theme() -> None:
+def apply_theme() -> None:
     sns.set_theme(context="paper", style="whitegrid", palette=PALETTE, font_scale=1.25)
     plt.rcParams.update({
         "svg.hashsalt": "griparm",
@@ -41,8 +41,10 @@ def _theme() -> None:
     })
 
 
-def _wrap(text: str, width: int) -> str:
+def wrap_text(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(text, width)) or text
+
+
 
 
 def save_figure(fig: plt.Figure, out_dir: Path, stem: str) -> list[Path]:
@@ -63,7 +65,7 @@ def save_figure(fig: plt.Figure, out_dir: Path, stem: str) -> list[Path]:
 def plot_trajectories(frame: pd.DataFrame, *, title: str, variable_labels: dict[str, str],
                       order: Sequence[str] | None = None, ncols: int = 2) -> plt.Figure:
     """Small multiples, one per variable; a line per country. ``frame`` columns: country, year, variable, value."""
-    _theme()
+    apply_theme()
     variables = list(dict.fromkeys(frame["variable"])) if order is None else list(order)
     countries = sorted(frame["country"].unique())
     colours = dict(zip(countries, sns.color_palette(PALETTE, len(countries))))
@@ -80,7 +82,7 @@ def plot_trajectories(frame: pd.DataFrame, *, title: str, variable_labels: dict[
             ax.plot(series.index, series.to_numpy(), color=colours[country], label=country,
                     marker=MARKERS[i % len(MARKERS)], linestyle=LINESTYLES[i % len(LINESTYLES)], markersize=3.5,
                     linewidth=1.6)
-        ax.set_title(_wrap(variable_labels.get(variable, variable), 42), fontsize=11)
+        ax.set_title(wrap_text(variable_labels.get(variable, variable), 42), fontsize=11)
         ax.set_xlabel("")
     for ax in list(axes.flat)[len(variables):]:
         ax.set_visible(False)
@@ -99,7 +101,7 @@ def plot_trajectories(frame: pd.DataFrame, *, title: str, variable_labels: dict[
 def plot_marginal_effect(effect: MarginalEffect, *, title: str, xlabel: str, ylabel: str,
                          observed: Sequence[float] = ()) -> plt.Figure:
     """The effect line with its confidence band; a rug of the observed moderator values shows where data support it."""
-    _theme()
+    apply_theme()
     grid = effect.grid
     colour = sns.color_palette(PALETTE)[0]
     fig, ax = plt.subplots(figsize=(8.5, 5.2))
@@ -112,8 +114,8 @@ def plot_marginal_effect(effect: MarginalEffect, *, title: str, xlabel: str, yla
         ax.plot(np.asarray(observed, float), np.full(len(observed), ymin), "|", color="0.35", markersize=9,
                 alpha=0.5, label="Observed values (quantiles)")
     ax.set_xlabel(xlabel)
-    ax.set_ylabel(_wrap(ylabel, 38))
-    ax.set_title(_wrap(title, 60))
+    ax.set_ylabel(wrap_text(ylabel, 38))
+    ax.set_title(wrap_text(title, 60))
     ax.legend(loc="upper left")
     fig.tight_layout()
     return fig
@@ -123,7 +125,7 @@ def plot_coefficients(frame: pd.DataFrame, *, title: str, xlabel: str = "Estimat
     """Dot-and-whisker plot, one panel per term, a row per model, colour and marker by group (the table).
 
     ``frame`` columns: term (label), model (label), group, estimate, lower, upper."""
-    _theme()
+    apply_theme()
     terms = list(dict.fromkeys(frame["term"]))
     models = list(dict.fromkeys(frame["model"]))
     groups = list(dict.fromkeys(frame["group"]))
@@ -143,13 +145,13 @@ def plot_coefficients(frame: pd.DataFrame, *, title: str, xlabel: str = "Estimat
             ax.errorbar(row["estimate"], y[j], xerr=[[row["estimate"] - row["lower"]], [row["upper"] - row["estimate"]]],
                         fmt=markers[group], color=colours[group], capsize=2.5, markersize=5, linewidth=1.3)
         ax.axvline(0, color="black", linewidth=0.9, linestyle="--")
-        ax.set_title(_wrap(term, 30), fontsize=10)
-        ax.set_xlabel(_wrap(xlabel, 34), fontsize=9)
+        ax.set_title(wrap_text(term, 30), fontsize=10)
+        ax.set_xlabel(wrap_text(xlabel, 34), fontsize=9)
         ax.set_yticks(y)
         ax.set_yticklabels(models, fontsize=9)
     handles = [plt.Line2D([], [], color=colours[g], marker=markers[g], linestyle="", markersize=6) for g in groups]
     fig.legend(handles, groups, loc="lower center", ncol=len(groups), bbox_to_anchor=(0.5, -0.01))
-    fig.suptitle(_wrap(title, 90), fontweight="bold")
+    fig.suptitle(wrap_text(title, 90), fontweight="bold")
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     return fig
 
@@ -157,7 +159,7 @@ def plot_coefficients(frame: pd.DataFrame, *, title: str, xlabel: str = "Estimat
 def plot_shares(frame: pd.DataFrame, *, title: str, panel_titles: dict[str, str],
                 group_order: Sequence[str]) -> plt.Figure:
     """Stacked shares over time, one panel per measure. ``frame`` columns: panel, year, group, share (0-1)."""
-    _theme()
+    apply_theme()
     panels = list(panel_titles)
     colours = sns.color_palette(PALETTE, len(group_order))
     hatches = ("", "//", "..", "xx", "\\\\", "++", "oo", "--")
@@ -188,7 +190,7 @@ def plot_timeline(events: pd.DataFrame, *, title: str, last_year: int, measure_l
 
     ``events`` columns: country, measure, start_year, end_year (NaN = in force through ``last_year``), rare_earth
     (bool; drawn with a black outline)."""
-    _theme()
+    apply_theme()
     measures = list(measure_labels)
     colours = dict(zip(measures, sns.color_palette(PALETTE, len(measures))))
     hatches = dict(zip(measures, ("", "//", "..", "xx", "\\\\", "++", "oo")))
@@ -224,7 +226,7 @@ def plot_timeline(events: pd.DataFrame, *, title: str, last_year: int, measure_l
     fig.legend(handles, [measure_labels[m] for m in measures] + ["Rare-earth measure (black outline)"],
                loc="lower center", ncol=3, fontsize=plt.rcParams["axes.labelsize"], handlelength=3.2,
                handleheight=1.6, columnspacing=2.0, bbox_to_anchor=(0.5, -0.01))
-    ax.set_title(_wrap(title, 80))
+    ax.set_title(wrap_text(title, 80))
     fig.tight_layout(rect=(0, 0.09, 1, 1))
     return fig
 
@@ -239,7 +241,7 @@ def plot_specification_curve(curve: pd.DataFrame, indicators: Sequence, *, title
     coloured, and marked by shape, as significant with the expected sign, not significant at 5%, or significant
     with the opposite sign, so the classes stay apart in greyscale.
     """
-    _theme()
+    apply_theme()
     n = len(curve)
     x = np.arange(n)
     estimate = curve["estimate_scaled"].to_numpy(dtype=float)
@@ -263,8 +265,8 @@ def plot_specification_curve(curve: pd.DataFrame, indicators: Sequence, *, title
     top.axhline(0, color="black", linewidth=0.9, linestyle="--")
     median = float(np.median(estimate)) if n else 0.0
     top.axhline(median, color="0.3", linewidth=0.9, linestyle=":", label=f"Median ({median:.3g})")
-    top.set_ylabel(_wrap(f"{ylabel}, {level:.0%} interval", 40))
-    top.set_title(_wrap(title, 90))
+    top.set_ylabel(wrap_text(f"{ylabel}, {level:.0%} interval", 40))
+    top.set_title(wrap_text(title, 90))
     top.legend(loc="upper left", fontsize=9, markerscale=max(1.0, 30 / size) ** 0.5)
     colour_of = np.full(n, 1)
     for k, (_, mask, _, _) in enumerate(classes):
@@ -283,7 +285,7 @@ def plot_specification_curve(curve: pd.DataFrame, indicators: Sequence, *, title
         ticks.append(y)
         tick_labels.append(f"{indicator.group}: {indicator.label}")
     bottom.set_yticks(ticks)
-    bottom.set_yticklabels([_wrap(t, 60) for t in tick_labels], fontsize=8)
+    bottom.set_yticklabels([wrap_text(t, 60) for t in tick_labels], fontsize=8)
     bottom.set_ylim(-0.6, n_rows - 0.4)
     bottom.grid(axis="y", visible=False)
     bottom.set_xlim(-0.01 * n - 1, 1.01 * n)

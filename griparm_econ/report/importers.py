@@ -8,13 +8,13 @@ from typing import Sequence
 
 import pandas as pd
 
-from griparm_econ.report.figures import LINESTYLES, MARKERS, PALETTE, _theme, plt, sns
+from griparm_econ.report.figures import LINESTYLES, MARKERS, PALETTE, apply_theme, plt, sns
 
 
 def plot_importer_shares(frame: pd.DataFrame, *, title: str, panel_titles: dict[str, str], groups: Sequence[str],
                          break_year: int) -> "plt.Figure":
     """``frame`` columns: panel, year, group, share (0-1); one line per group, one panel per measure."""
-    _theme()
+    apply_theme()
     panels = list(panel_titles)
     colours = sns.color_palette(PALETTE, len(groups))
     fig, axes = plt.subplots(1, len(panels), figsize=(6.2 * len(panels), 4.4), squeeze=False)

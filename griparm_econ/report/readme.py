@@ -53,6 +53,7 @@ PACKAGE_ROLES: dict[str, str] = {
     "csdid": "Callaway-Sant'Anna group-time ATTs and aggregations (`estimation/designs/callaway_santanna.py`; "
              "matches R did on mpdta)",
     "pytest": "the test suite",
+    "pytest-xdist": "runs `make test-fast` on two processes",
     "pyreadr": "reads the R-format (`.rda`, `.RData`) reference data sets in the causal-design tests",
     "selenium": "the index page test: drives headless Chromium through chromedriver (Debian's chromium-driver)",
     "import-linter": "checks that imports follow the package's one-way layers (`lint-imports`, run by `make test`)",
@@ -249,7 +250,7 @@ def render_data_sources(settings: Settings, study: StudySpecs) -> str:
 
 def render_worldbank_series(settings: Settings, study: StudySpecs) -> str:
     from griparm_econ.catalog import load_catalog
-    from griparm_econ.sources.worldbank_api import API_SERIES_ID, DEFAULT_ENDPOINT, database_for, group_by_database
+    from griparm_econ.sources.worldbank_options import API_SERIES_ID, DEFAULT_ENDPOINT, database_for, group_by_database
 
     catalog = load_catalog(settings.catalog_path)
     vintage = _reported_vintage(study) or {}

@@ -71,9 +71,9 @@ def weights_frame(out) -> pd.DataFrame:
 def _figures(out):
     from matplotlib.ticker import MaxNLocator
 
-    from griparm_econ.report.figures import LINESTYLES, _theme, _wrap, plt
+    from griparm_econ.report.figures import LINESTYLES, apply_theme, wrap_text, plt
 
-    _theme()
+    apply_theme()
     r = out.result
     label = out.labels.get(r.outcome, r.outcome)
     # every period from first to last: a period the sample leaves out breaks the lines instead of being bridged
@@ -90,9 +90,9 @@ def _figures(out):
     ax.axvline(r.treatment_period - 0.5, color="grey", linestyle=":", linewidth=1)
     ax.set_xlabel(out.time_label)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel(_wrap(label, 40))
+    ax.set_ylabel(wrap_text(label, 40))
     ax.legend()
-    ax.set_title(_wrap(out.title, 70), fontweight="bold")
+    ax.set_title(wrap_text(out.title, 70), fontweight="bold")
     path.tight_layout()
     gaps, ax = plt.subplots(figsize=(7.5, 4.2))
     for donor, gap in sorted((r.placebo_gaps or {}).items()):
@@ -104,9 +104,9 @@ def _figures(out):
     ax.axvline(r.treatment_period - 0.5, color="grey", linestyle=":", linewidth=1)
     ax.set_xlabel(out.time_label)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel(_wrap(f"Gap in {label}", 40))
+    ax.set_ylabel(wrap_text(f"Gap in {label}", 40))
     ax.legend()
-    ax.set_title(_wrap(out.title + ": gaps", 70), fontweight="bold")
+    ax.set_title(wrap_text(out.title + ": gaps", 70), fontweight="bold")
     gaps.tight_layout()
     return path, gaps
 

@@ -17,7 +17,9 @@ from griparm_econ.estimation.results import TableResult
 from griparm_econ.errors import GriparmError
 from griparm_econ.io import atomic_path
 from griparm_econ.report.formats import render_csv, render_html, render_latex, render_markdown
-from griparm_econ.report.grid import Grid, build_frame_grid, build_regression_grid
+from griparm_econ.report.frame_grid import build_frame_grid
+from griparm_econ.report.grid import Grid
+from griparm_econ.report.regression_grid import build_regression_grid
 from griparm_econ.report.word import render_docx
 
 TABLES_DIR = "tables"

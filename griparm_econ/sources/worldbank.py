@@ -25,10 +25,10 @@ from griparm_econ.config import DATA_ENV, Settings
 from griparm_econ.errors import DataError
 from griparm_econ.sources import SourceFrame
 from griparm_econ.sources.snapshot import content_digest, locate
-from griparm_econ.sources.worldbank_api import (EXACT_FLOATS, TIDY_COLUMNS, WDI_DB, WGI_DB, LiveOptions,
-                                                database_for, find_cached, find_cached_economies,
-                                                group_by_database, pull_database, pull_economies, read_cached,
-                                                read_economies_csv)
+from griparm_econ.sources.worldbank_api import pull_database, pull_economies
+from griparm_econ.sources.worldbank_cache import find_cached, find_cached_economies, read_cached
+from griparm_econ.sources.worldbank_csv import EXACT_FLOATS, TIDY_COLUMNS, read_economies_csv
+from griparm_econ.sources.worldbank_options import WDI_DB, WGI_DB, LiveOptions, database_for, group_by_database
 
 __all__ = ["load_indicators", "load_economies", "pull_live", "WDI_DB", "WGI_DB", "LiveOptions", "SNAPSHOT_FILES",
            "VINTAGE_ORDER"]

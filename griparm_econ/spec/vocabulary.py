@@ -73,6 +73,7 @@ class EstimatorInfo:
     """What one ``estimator`` of a regression spec is and can do."""
 
     name: str
+    label: str                         # what a table's "Estimator" row prints
     panel: bool                        # needs entity and time
     panel_index: bool = True           # is fitted on the panel index where the data have one (not a cross-section)
     description: str = ""
@@ -95,33 +96,33 @@ class EstimatorInfo:
 
 
 ESTIMATORS: dict[str, EstimatorInfo] = {
-    "panel_ols": EstimatorInfo("panel_ols", panel=True, effects=True, covs=_KERNEL_COVS, bootstrap=True,
+    "panel_ols": EstimatorInfo("panel_ols", "Panel OLS", panel=True, effects=True, covs=_KERNEL_COVS, bootstrap=True,
                                robust_clusters_entity=True, twfe_diagnostics=True,
                                description="within estimator with absorbed effects (xtreg, fe)"),
-    "random_effects": EstimatorInfo("random_effects", panel=True, robust_clusters_entity=True, normal_pvalues=True,
+    "random_effects": EstimatorInfo("random_effects", "Random effects", panel=True, robust_clusters_entity=True, normal_pvalues=True,
                                     hausman=True, description="GLS random effects (xtreg, re)"),
-    "between_ols": EstimatorInfo("between_ols", panel=True, covs=("unadjusted", "robust"), between_wls=True,
+    "between_ols": EstimatorInfo("between_ols", "Between", panel=True, covs=("unadjusted", "robust"), between_wls=True,
                                  cov_note="it has one observation per entity (with one observation per entity, "
                                           "robust is clustering by entity)",
                                  description="between estimator (xtreg, be)"),
-    "first_difference": EstimatorInfo("first_difference", panel=True, constant=False, differenced=True,
+    "first_difference": EstimatorInfo("first_difference", "First difference", panel=True, constant=False, differenced=True,
                                       covs=_KERNEL_COVS,
                                       description="OLS on calendar first differences within entity "
                                                   "(regress D.y D.x, nocons)"),
-    "pooled_ols": EstimatorInfo("pooled_ols", panel=True, covs=_KERNEL_COVS, bootstrap=True,
+    "pooled_ols": EstimatorInfo("pooled_ols", "Pooled OLS", panel=True, covs=_KERNEL_COVS, bootstrap=True,
                                 description="pooled OLS on the panel (regress)"),
-    "iv2sls": EstimatorInfo("iv2sls", panel=False, panel_index=False, instruments=True,
+    "iv2sls": EstimatorInfo("iv2sls", "2SLS", panel=False, panel_index=False, instruments=True,
                             description="two-stage least squares (ivregress 2sls, small)"),
-    "ols": EstimatorInfo("ols", panel=False, panel_index=False, bootstrap=True,
+    "ols": EstimatorInfo("ols", "OLS", panel=False, panel_index=False, bootstrap=True,
                          description="OLS, cross-section or pooled (regress)"),
-    "ppml": EstimatorInfo("ppml", panel=False, effects=True, likelihood=True, weights=False, covs=ML_COVS,
+    "ppml": EstimatorInfo("ppml", "PPML", panel=False, effects=True, likelihood=True, weights=False, covs=ML_COVS,
                           small_samples=ML_SMALL_SAMPLE,
                           description="Poisson pseudo-maximum likelihood with absorbed fixed effects (pyfixest "
                                       "fepois; ppmlhdfe)"),
-    "logit": EstimatorInfo("logit", panel=False, likelihood=True, weights=False, covs=ML_COVS,
+    "logit": EstimatorInfo("logit", "Logit", panel=False, likelihood=True, weights=False, covs=ML_COVS,
                            small_samples=ML_SMALL_SAMPLE, binary=True,
                            description="binary logit (statsmodels Logit; logit)"),
-    "cloglog": EstimatorInfo("cloglog", panel=False, likelihood=True, weights=False, covs=ML_COVS,
+    "cloglog": EstimatorInfo("cloglog", "Complementary log-log", panel=False, likelihood=True, weights=False, covs=ML_COVS,
                              small_samples=ML_SMALL_SAMPLE, binary=True,
                              description="complementary log-log, the grouped-time proportional hazard (statsmodels "
                                          "GLM binomial, cloglog link; cloglog)"),
