@@ -45,8 +45,6 @@ def wrap_text(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(text, width)) or text
 
 
-
-
 def save_figure(fig: plt.Figure, out_dir: Path, stem: str) -> list[Path]:
     """Write ``out_dir/figures/<stem>.png`` and ``.pdf`` atomically; return the paths."""
     paths = []
