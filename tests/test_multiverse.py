@@ -18,7 +18,8 @@ import pytest
 from griparm_econ.cli import main
 from griparm_econ.config import Settings
 from griparm_econ.errors import SpecError
-from griparm_econ.estimation.multiverse import expand_grid, summarise, Indicator
+from griparm_econ.estimation.multiverse import expand_grid
+from griparm_econ.estimation.multiverse_curve import Indicator, summarise
 from griparm_econ.pipeline.sequencer import run_specs
 from griparm_econ.spec import control_sets, lag_term, multiverse_size, parse_spec_text
 

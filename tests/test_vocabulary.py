@@ -56,7 +56,7 @@ def test_covariance_labels_come_from_the_one_registry():
     import pandas as pd
 
     from griparm_econ.estimation.covariance import plan_covariance
-    from griparm_econ.estimation.multiverse import indicators
+    from griparm_econ.estimation.multiverse_curve import indicators
     from griparm_econ.spec import parse_spec_text as parse
 
     for cov in COV_NAMES:
