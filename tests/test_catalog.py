@@ -253,6 +253,7 @@ def test_product_and_year_series():
 
 
 
+@pytest.mark.slow
 @pytest.mark.snapshot
 def test_every_source_code_exists_in_the_snapshot(catalog, snapshot):
     from griparm_econ.sources.gvc import load_gvc

@@ -40,6 +40,7 @@ def _project(tmp_path, spec_text: str):
     return tmp_path
 
 
+@pytest.mark.slow
 def test_scheduler_in_the_spec_runs_on_the_cluster_with_identical_estimates(cluster, local_run, tmp_path):
     text = MULTIVERSE.replace('backend = "sequential"', f'backend = "dask"\nscheduler = "{cluster}"')
     root = _project(tmp_path, text)

@@ -196,12 +196,14 @@ def test_a_damaged_multiverse_parquet_is_re_estimated_not_re_rendered(study, tmp
     assert study.run()["mv"] == "estimated"
 
 
+@pytest.mark.slow
 def test_a_comment_in_an_estimation_module_re_estimates_every_table(study, tmp_path, monkeypatch):
     study.run()
     _code_as_in(monkeypatch, _edited_copy(tmp_path, "estimation/within.py"), "estimation")
     assert study.run() == dict.fromkeys(STEMS, "estimated")
 
 
+@pytest.mark.slow
 def test_a_changed_column_re_estimates_exactly_the_specs_that_read_it(study):
     study.run()
     study.panel["log_gdp_pc"] = study.panel["log_gdp_pc"] + 0.01                 # read by gdp only
@@ -214,6 +216,7 @@ def test_a_changed_column_re_estimates_exactly_the_specs_that_read_it(study):
     assert study.run() == dict.fromkeys(STEMS, "estimated")
 
 
+@pytest.mark.slow
 def test_a_new_catalog_variable_in_the_panel_re_estimates_nothing(study):
     study.run()
     catalog = study.settings.catalog_path
@@ -335,6 +338,7 @@ def staggered_panel(seed: int = 11) -> pd.DataFrame:
     return frame
 
 
+@pytest.mark.slow
 def test_an_event_study_re_renders_from_its_record_byte_for_byte(tmp_path, monkeypatch):
     import griparm_econ.estimation.event_study
 

@@ -102,6 +102,7 @@ def synthetic(tmp_path_factory):
     return frame, run_and_read(tmp, {"synthetic": text})["synthetic"]
 
 
+@pytest.mark.slow
 def test_ppml_with_fixed_effects_matches_dummy_variable_glm(synthetic):
     frame, estimates = synthetic
     model = model_by_name(estimates, "ppml_fe")

@@ -75,6 +75,7 @@ def test_bad_synthetic_spec_is_one_message(smoking, capsys, extra, needles):
     assert not (folder / "bad_out").exists()
 
 
+@pytest.mark.slow
 def test_leave_one_out_is_in_the_notes_and_the_estimates(tmp_path):
     from test_designs_synth import _generated_panel
 

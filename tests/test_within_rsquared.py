@@ -71,6 +71,7 @@ def test_the_table_says_what_the_within_rsquared_is(grunfeld):
     assert "demeaned by every absorbed fixed effect" in markdown
 
 
+@pytest.mark.slow
 def test_table2_column1_within_rsquared_is_pyfixest_s(snapshot):
     """Table 2 column 1 on the study panel: the model's own design, fitted by pyfixest with country and year FE."""
     from griparm_econ.config import PROJECT_ROOT
