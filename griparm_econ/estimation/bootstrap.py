@@ -33,12 +33,12 @@ import numpy as np
 
 from griparm_econ.errors import SpecError
 from griparm_econ.estimation.small_sample import FIXEST_DEFAULT, SmallSample
-from griparm_econ.spec.vocabulary import BOOTSTRAP_WEIGHTS
+from griparm_econ.spec.vocabulary import BOOTSTRAP_SEED, BOOTSTRAP_WEIGHTS
 
 PVALUE_TYPES = ("symmetric", "equal-tailed")
 TIE_TOLERANCE = 1e-10
 # Fixed unless the caller chooses another, so that a results file is byte-identical from one run to the next.
-DEFAULT_SEED = 0
+DEFAULT_SEED = BOOTSTRAP_SEED      # the spec's default: a direct call draws what a spec's bootstrap draws
 _WEBB_VALUES = np.concatenate([-np.sqrt(np.array([3.0, 2.0, 1.0]) / 2), np.sqrt(np.array([1.0, 2.0, 3.0]) / 2)])
 
 

@@ -12,8 +12,9 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from griparm_econ.spec.multiverse_axes import MULTIVERSE_ESTIMATORS
-from griparm_econ.spec.vocabulary import (BOOTSTRAP_WEIGHTS, COV_NAMES, EFFECT_NAMES, ESTIMATOR_NAMES,
-                                          EXECUTOR_BACKENDS, MULTIVERSE_COVS, RISK_SETS, SMALL_SAMPLE)
+from griparm_econ.spec.vocabulary import (BOOTSTRAP_SEED, BOOTSTRAP_WEIGHTS, COV_NAMES, EFFECT_NAMES,
+                                          ESTIMATOR_NAMES, EXECUTOR_BACKENDS, MULTIVERSE_COVS, RANDOMIZATION_SEED,
+                                          RISK_SETS, SMALL_SAMPLE)
 
 Estimator = Literal[ESTIMATOR_NAMES]  # type: ignore[valid-type]
 CovName = Literal[COV_NAMES]  # type: ignore[valid-type]
@@ -58,7 +59,7 @@ class BootstrapTable(StrictTable):
     B: int = Field(default=9_999, ge=99, le=1_000_000)
     weights: Literal[BOOTSTRAP_WEIGHTS] = "rademacher"  # type: ignore[valid-type]
     impose_null: bool = True                    # WCR (null imposed) by default; false = WCU
-    seed: int = Field(default=20261128, ge=0)
+    seed: int = Field(default=BOOTSTRAP_SEED, ge=0)
     level: float = Field(default=0.95, gt=0, lt=1)
 
 
@@ -72,7 +73,7 @@ class RandomizationTable(StrictTable):
 
     term: str = Field(min_length=1)
     draws: int = Field(default=999, ge=1, le=100_000)
-    seed: int = Field(default=20261129, ge=0)
+    seed: int = Field(default=RANDOMIZATION_SEED, ge=0)
 
 
 class ModelOptions(StrictTable):

@@ -59,6 +59,11 @@ def cov_label(cov: str, entity_label: str, time_label: str, bandwidth: int | Non
 
 SMALL_SAMPLE: tuple[str, ...] = ("stata", "min_g", "none")
 
+# Default seeds of the resampling options (a spec's [bootstrap] seed and randomization_inference seed), here so that
+# the engines' own defaults are the same numbers: a direct call reproduces a spec's draws.
+BOOTSTRAP_SEED = 20261128
+RANDOMIZATION_SEED = 20261129
+
 # ---------------------------------------------------------------------------------------------------------------------
 # Estimators
 

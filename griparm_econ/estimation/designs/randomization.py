@@ -21,6 +21,7 @@ import pandas as pd
 from griparm_econ.errors import GriparmError
 from griparm_econ.estimation.designs.panel_inputs import NEVER_TREATED, cohorts_of, in_sample_cohorts, require_columns
 from griparm_econ.estimation.demean import within_transform
+from griparm_econ.spec.vocabulary import RANDOMIZATION_SEED
 
 ESTIMATOR = "randomization_inference"
 PVALUE_DEFINITION = "(1 + #{|beta_draw| >= |beta_observed|}) / (1 + draws), two-sided, cohorts permuted across units"
@@ -52,7 +53,8 @@ def _partial_out(values: np.ndarray, controls: np.ndarray) -> np.ndarray:
 
 
 def randomization_inference(frame: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort: str,
-                            covariates: tuple[str, ...] = (), draws: int = 999, seed: int = 12345
+                            covariates: tuple[str, ...] = (), draws: int = 999,
+                            seed: int = RANDOMIZATION_SEED
                             ) -> RandomizationInference:
     """Permutation p-value of the TWFE coefficient on 1[period >= cohort] (cohort 0 or missing = never treated)."""
     if int(draws) < 1:
