@@ -137,3 +137,42 @@ def test_a_rebuilt_panel_with_unchanged_inputs_is_no_vintage_change(tmp_path):
     for text in (to_markdown(report), to_html(report)):
         assert "worldbank/wdi.csv" in text and "2025-12-19" in text       # which inputs matched
         assert "numpy" in text and "2.0.0" in text and "3.12.1" in text  # which software ran
+
+
+def _write_cells(folder, *, mean=0.0281106, kind="descriptive"):
+    """A table computed as a frame (descriptive, shares, before/after): no models, its numbers are cells."""
+    folder.mkdir(parents=True, exist_ok=True)
+    est = {"spec": "specs/d.toml", "spec_sha256": "s" * 64, "data_sha256": "d" * 64, "kind": kind, "models": [],
+           "values": {"Full sample / Restriction": {"Mean": mean, "N": 6510, "Countries": 217, "Note": "text"},
+                      "Treated / Restriction": {"Mean": None, "N": 0, "Countries": 0, "Note": "text"}}}
+    (folder / "d.json").write_text(json.dumps(est))
+
+
+def test_the_cells_of_a_frame_table_are_reported_and_checked_one_by_one(tmp_path):
+    est = tmp_path / "estimates"
+    _write_cells(est)
+    path = rrep.freeze(est, tmp_path / "reported.json", data_vintage={}, cell_kinds=frozenset({"descriptive"}))
+    document = json.loads(path.read_text())
+    assert document["tables"]["d"]["values"]["Full sample / Restriction"] == {"Mean": 0.0281106, "N": 6510,
+                                                                             "Countries": 217}   # text is a label
+    assert rcheck.check(rrep.load(path), _fresh(est), {}).n_matched == 6
+    document["tables"]["d"]["values"]["Full sample / Restriction"]["Mean"] = 0.0281107   # 4e-6 relative
+    path.write_text(json.dumps(document))
+    report = rcheck.check(rrep.load(path), _fresh(est), {})
+    (miss,) = report.tables[0].mismatches
+    assert (miss.model, miss.quantity, miss.term) == ("Full sample / Restriction", "values", "Mean")
+    assert "Mean (cell)" in to_markdown(report)
+
+
+def test_a_frame_table_of_another_kind_or_with_a_bad_cell_is_not_taken(tmp_path):
+    est = tmp_path / "estimates"
+    _write_cells(est, kind="multiverse")          # a multiverse's summary cells are no reported estimates
+    path = rrep.freeze(est, tmp_path / "other.json", data_vintage={}, cell_kinds=frozenset({"descriptive"}))
+    assert json.loads(path.read_text())["tables"] == {}
+    _write_cells(est)
+    path = rrep.freeze(est, tmp_path / "reported.json", data_vintage={}, cell_kinds=frozenset({"descriptive"}))
+    document = json.loads(path.read_text())
+    document["tables"]["d"]["values"]["Treated / Restriction"]["N"] = "zero"
+    path.write_text(json.dumps(document))
+    with pytest.raises(DataError, match=r"tables\.d\.values\.Treated / Restriction\.N"):
+        rrep.load(path)

@@ -180,10 +180,16 @@ def _nothing_more(stem: str) -> tuple[str, ...]:
     return ()     # the re-render reads the record alone
 
 
-# A synthetic control's record holds its tables, not the outcome paths its figures are drawn from; a descriptive,
-# shares or before/after record holds cells without the row index the table is laid out by: these kinds have no
-# rerender and are computed again.
-_FRAME_KIND = dict(write=tables.write_frame_outputs, to_frame=_computed_frame)   # tables computed as a frame
+def _frame_record(result) -> dict:
+    from griparm_econ.report.estimates import frame_dict
+
+    return frame_dict(result)
+
+
+# Tables computed as a frame; their reported numbers are the table's cells. A synthetic control's record holds its
+# tables, not the outcome paths its figures are drawn from; a descriptive, shares or before/after record holds cells
+# without the row index the table is laid out by: these kinds have no rerender and are computed again.
+_FRAME_KIND = dict(write=tables.write_frame_outputs, to_frame=_computed_frame, record=_frame_record)
 
 KINDS: dict[str, SpecKind] = {kind.name: kind for kind in (
     SpecKind("regression", tables.estimate_regression, tables.write_outputs, record=_regression_record,
@@ -204,6 +210,10 @@ KINDS: dict[str, SpecKind] = {kind.name: kind for kind in (
              to_frame=_synthetic_frame),
     SpecKind("figure", None, None),
 )}
+
+
+# Kinds whose reported numbers are table cells rather than models' estimates (replication compares every cell).
+CELL_KINDS = frozenset(name for name, kind in KINDS.items() if kind.record is _frame_record)
 
 
 def kind_of(name: str) -> SpecKind:

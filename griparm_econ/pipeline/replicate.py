@@ -9,7 +9,7 @@ from typing import Callable
 
 from griparm_econ.config import Settings
 from griparm_econ.pipeline.check import check_specs
-from griparm_econ.pipeline.kinds import estimate, kind_of
+from griparm_econ.pipeline.kinds import CELL_KINDS, estimate, kind_of
 from griparm_econ.pipeline.layout import REPORTED_FILE, discover_specs, reported_path
 from griparm_econ.pipeline.records import data_vintage
 from griparm_econ.pipeline.sequencer import run_study
@@ -23,14 +23,15 @@ def freeze_reported(settings: Settings, *, echo: Echo = print) -> Path:
     from griparm_econ.replication.reported import freeze
 
     run_study(settings, echo=quiet)
-    path = freeze(settings.output_dir / "estimates", reported_path(settings), data_vintage=data_vintage(settings))
+    path = freeze(settings.output_dir / "estimates", reported_path(settings), data_vintage=data_vintage(settings),
+                  cell_kinds=CELL_KINDS)
     echo(f"wrote {path}: review `git diff {REPORTED_FILE}` before committing it")
     return path
 
 
 def replicate(settings: Settings, *, echo: Echo = print) -> bool:
-    """Re-estimate every spec whose kind reports estimates (regression, event study, synthetic control) in memory
-    and compare every reported number with it; True when all match. Nothing in the output folder is read (an edited
+    """Re-estimate every spec whose kind reports estimates (regression, event study, synthetic control; the cells
+    of descriptive, shares and before/after tables) in memory and compare every reported number with it; True when all match. Nothing in the output folder is read (an edited
     estimates record could agree with an edited reported file) and only the replication report is written there."""
     from griparm_econ.panel import load_panel
     from griparm_econ.replication import check, reported

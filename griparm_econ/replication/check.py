@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
-from griparm_econ.replication.reported import COMPARED, Reported
+from griparm_econ.replication.reported import COMPARED, Reported, reported_cells
 
 # How close a replicated number must be to the reported one: relative tolerance, plus an absolute floor so that a
 # coefficient that is zero up to rounding (1e-17 vs -3e-18) does not count as a mismatch. Here, in the check, and
@@ -15,6 +15,7 @@ TOLERANCES: Mapping[str, Mapping[str, float] | str] = {
     "params": {"rtol": 1e-6, "atol": 1e-10},
     "std_errors": {"rtol": 1e-6, "atol": 1e-10},
     "nobs": "exact",
+    "values": {"rtol": 1e-6, "atol": 1e-10},     # the cells of a descriptive, shares or before/after table
 }
 
 
@@ -22,7 +23,7 @@ TOLERANCES: Mapping[str, Mapping[str, float] | str] = {
 class Mismatch:
     table: str
     model: str
-    quantity: str           # nobs | params | std_errors
+    quantity: str           # nobs | params | std_errors | values (a cell: model = its row, term = its column)
     term: str
     reported: float | None
     replicated: float | None
@@ -107,6 +108,15 @@ def compare_table(table: str, reported: Mapping, replicated: Mapping | None, tol
                     matched += 1
                 else:
                     mismatches.append(Mismatch(table, model_name, quantity, term, value, other))
+    fresh_cells = reported_cells(replicated.get("values", {})) if replicated else {}
+    for row, cells in reported.get("values", {}).items():
+        for column, value in cells.items():
+            other = fresh_cells.get(row, {}).get(column)
+            if (value is None and other is None and column in fresh_cells.get(row, {})) or (
+                    other is not None and value is not None and _close(value, other, tolerances["values"])):
+                matched += 1
+            else:
+                mismatches.append(Mismatch(table, row, "values", column, value, other))
     return TableCheck(table=table, matched=matched, mismatches=tuple(mismatches))
 
 

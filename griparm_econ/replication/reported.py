@@ -32,8 +32,11 @@ def estimates_files(estimates_dir: Path) -> list[Path]:
     return sorted(Path(estimates_dir).glob("*.json"))
 
 
-def freeze(estimates_dir: Path, target: Path, *, data_vintage: Mapping[str, object]) -> Path:
-    """Write the reported-estimates file from the estimates JSON of a run."""
+def freeze(estimates_dir: Path, target: Path, *, data_vintage: Mapping[str, object],
+           cell_kinds: frozenset[str] = frozenset()) -> Path:
+    """Write the reported-estimates file from the estimates JSON of a run: the models of every table that has
+    them, and the cells (``values``: row -> column -> number) of the tables of ``cell_kinds`` (descriptive, shares,
+    before/after: computed numbers without models)."""
     files = estimates_files(estimates_dir)
     if not files:
         raise DataError(f"no estimates in {estimates_dir} to freeze.", where=estimates_dir,
@@ -41,15 +44,25 @@ def freeze(estimates_dir: Path, target: Path, *, data_vintage: Mapping[str, obje
     tables = {}
     for path in files:
         est = json.loads(path.read_text(encoding="utf-8"))
-        if not est.get("models"):   # descriptive and shares tables report no estimates
+        cells = est.get("kind") in cell_kinds and not est.get("models")
+        if not est.get("models") and not cells:   # a multiverse reports its curve, not estimates
             continue
         tables[path.stem] = {
             "spec": est["spec"], "spec_sha256": est["spec_sha256"], "data_sha256": est["data_sha256"],
             "models": [{"name": m["name"], "nobs": m["nobs"], "params": m["params"], "std_errors": m["std_errors"]}
                        for m in est["models"]],
         }
+        if cells:
+            tables[path.stem]["values"] = reported_cells(est["values"])
     document = {"format": FORMAT_VERSION, "data_vintage": dict(data_vintage), "tables": tables}
     return atomic_write_text(target, json.dumps(document, indent=2, sort_keys=True) + "\n")
+
+
+def reported_cells(values: Mapping[str, Mapping[str, object]]) -> dict[str, dict[str, float | None]]:
+    """The numeric cells of a table's ``values`` (row -> column -> value): text cells (names, periods) are labels,
+    not results, and are left out."""
+    return {row: {column: value for column, value in cells.items() if _is_number(value)}
+            for row, cells in values.items()}
 
 
 def load(path: Path) -> Reported:
@@ -107,6 +120,13 @@ def _check_types(document, path: Path) -> None:
         models = entry.get("models")
         if not isinstance(models, list):
             raise bad(f"{where}.models", "a list of models", models)
+        cells = entry.get("values", {})
+        if not isinstance(cells, dict) or not all(isinstance(row, dict) for row in cells.values()):
+            raise bad(f"{where}.values", "an object of row -> column -> number", cells)
+        for row, columns in cells.items():
+            for column, value in columns.items():
+                if not _is_number(value):
+                    raise bad(f"{where}.values.{row}.{column}", "a number (or null)", value)
         for i, model in enumerate(models):
             at = f"{where}.models[{i}]"
             if not isinstance(model, dict):

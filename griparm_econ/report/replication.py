@@ -18,7 +18,8 @@ def _num(value) -> str:
 
 
 def _mismatch_row(m: Mismatch) -> tuple[str, ...]:
-    term = "N" if m.quantity == "nobs" else f"{m.term} ({'coef' if m.quantity == 'params' else 'se'})"
+    term = ("N" if m.quantity == "nobs" else f"{m.term} (cell)" if m.quantity == "values"
+            else f"{m.term} ({'coef' if m.quantity == 'params' else 'se'})")
     diff = m.difference
     return (m.table, m.model, term, _num(m.reported), _num(m.replicated), "" if diff is None else f"{diff:.3g}")
 
