@@ -92,3 +92,22 @@ def close_to_printed(actual: float, printed: str) -> bool:
     text = printed.lstrip("-")
     decimals = len(text.split(".")[1]) if "." in text else 0
     return abs(actual - float(printed)) <= 0.5 * 10 ** (-decimals) + 1e-12
+
+
+def medicaid_event_study():
+    """HonestDiD's README event study on its Medicaid data (ehec_data.dta): states expanding in 2014 against never
+    expanders, 2008-2015, year effects relative to 2013 (``i(year, D, ref = 2013)``), clustered by state. Returns the
+    event times, coefficients and covariance matrix; skips the test when the reference data are absent."""
+    import numpy as np
+    import pandas as pd
+
+    from griparm_econ.estimation.designs.twfe_event import event_study_dummies
+
+    path = reference_set("honestdid_medicaid") / "ehec_data.dta"
+    if not path.exists():
+        pytest.skip(f"reference data absent: {path}")
+    frame = pd.read_stata(path, convert_categoricals=False)
+    frame = frame[(frame["year"] < 2016) & ~(frame["yexp2"] == 2015)].copy()
+    frame["k"] = np.where(frame["yexp2"] == 2014, frame["year"] - 2014, np.nan)    # i(year, D, ref = 2013)
+    events, _, fit = event_study_dummies(frame, outcome="dins", unit="stfips", time="year", event_time="k")
+    return events, fit.params, fit.cov_matrix

@@ -4,12 +4,10 @@ PROVENANCE 2), on the TWFE event study of the README (estimated by the package's
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from griparm_econ.errors import GriparmError
 from griparm_econ.estimation.designs.honest_did import r_rnorm, smoothness_flci
-from griparm_econ.estimation.designs.twfe_event import event_study_dummies
 from reference_helpers import close_to_printed, reference_set
 
 # R README, createSensitivityResults(..., Mvec = seq(0, 0.05, by = 0.01)), theta = the 2014 effect
@@ -22,14 +20,7 @@ SOLVER_SLACK = 2e-6
 
 @pytest.fixture(scope="module")
 def event_study():
-    path = reference_set("honestdid_medicaid") / "ehec_data.dta"
-    if not path.exists():
-        pytest.skip(f"reference data absent: {path}")
-    frame = pd.read_stata(path, convert_categoricals=False)
-    frame = frame[(frame["year"] < 2016) & ~(frame["yexp2"] == 2015)].copy()
-    frame["k"] = np.where(frame["yexp2"] == 2014, frame["year"] - 2014, np.nan)    # i(year, D, ref = 2013)
-    events, _, fit = event_study_dummies(frame, outcome="dins", unit="stfips", time="year", event_time="k")
-    return events, fit.params, fit.cov_matrix
+    return medicaid_event_study()
 
 
 def test_event_study_is_the_readme_regression(event_study):

@@ -13,14 +13,12 @@ Stata README, 2014 effect: every end within its printed rounding; Stata, average
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from griparm_econ.errors import GriparmError
 from griparm_econ.estimation.designs.relative_magnitudes import (dual_vertices, relative_magnitude_constraints,
                                                                  relative_magnitudes_set, truncated_normal_quantile)
-from griparm_econ.estimation.designs.twfe_event import event_study_dummies
-from reference_helpers import reference_set
+from reference_helpers import medicaid_event_study
 
 # R README: createSensitivityResults_relativeMagnitudes(..., Mbarvec = seq(0.5, 2, by = 0.5)), theta = 2014 effect
 PUBLISHED_R = {0.5: ("0.0241", "0.0673"), 1.0: ("0.0171", "0.0720"), 1.5: ("0.00859", "0.0796"),
@@ -34,14 +32,8 @@ PUBLISHED_STATA_AVERAGE = {0.0: ("0.041", "0.075"), 0.5: ("0.033", "0.080"), 1.0
 
 @pytest.fixture(scope="module")
 def event_study():
-    path = reference_set("honestdid_medicaid") / "ehec_data.dta"
-    if not path.exists():
-        pytest.skip(f"reference data absent: {path}")
-    frame = pd.read_stata(path, convert_categoricals=False)
-    frame = frame[(frame["year"] < 2016) & ~(frame["yexp2"] == 2015)].copy()
-    frame["k"] = np.where(frame["yexp2"] == 2014, frame["year"] - 2014, np.nan)    # i(year, D, ref = 2013)
-    _, _, fit = event_study_dummies(frame, outcome="dins", unit="stfips", time="year", event_time="k")
-    return np.asarray(fit.params, float), np.asarray(fit.cov_matrix, float)
+    _, params, cov = medicaid_event_study()
+    return np.asarray(params, float), np.asarray(cov, float)
 
 
 def _grid_step(sigma, l_vec):
