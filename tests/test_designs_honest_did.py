@@ -8,7 +8,7 @@ import pytest
 
 from griparm_econ.errors import GriparmError
 from griparm_econ.estimation.designs.honest_did import r_rnorm, smoothness_flci
-from reference_helpers import close_to_printed, reference_set
+from reference_helpers import close_to_printed, medicaid_event_study
 
 # R README, createSensitivityResults(..., Mvec = seq(0, 0.05, by = 0.01)), theta = the 2014 effect
 PUBLISHED_SD = {0.0: ("0.0259", "0.0607"), 0.01: ("0.0132", "0.0787"), 0.02: ("0.00286", "0.0907"),
