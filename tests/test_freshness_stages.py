@@ -360,3 +360,53 @@ def test_an_event_study_re_renders_from_its_record_byte_for_byte(tmp_path, monke
     run_specs([spec], settings, echo=lines.append)
     assert _action("es", lines) == "re-rendered"
     assert _outputs(settings.output_dir) | _outputs(settings.output_dir, "figures") == before
+
+
+SYNTHETIC_CONTROL = '''kind = "synthetic_control"
+title = "Generated"
+outcome = "y"
+unit_treated = "T"
+treatment_period = 2010
+predictors = [{ variable = "y", years = [2000, 2009] }, { variable = "x", years = [2000, 2009] }]
+[data]
+path = "panel.csv"
+entity = "unit"
+time = "year"
+'''
+
+
+def _record_but_code(path: Path) -> dict:
+    """A record without what a report-code change must change in it: that code's fingerprint and the seal."""
+    import json
+
+    record = json.loads(path.read_text(encoding="utf-8"))
+    return {key: value for key, value in record.items() if key not in (freshness.REPORT_CODE, freshness.RECORD_SEAL)}
+
+
+def test_a_synthetic_control_re_renders_from_its_record_byte_for_byte(tmp_path, monkeypatch):
+    import griparm_econ.estimation.synthetic_spec
+    from test_designs_synth import _generated_panel
+
+    _generated_panel().to_csv(tmp_path / "panel.csv", index=False)
+    spec = tmp_path / "sc.toml"
+    spec.write_text(SYNTHETIC_CONTROL, encoding="utf-8")
+    settings = Settings(data_dir=None, project_root=tmp_path, specs_dir=tmp_path, work_dir=tmp_path / "data",
+                        output_dir=tmp_path / "out")
+    run_specs([spec], settings, echo=lambda _: None)
+    record_path = settings.output_dir / "estimates" / "sc.json"
+    model = _record_but_code(record_path)["models"][0]
+    assert model["att"] == pytest.approx(5.0, abs=1e-4)              # the generated panel's true effect
+    assert set(model["placebo_gaps"]) == set("ABCDE") and set(model["leave_one_out"]) == {"A", "C"}
+    before = _outputs(settings.output_dir) | _outputs(settings.output_dir, "figures")
+    record = _record_but_code(record_path)
+    _code_as_in(monkeypatch, _edited_copy(tmp_path, "report/synthetic_control.py"), "report")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a synthetic control was optimised")
+
+    monkeypatch.setattr(griparm_econ.estimation.synthetic_spec, "synthetic_control", refuse)
+    lines: list[str] = []
+    run_specs([spec], settings, echo=lines.append)
+    assert _action("sc", lines) == "re-rendered"
+    assert _outputs(settings.output_dir) | _outputs(settings.output_dir, "figures") == before
+    assert _record_but_code(record_path) == record

@@ -180,9 +180,8 @@ def _nothing_more(stem: str) -> tuple[str, ...]:
     return ()     # the re-render reads the record alone
 
 
-# A synthetic control's record holds its tables, not the outcome paths its figures are drawn from; a descriptive,
-# shares or before/after record holds cells without the row index the table is laid out by: these kinds have no
-# rerender and are computed again.
+# A descriptive, shares or before/after record holds cells without the row index the table is laid out by: these
+# kinds have no rerender and are computed again.
 _FRAME_KIND = dict(write=tables.write_frame_outputs, to_frame=_computed_frame)   # tables computed as a frame
 
 KINDS: dict[str, SpecKind] = {kind.name: kind for kind in (
@@ -200,7 +199,8 @@ KINDS: dict[str, SpecKind] = {kind.name: kind for kind in (
              rerender=tables.rerender_event_study, rerender_reads=_nothing_more,
              record=_event_record, catalog_fields=_event_fields, to_frame=_event_frame),
     SpecKind("synthetic_control", tables.estimate_synthetic_control, tables.write_synthetic_control,
-             extra_files=_synthetic_files, record=_synthetic_record, catalog_fields=_synthetic_fields,
+             extra_files=_synthetic_files, rerender=tables.rerender_synthetic_control,
+             rerender_reads=_nothing_more, record=_synthetic_record, catalog_fields=_synthetic_fields,
              to_frame=_synthetic_frame),
     SpecKind("figure", None, None),
 )}
