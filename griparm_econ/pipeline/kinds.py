@@ -180,9 +180,10 @@ def _nothing_more(stem: str) -> tuple[str, ...]:
     return ()     # the re-render reads the record alone
 
 
-# A descriptive, shares or before/after record holds cells without the row index the table is laid out by: these
-# kinds have no rerender and are computed again.
-_FRAME_KIND = dict(write=tables.write_frame_outputs, to_frame=_computed_frame)   # tables computed as a frame
+# Every table kind re-renders from its record (a descriptive, shares or before/after record holds its frame with
+# the row index and dtypes the table is laid out by).
+_FRAME_KIND = dict(write=tables.write_frame_outputs, rerender=tables.rerender_frame, rerender_reads=_nothing_more,
+                   to_frame=_computed_frame)   # tables computed as a frame
 
 KINDS: dict[str, SpecKind] = {kind.name: kind for kind in (
     SpecKind("regression", tables.estimate_regression, tables.write_outputs, record=_regression_record,

@@ -142,6 +142,14 @@ def rerender_synthetic_control(item: LoadedSpec, settings: Settings, out_dir: Pa
     return assemble(item, settings, record, cache, display_path=display_path)
 
 
+def rerender_frame(item: LoadedSpec, settings: Settings, out_dir: Path, cache: dict):
+    """A descriptive, shares or before/after table from the frame its record holds, nothing computed."""
+    from griparm_econ.estimation.frames import rerender_frame as assemble
+
+    record = json.loads(table_record(out_dir, item.stem).read_text(encoding="utf-8"))
+    return assemble(item, settings, record, cache, display_path=display_path)
+
+
 def estimate_regression(item: LoadedSpec, settings: Settings, cache: dict, echo: Echo = quiet) -> TableResult:
     return estimate_spec(item, settings, cache)
 
