@@ -155,6 +155,17 @@ def _no_fitting(monkeypatch) -> None:
     monkeypatch.setattr(griparm_econ.estimation.within, "fit_many", refuse)
 
 
+def _no_statistics(monkeypatch) -> None:
+    """Any descriptive statistic or share computed from now on fails the test."""
+    import griparm_econ.estimation.frames
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a frame table was computed")
+
+    for name in ("descriptive_table", "shares_table", "before_after"):
+        monkeypatch.setattr(griparm_econ.estimation.frames, name, refuse)
+
+
 def test_the_specs_recover_the_true_effect_and_rerun_skips_all(study):
     import json
 
@@ -170,11 +181,15 @@ def test_a_comment_in_a_report_module_re_renders_and_fits_nothing(study, tmp_pat
     study.run()
     before = _outputs(study.settings.output_dir)
     _code_as_in(monkeypatch, _edited_copy(tmp_path, "report/readme.py"), "report")
+    records = {stem: _record_but_code(study.settings.output_dir / "estimates" / f"{stem}.json") for stem in STEMS}
     _no_fitting(monkeypatch)
-    # The regression and the multiverse are re-made from their stored estimates; a descriptive table cannot be
-    # (its registry entry has no rerender, griparm_econ.pipeline.kinds) and is computed again, which fits no model.
-    assert study.run() == {"gdp": "re-rendered", "tax": "re-rendered", "mv": "re-rendered", "desc": "estimated"}
+    _no_statistics(monkeypatch)
+    # Every table is re-made from what its run stored: the regression's models, the multiverse's parquet, the
+    # descriptive table's frame (row index and dtypes included).
+    assert study.run() == dict.fromkeys(STEMS, "re-rendered")
     assert _outputs(study.settings.output_dir) == before          # the same report code draws the same tables
+    assert {stem: _record_but_code(study.settings.output_dir / "estimates" / f"{stem}.json")
+            for stem in STEMS} == records
     assert study.run() == dict.fromkeys(STEMS, "skipped")          # the records now hold the new report code
 
 
@@ -364,3 +379,103 @@ def test_an_event_study_re_renders_from_its_record_byte_for_byte(tmp_path, monke
     run_specs([spec], settings, echo=lines.append)
     assert _action("es", lines) == "re-rendered"
     assert _outputs(settings.output_dir) | _outputs(settings.output_dir, "figures") == before
+
+
+SYNTHETIC_CONTROL = '''kind = "synthetic_control"
+title = "Generated"
+outcome = "y"
+unit_treated = "T"
+treatment_period = 2010
+predictors = [{ variable = "y", years = [2000, 2009] }, { variable = "x", years = [2000, 2009] }]
+[data]
+path = "panel.csv"
+entity = "unit"
+time = "year"
+'''
+
+
+def _record_but_code(path: Path) -> dict:
+    """A record without what a report-code change must change in it: that code's fingerprint and the seal."""
+    import json
+
+    record = json.loads(path.read_text(encoding="utf-8"))
+    return {key: value for key, value in record.items() if key not in (freshness.REPORT_CODE, freshness.RECORD_SEAL)}
+
+
+def test_a_synthetic_control_re_renders_from_its_record_byte_for_byte(tmp_path, monkeypatch):
+    import griparm_econ.estimation.synthetic_spec
+    from test_designs_synth import _generated_panel
+
+    _generated_panel().to_csv(tmp_path / "panel.csv", index=False)
+    spec = tmp_path / "sc.toml"
+    spec.write_text(SYNTHETIC_CONTROL, encoding="utf-8")
+    settings = Settings(data_dir=None, project_root=tmp_path, specs_dir=tmp_path, work_dir=tmp_path / "data",
+                        output_dir=tmp_path / "out")
+    run_specs([spec], settings, echo=lambda _: None)
+    record_path = settings.output_dir / "estimates" / "sc.json"
+    model = _record_but_code(record_path)["models"][0]
+    assert model["att"] == pytest.approx(5.0, abs=1e-4)              # the generated panel's true effect
+    assert set(model["placebo_gaps"]) == set("ABCDE") and set(model["leave_one_out"]) == {"A", "C"}
+    before = _outputs(settings.output_dir) | _outputs(settings.output_dir, "figures")
+    record = _record_but_code(record_path)
+    _code_as_in(monkeypatch, _edited_copy(tmp_path, "report/synthetic_control.py"), "report")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a synthetic control was optimised")
+
+    monkeypatch.setattr(griparm_econ.estimation.synthetic_spec, "synthetic_control", refuse)
+    lines: list[str] = []
+    run_specs([spec], settings, echo=lines.append)
+    assert _action("sc", lines) == "re-rendered"
+    assert _outputs(settings.output_dir) | _outputs(settings.output_dir, "figures") == before
+    assert _record_but_code(record_path) == record
+
+
+SHARE_SPECS = {
+    "shares": '''kind = "shares"
+title = "Population shares"
+periods = [[2000, 2007], [2008, 2015]]
+[[group]]
+name = "First"
+members = ["C00", "C01"]
+[[measure]]
+name = "Population (log)"
+variable = "log_population"
+world = "sum"
+''',
+    "ba": '''kind = "before_after"
+title = "Population shares before and after 2008"
+before = [2000, 2007]
+after = [2008, 2015]
+[[group]]
+name = "First"
+members = ["C00", "C01"]
+[[measure]]
+name = "Population (log)"
+variable = "log_population"
+world = "sum"
+''',
+}
+
+
+def test_shares_and_before_after_tables_re_render_from_their_records_byte_for_byte(study, tmp_path, monkeypatch):
+    from griparm_econ.panel import aggregates_path
+
+    for stem, text in SHARE_SPECS.items():
+        (study.settings.specs_dir / f"{stem}.toml").write_text(text, encoding="utf-8")
+    aggregates_path(study.settings).parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame({"iso3": ["WLD"], "year": [2000], "log_population": [1.0]}).to_parquet(
+        aggregates_path(study.settings))
+    specs = [study.settings.specs_dir / f"{stem}.toml" for stem in SHARE_SPECS]
+    run_specs(specs, study.settings, echo=lambda _: None)
+    out = study.settings.output_dir
+    records = {stem: _record_but_code(out / "estimates" / f"{stem}.json") for stem in SHARE_SPECS}
+    assert records["ba"]["frame"]["dtypes"].count("str") == 2          # "Years before/after": string columns
+    before = _outputs(out)
+    _code_as_in(monkeypatch, _edited_copy(tmp_path, "report/tables.py"), "report")
+    _no_statistics(monkeypatch)
+    lines: list[str] = []
+    run_specs(specs, study.settings, echo=lines.append)
+    assert [_action(stem, lines) for stem in SHARE_SPECS] == ["re-rendered"] * 2
+    assert _outputs(out) == before
+    assert {stem: _record_but_code(out / "estimates" / f"{stem}.json") for stem in SHARE_SPECS} == records

@@ -148,6 +148,29 @@ def descriptive_result(loaded: LoadedSpec, settings: Settings, cache: dict, *, d
     return _result(loaded, settings, data, frame, notes, digits, display_path)
 
 
+def stored_frame(layout: dict, columns: list[str]) -> pd.DataFrame:
+    """The frame :func:`griparm_econ.report.estimates.frame_layout` wrote (null cells come back missing)."""
+    names = layout["index_names"]
+    rows = [tuple(row) for row in layout["index"]]
+    index = (pd.MultiIndex.from_tuples(rows, names=names) if len(names) > 1
+             else pd.Index([row[0] for row in rows], name=names[0]))
+    frame = pd.DataFrame(layout["data"], index=index, columns=columns)
+    return frame.astype(dict(zip(columns, layout["dtypes"])))
+
+
+def rerender_frame(loaded: LoadedSpec, settings: Settings, record: dict, cache: dict, *,
+                   display_path) -> FrameResult:
+    """A descriptive, shares or before/after table from its record, nothing computed from the panel: what a change to
+    the report code alone needs (any change to these specs re-computes them). The record holds the frame with its
+    row index and dtypes, its digits, and the notes as computed."""
+    data = load_dataset(loaded, settings, cache)        # the data file's path and sha256, as the run read them
+    frame = stored_frame(record["frame"], record["columns"])
+    return FrameResult(stem=loaded.stem, kind=loaded.kind, title=loaded.spec.title, frame=frame,
+                       notes=tuple(record["notes"]), digits=record["frame"]["digits"],
+                       spec_path=display_path(loaded.path, settings), spec_sha256=loaded.sha256,
+                       data_path=display_path(Path(data.path), settings), data_sha256=data.sha256)
+
+
 def _aggregates(settings: Settings) -> pd.DataFrame:
     from griparm_econ.panel import aggregates_path
 

@@ -3,12 +3,14 @@ nothing is written. The report side is :mod:`griparm_econ.report.synthetic_contr
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from griparm_econ.config import Settings
 from griparm_econ.errors import GriparmError, SpecError
-from griparm_econ.estimation.designs.synthetic_control import Predictor, SyntheticControlResult, synthetic_control
+from griparm_econ.estimation.designs.synthetic_control import (BalanceRow, Predictor, SyntheticControlResult,
+                                                               synthetic_control)
 from griparm_econ.estimation.results import ArtefactResult
 from griparm_econ.spec import LoadedSpec, nearest
 
@@ -65,9 +67,57 @@ def estimate_synthetic_control(loaded: LoadedSpec, settings: Settings, cache: di
     except GriparmError as err:
         raise SpecError(err.problem, where=loaded.path, field=err.field or "(synthetic control)",
                         fix=err.fix) from None
-    labels = {v: spec.labels.get(v) or _label(data, v) for v in spec.variables}
+    return _spec_result(loaded, settings, data, result, display_path)
+
+
+def rerender_synthetic_control(loaded: LoadedSpec, settings: Settings, record: dict, cache: dict, *,
+                               display_path) -> SyntheticSpecResult:
+    """A synthetic control's result from its estimates record, nothing optimised: what a change to the report code
+    alone needs (griparm_econ.freshness decides when). The record holds the weights, the predictor balance, the
+    treated and synthetic paths, each placebo's gap path and each leave-one-out path: everything the tables, notes
+    and figures are drawn from."""
+    from griparm_econ.estimation.dataset import load_dataset
+
+    data = load_dataset(loaded, settings, cache)      # labels and unit names, as the run read them
+    return _spec_result(loaded, settings, data, stored_result(record["models"][0]), display_path)
+
+
+def _number(value) -> float:
+    return math.nan if value is None else float(value)     # the record writes non-finite numbers as null
+
+
+def _path(stored: dict) -> dict[int, float]:
+    return {int(t): _number(v) for t, v in stored.items()}
+
+
+def stored_result(model: dict) -> SyntheticControlResult:
+    """A :class:`SyntheticControlResult` as :func:`griparm_econ.report.synthetic_control.synthetic_dict` wrote it.
+    A run without placebos stores null placebo gaps; one without leave-one-out refits an empty ``leave_one_out``."""
+    placebo_gaps = model["placebo_gaps"]
+    return SyntheticControlResult(
+        outcome=model["outcome"], unit_treated=model["unit_treated"], treatment_period=int(model["treatment_period"]),
+        donors=tuple(model["donors"]), fit_periods=tuple(int(t) for t in model["fit_periods"]),
+        search=model["search"], weights={d: _number(w) for d, w in model["weights"].items()},
+        v_weights={p: _number(v) for p, v in model["v_weights"].items()},
+        balance=tuple(BalanceRow(b["predictor"], *(_number(b[key]) for key in
+                                                   ("v_weight", "treated", "synthetic", "donor_mean")))
+                      for b in model["balance"]),
+        pre_rmspe=_number(model["pre_rmspe"]), treated_path=_path(model["treated_path"]),
+        synthetic_path=_path(model["synthetic_path"]), post_gap=_path(model["post_gap"]),
+        att=_number(model["att"]), rmspe_ratio=_number(model["rmspe_ratio"]),
+        placebo_gaps=None if placebo_gaps is None else {d: _path(gap) for d, gap in placebo_gaps.items()},
+        placebo_ratios=None if placebo_gaps is None else {d: _number(r) for d, r in model["placebo_ratios"].items()},
+        placebo_pvalue=None if model["placebo_pvalue"] is None else float(model["placebo_pvalue"]),
+        leave_one_out={d: _path(fit["synthetic_path"]) for d, fit in model["leave_one_out"].items()} or None)
+
+
+def _spec_result(loaded: LoadedSpec, settings: Settings, data, result: SyntheticControlResult,
+                 display_path) -> SyntheticSpecResult:
+    """The engine's result with its labels, notes and provenance (the same whether fitted or read back)."""
     from griparm_econ.labels import plural
 
+    spec = loaded.spec
+    labels = {v: spec.labels.get(v) or _label(data, v) for v in spec.variables}
     unit = data.entity_label.lower()
     notes = [f"Synthetic control of {spec.unit_treated} (treated from {spec.treatment_period}) from "
              f"{len(result.donors)} donor {plural(unit)}: weights as in Abadie, Diamond and Hainmueller (2010), "

@@ -186,10 +186,10 @@ def _frame_record(result) -> dict:
     return frame_dict(result)
 
 
-# Tables computed as a frame; their reported numbers are the table's cells. A synthetic control's record holds its
-# tables, not the outcome paths its figures are drawn from; a descriptive, shares or before/after record holds cells
-# without the row index the table is laid out by: these kinds have no rerender and are computed again.
-_FRAME_KIND = dict(write=tables.write_frame_outputs, to_frame=_computed_frame, record=_frame_record)
+# Tables computed as a frame: their reported numbers are the table's cells, and they re-render from their record
+# (which holds the frame with the row index and dtypes the table is laid out by), as every table kind does.
+_FRAME_KIND = dict(write=tables.write_frame_outputs, rerender=tables.rerender_frame, rerender_reads=_nothing_more,
+                   to_frame=_computed_frame, record=_frame_record)
 
 KINDS: dict[str, SpecKind] = {kind.name: kind for kind in (
     SpecKind("regression", tables.estimate_regression, tables.write_outputs, record=_regression_record,
@@ -206,7 +206,8 @@ KINDS: dict[str, SpecKind] = {kind.name: kind for kind in (
              rerender=tables.rerender_event_study, rerender_reads=_nothing_more,
              record=_event_record, catalog_fields=_event_fields, to_frame=_event_frame),
     SpecKind("synthetic_control", tables.estimate_synthetic_control, tables.write_synthetic_control,
-             extra_files=_synthetic_files, record=_synthetic_record, catalog_fields=_synthetic_fields,
+             extra_files=_synthetic_files, rerender=tables.rerender_synthetic_control,
+             rerender_reads=_nothing_more, record=_synthetic_record, catalog_fields=_synthetic_fields,
              to_frame=_synthetic_frame),
     SpecKind("figure", None, None),
 )}

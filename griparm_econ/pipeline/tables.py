@@ -134,6 +134,22 @@ def rerender_event_study(item: LoadedSpec, settings: Settings, out_dir: Path, ca
     return assemble(item, settings, record, cache, display_path=display_path)
 
 
+def rerender_synthetic_control(item: LoadedSpec, settings: Settings, out_dir: Path, cache: dict):
+    """A synthetic control's tables and figures from its record (weights, balance, every path), nothing optimised."""
+    from griparm_econ.estimation.synthetic_spec import rerender_synthetic_control as assemble
+
+    record = json.loads(table_record(out_dir, item.stem).read_text(encoding="utf-8"))
+    return assemble(item, settings, record, cache, display_path=display_path)
+
+
+def rerender_frame(item: LoadedSpec, settings: Settings, out_dir: Path, cache: dict):
+    """A descriptive, shares or before/after table from the frame its record holds, nothing computed."""
+    from griparm_econ.estimation.frames import rerender_frame as assemble
+
+    record = json.loads(table_record(out_dir, item.stem).read_text(encoding="utf-8"))
+    return assemble(item, settings, record, cache, display_path=display_path)
+
+
 def estimate_regression(item: LoadedSpec, settings: Settings, cache: dict, echo: Echo = quiet) -> TableResult:
     return estimate_spec(item, settings, cache)
 

@@ -77,7 +77,18 @@ def frame_dict(result) -> dict:
     """The machine-readable twin of a descriptive or shares table (``FrameResult``): ``models`` empty, the numbers
     under ``values``."""
     return clean(record_header(result) | {
-        "models": [], "columns": [str(c) for c in result.frame.columns], "values": _values(result.frame)})
+        "models": [], "columns": [str(c) for c in result.frame.columns], "values": _values(result.frame),
+        "frame": frame_layout(result.frame) | {"digits": result.digits}})
+
+
+def frame_layout(frame) -> dict:
+    """The table's frame as it is laid out: its row index (names and every row's labels, in order), each column's
+    dtype and the cells row by row, so a re-render rebuilds the very frame (``values`` above is keyed for reading;
+    the record adds the digits it was printed with)."""
+    split = frame.to_dict(orient="split")          # native Python numbers, rows in order
+    return {"index_names": [None if n is None else str(n) for n in frame.index.names],
+            "index": [list(row) if isinstance(row, tuple) else [row] for row in split["index"]],
+            "dtypes": [str(dtype) for dtype in frame.dtypes], "data": split["data"]}
 
 
 def multiverse_dict(result, files: list[str]) -> dict:

@@ -35,6 +35,9 @@ def synthetic_dict(out, files: list[str]) -> dict:
              "post_gap": {str(t): g for t, g in sorted(r.post_gap.items())}, "att": r.att,
              "rmspe_ratio": r.rmspe_ratio, "placebo_pvalue": r.placebo_pvalue,
              "placebo_ratios": dict(r.placebo_ratios or {}),
+             # every path the figures draw, so a re-render needs the record alone (null: no placebos were run)
+             "placebo_gaps": None if r.placebo_gaps is None else {
+                 d: {str(t): g for t, g in sorted(gap.items())} for d, gap in sorted(r.placebo_gaps.items())},
              "treated_path": {str(t): v for t, v in sorted(r.treated_path.items())},
              "synthetic_path": {str(t): v for t, v in sorted(r.synthetic_path.items())},
              "balance": [{"predictor": b.predictor, "v_weight": b.v_weight, "treated": b.treated,
