@@ -12,8 +12,9 @@ import pytest
 from griparm_econ.config import PROJECT_ROOT, load_settings
 from griparm_econ.pipeline.sequencer import run_specs
 
-# The small reference sets ship with the tests (tests/data/reference/<set>/, each with its PROVENANCE.md giving source
-# and licence); larger ones (e.g. did2s_df_het) are looked for in $GRIPARM_DATA/reference and ../shared/data/reference.
+# The reference sets ship with the tests (tests/data/reference/<set>/, each with its PROVENANCE.md giving source and
+# licence; did2s_df_het's large CSV gzipped); a set missing there is looked for in $GRIPARM_DATA/reference and
+# ../shared/data/reference.
 # Resolved once, at import, so a relative GRIPARM_DATA means the folder the command was started from.
 SHIPPED = Path(__file__).resolve().parent / "data"
 _ELSEWHERE = [Path(raw).expanduser().resolve() for raw in (os.environ.get("GRIPARM_DATA"),) if raw] + \
