@@ -1,0 +1,47 @@
+"""Each shared job is done in one place (issue 10's cold review): one fuzzy matcher, no import cycle between the
+catalog and its baseline transformation, one covariance-label registry, one "label, else the name" helper.
+
+The scans read the source with :mod:`ast` (nothing is imported), so imports inside functions and under
+``TYPE_CHECKING`` count too.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from griparm_econ.config import PROJECT_ROOT
+
+PACKAGE_DIR = PROJECT_ROOT / "griparm_econ"
+
+
+def _modules() -> list[Path]:
+    return sorted(PACKAGE_DIR.rglob("*.py"))
+
+
+def _imported_modules(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return found
+
+
+def test_difflib_is_used_only_by_the_one_matcher():
+    users = [path.relative_to(PACKAGE_DIR).as_posix() for path in _modules() if "difflib" in _imported_modules(path)]
+    assert users == ["spec/suggest.py"]
+
+
+def test_baseline_does_not_import_the_catalog():
+    # The catalog imports the baseline transformation; the reverse import (even for a type) would close a cycle.
+    assert "griparm_econ.catalog" not in _imported_modules(PACKAGE_DIR / "baseline.py")
+
+
+def test_catalog_suggestions_unchanged():
+    from griparm_econ.catalog import load_catalog
+
+    catalog = load_catalog()
+    name = catalog.names[0]
+    assert catalog.nearest(name[:-1] + "x" if len(name) > 3 else name) and catalog.nearest("zzzzzzzz") == []
