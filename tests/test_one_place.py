@@ -45,3 +45,32 @@ def test_catalog_suggestions_unchanged():
     catalog = load_catalog()
     name = catalog.names[0]
     assert catalog.nearest(name[:-1] + "x" if len(name) > 3 else name) and catalog.nearest("zzzzzzzz") == []
+
+
+def _string_constants(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+
+
+def test_covariance_labels_are_made_only_by_the_registry():
+    # spec.vocabulary.cov_label is the one place a covariance's table text is made; the estimation layer asks it.
+    made_elsewhere = {
+        path.relative_to(PACKAGE_DIR).as_posix(): text
+        for path in sorted((PACKAGE_DIR / "estimation").rglob("*.py")) for text in _string_constants(path)
+        if text in ("Conventional", "Robust (HC1)") or text.startswith(("Clustered by", "Clustered ("))}
+    assert made_elsewhere == {}
+
+
+def test_within_result_labels_match_the_registry():
+    from griparm_econ.estimation.within_model import WithinModel
+    from griparm_econ.estimation.within_result import _cov_label
+    from griparm_econ.spec.vocabulary import cov_label
+
+    def label(cov):
+        return _cov_label(WithinModel(name="m", dependent="y", regressors=("x",), cov=cov), "Country", "Year")
+
+    assert label("iid") == cov_label("unadjusted", "Country", "Year") == "Conventional"
+    assert label("hetero") == "Robust (HC1)"
+    assert label("cluster:entity") == "Clustered by country"
+    assert label("cluster:time") == "Clustered by year"
+    assert label("cluster:Region") == "Clustered by region"
