@@ -277,6 +277,11 @@ class Catalog:
     def label(self, name: str) -> str:
         return self[name].label
 
+    def label_or_name(self, name: str) -> str:
+        """The catalog label of ``name``, or ``name`` itself for a column the catalog does not declare."""
+        entry = self._by_name.get(name)
+        return entry.label if entry is not None else name
+
     def nearest(self, name: str, n: int = 3) -> list[str]:
         """Catalog names close to ``name`` (for error messages)."""
         return nearest(name, self.names, n=n, cutoff=0.6)

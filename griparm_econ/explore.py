@@ -13,6 +13,7 @@ import pandas as pd
 
 from griparm_econ.catalog import Catalog, VariableEntry, load_catalog
 from griparm_econ.config import Settings
+from griparm_econ.labels import counted
 
 Echo = Callable[[str], None]
 
@@ -118,8 +119,8 @@ def describe_variable(name: str, settings: Settings, *, echo: Echo = print) -> N
         echo(f"  source:          {entry.source}, code {entry.source_code} ({entry.transformation})")
     if entry.valid_range is not None:
         outside = int(cov["outside_valid_range"])
-        echo(f"  valid range:     [{entry.valid_range[0]:g}, {entry.valid_range[1]:g}]; {outside} value"
-             f"{'' if outside == 1 else 's'} outside (kept as published, left out of estimation samples)")
+        echo(f"  valid range:     [{entry.valid_range[0]:g}, {entry.valid_range[1]:g}]; {counted(outside, 'value')}"
+             f" outside (kept as published, left out of estimation samples)")
     for note in provenance.get("transform_notes", []):
         if str(note).startswith(f"{entry.name}:"):
             echo(f"  build note:      {note[len(entry.name) + 1:].strip()}")

@@ -74,3 +74,32 @@ def test_within_result_labels_match_the_registry():
     assert label("cluster:entity") == "Clustered by country"
     assert label("cluster:time") == "Clustered by year"
     assert label("cluster:Region") == "Clustered by region"
+
+
+def test_label_or_name():
+    from griparm_econ.catalog import load_catalog
+
+    catalog = load_catalog()
+    name = catalog.names[0]
+    assert catalog.label_or_name(name) == catalog.label(name)
+    assert catalog.label_or_name("not_a_catalog_column") == "not_a_catalog_column"
+
+
+def test_no_hand_written_label_fallback():
+    # "the catalog label, else the name" is Catalog.label_or_name, not a try/except around Catalog.label.
+    for relative in ("estimation/frames.py", "estimation/synthetic_spec.py", "estimation/event_study.py"):
+        assert "catalog.label(" not in (PACKAGE_DIR / relative).read_text(encoding="utf-8"), relative
+
+
+# Inline plurals ("file{'s' if n != 1 else ''}") still to move to labels.counted/plural: files another helper owns
+# or whose wording is not "count + noun".
+INLINE_PLURALS_LEFT = frozenset({"estimation/valid_range.py", "report/notes.py", "estimation/event_study.py"})
+
+
+def test_plurals_come_from_labels():
+    import re
+
+    inline = re.compile(r"""\{['"]s['"] if |else ['"]s['"]\}""")
+    found = {path.relative_to(PACKAGE_DIR).as_posix() for path in _modules()
+             if path.name != "labels.py" and inline.search(path.read_text(encoding="utf-8"))}
+    assert found <= INLINE_PLURALS_LEFT, found - INLINE_PLURALS_LEFT

@@ -20,7 +20,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 from griparm_econ.config import Settings
 from griparm_econ.errors import GriparmError, SpecError
-from griparm_econ.labels import exhibit_name
+from griparm_econ.labels import counted, exhibit_name
 
 Echo = Callable[[str], None]
 
@@ -315,7 +315,7 @@ def render_tables(settings: Settings, study: StudySpecs) -> str:
         if spec.kind == "figure":
             what = f"figure ({spec.figure})" if spec.figure else "figure"
         elif spec.kind == "regression":
-            what = f"regression, {spec.models} model{'s' if spec.models != 1 else ''}"
+            what = f"regression, {counted(spec.models, 'model')}"
         elif spec.kind == "multiverse":
             what = "multiverse (summary table, every estimate, specification curve)"
         else:
