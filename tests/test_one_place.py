@@ -103,3 +103,28 @@ def test_plurals_come_from_labels():
     found = {path.relative_to(PACKAGE_DIR).as_posix() for path in _modules()
              if path.name != "labels.py" and inline.search(path.read_text(encoding="utf-8"))}
     assert found <= INLINE_PLURALS_LEFT, found - INLINE_PLURALS_LEFT
+
+
+# f-strings without a placeholder still to clear, in a file another helper owns.
+PLACEHOLDERLESS_LEFT = frozenset({"estimation/valid_range.py"})
+
+
+def test_no_f_string_without_a_placeholder():
+    found = set()
+    for path in _modules():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        specs = {id(n.format_spec) for n in ast.walk(tree) if isinstance(n, ast.FormattedValue) and n.format_spec}
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.JoinedStr) and id(node) not in specs
+                    and not any(isinstance(v, ast.FormattedValue) for v in node.values)):
+                found.add(path.relative_to(PACKAGE_DIR).as_posix())
+    assert found <= PLACEHOLDERLESS_LEFT, found - PLACEHOLDERLESS_LEFT
+
+
+def test_dead_code_is_gone():
+    import griparm_econ.api as api
+    import griparm_econ.estimation.hazard as hazard
+    import griparm_econ.io as io
+
+    assert not hasattr(io, "tree_sha256") and not hasattr(hazard, "risk_set_summary")
+    assert not hasattr(api, "FRAME_COLUMNS")   # imported but unused; the columns live in pipeline.kinds
