@@ -128,3 +128,18 @@ def test_dead_code_is_gone():
 
     assert not hasattr(io, "tree_sha256") and not hasattr(hazard, "risk_set_summary")
     assert not hasattr(api, "FRAME_COLUMNS")   # imported but unused; the columns live in pipeline.kinds
+
+
+def test_bootstrap_defaults_are_the_vocabulary_constants():
+    import inspect
+
+    from griparm_econ.estimation.bootstrap import wild_cluster_bootstrap
+    from griparm_econ.spec.schema import BootstrapTable
+    from griparm_econ.spec.vocabulary import BOOTSTRAP_DEFAULT_WEIGHTS, BOOTSTRAP_DRAWS
+
+    engine = inspect.signature(wild_cluster_bootstrap).parameters
+    spec = BootstrapTable.model_fields
+    assert engine["B"].default == spec["B"].default == BOOTSTRAP_DRAWS
+    assert engine["weights"].default == spec["weights"].default == BOOTSTRAP_DEFAULT_WEIGHTS
+    for relative in ("estimation/bootstrap.py", "spec/schema.py"):
+        assert "9_999" not in (PACKAGE_DIR / relative).read_text(encoding="utf-8"), relative
