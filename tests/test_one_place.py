@@ -143,3 +143,11 @@ def test_bootstrap_defaults_are_the_vocabulary_constants():
     assert engine["weights"].default == spec["weights"].default == BOOTSTRAP_DEFAULT_WEIGHTS
     for relative in ("estimation/bootstrap.py", "spec/schema.py"):
         assert "9_999" not in (PACKAGE_DIR / relative).read_text(encoding="utf-8"), relative
+
+
+def test_readme_module_is_under_400_lines_and_the_programs_are_described():
+    assert len((PACKAGE_DIR / "report/readme.py").read_text(encoding="utf-8").splitlines()) < 400
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    programs = readme[readme.index("## Description of programs"):readme.index("## Instructions to replicators")]
+    for module in ("multiverse_curve.py", "relative_magnitudes.py", "restrictions_coding.py", "readme_markers.py"):
+        assert f"`{module}`" in programs, module
