@@ -151,3 +151,14 @@ def test_readme_module_is_under_400_lines_and_the_programs_are_described():
     programs = readme[readme.index("## Description of programs"):readme.index("## Instructions to replicators")]
     for module in ("multiverse_curve.py", "relative_magnitudes.py", "restrictions_coding.py", "readme_markers.py"):
         assert f"`{module}`" in programs, module
+
+
+def test_only_conftest_skips_on_a_missing_snapshot():
+    # conftest.py's one rule (the snapshot marker) is the only skip on a missing data directory.
+    import re
+
+    own_rule = re.compile(r"skipif\(\s*(not\s+)?\w*(DATA|data_dir|snapshot_dir)\w*(\(\))?\s*(is None)?\s*,")
+    tests = PROJECT_ROOT / "tests"
+    offenders = [path.name for path in sorted(tests.glob("*.py"))
+                 if path.name != "conftest.py" and own_rule.search(path.read_text(encoding="utf-8"))]
+    assert offenders == []
