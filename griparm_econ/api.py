@@ -18,7 +18,7 @@ import pandas as pd
 
 from griparm_econ.config import Settings, load_settings
 from griparm_econ.errors import SpecError
-from griparm_econ.pipeline.kinds import FRAME_COLUMNS, kind_of  # noqa: F401 (FRAME_COLUMNS: the to_frame columns)
+from griparm_econ.pipeline.kinds import kind_of
 from griparm_econ.spec import LoadedSpec, load_spec, parse_spec_text
 
 

@@ -16,15 +16,29 @@ treated, as the R ``did`` package codes it). Nothing is interpolated: years with
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import Any, Mapping, Protocol, Sequence
 
 import numpy as np
 import pandas as pd
 
 from griparm_econ.errors import SpecError
 
-if TYPE_CHECKING:   # the catalog imports this module; only the type is needed here
-    from griparm_econ.catalog import TransformInput
+
+class BaselineEntry(Protocol):
+    """The parts of a catalog entry the transformation reads (the catalog imports this module, not the reverse)."""
+
+    name: str
+    inputs: Sequence[str]
+    params: Mapping[str, Any]
+
+
+class BaselineInput(Protocol):
+    """The parts of the catalog's transformation input the transformation reads and writes."""
+
+    panel: pd.DataFrame
+    entry: BaselineEntry
+    notes: list[str]
+
 
 DEFAULT_WINDOW = 3
 DEFAULT_MIN_YEARS = 1
@@ -77,7 +91,7 @@ def pretreatment_baseline(panel: pd.DataFrame, moderator: str, cohort: str | Non
     return frame["iso3"].map(unit_value).astype("float64"), counts
 
 
-def baseline_value(data: "TransformInput") -> pd.Series:
+def baseline_value(data: BaselineInput) -> pd.Series:
     entry = data.entry
     cohort = entry.inputs[1] if len(entry.inputs) == 2 else None
     values, counts = pretreatment_baseline(

@@ -7,7 +7,6 @@ here, in :data:`TRANSFORMATIONS`; the panel builder applies them in catalog orde
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from griparm_econ.errors import SpecError
 from griparm_econ.io import sha256_file
 from griparm_econ.baseline import baseline_value, check_baseline_params
 from griparm_econ.sources.country_names import EU27
+from griparm_econ.spec.suggest import nearest
 
 DEFAULT_CATALOG = PROJECT_ROOT / "specs" / "variables.toml"
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -207,7 +207,7 @@ class VariableEntry(BaseModel):
         if self.valid_range is not None and self.valid_range[0] > self.valid_range[1]:
             raise ValueError(f"valid_range {list(self.valid_range)} runs backwards")
         if self.transformation not in TRANSFORMATIONS:
-            close = difflib.get_close_matches(self.transformation, list(TRANSFORMATIONS), n=1)
+            close = nearest(self.transformation, TRANSFORMATIONS, n=1, cutoff=0.6)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise ValueError(f"unknown transformation {self.transformation!r}{hint}; known: "
                              f"{', '.join(sorted(TRANSFORMATIONS))}")
@@ -277,9 +277,14 @@ class Catalog:
     def label(self, name: str) -> str:
         return self[name].label
 
+    def label_or_name(self, name: str) -> str:
+        """The catalog label of ``name``, or ``name`` itself for a column the catalog does not declare."""
+        entry = self._by_name.get(name)
+        return entry.label if entry is not None else name
+
     def nearest(self, name: str, n: int = 3) -> list[str]:
         """Catalog names close to ``name`` (for error messages)."""
-        return difflib.get_close_matches(str(name), self.names, n=n, cutoff=0.6)
+        return nearest(name, self.names, n=n, cutoff=0.6)
 
     def by_source(self, source: str) -> tuple[VariableEntry, ...]:
         return tuple(entry for entry in self.entries if entry.source == source)
@@ -324,7 +329,7 @@ def _load_catalog(path: Path, digest: str) -> Catalog:
                             fix="keep one declaration per name.")
         for name in entry.inputs:
             if name not in seen:
-                close = difflib.get_close_matches(name, list(seen), n=3)
+                close = nearest(name, seen, n=3, cutoff=0.6)
                 raise SpecError(f"variable {entry.name!r} uses {name!r}, which is not declared before it.",
                                 where=path, field=f"{entry.name}.inputs",
                                 fix=f"declare {name!r} earlier" + (f" (or did you mean {', '.join(close)}?)"

@@ -6,13 +6,16 @@ its provenance record. Nothing is written except the panel itself when it is mis
 from __future__ import annotations
 
 import json
+import os
 import sys
+from pathlib import Path
 from typing import Callable, Iterable
 
 import pandas as pd
 
 from griparm_econ.catalog import Catalog, VariableEntry, load_catalog
-from griparm_econ.config import Settings
+from griparm_econ.config import DATA_ENV, Settings
+from griparm_econ.labels import counted
 
 Echo = Callable[[str], None]
 
@@ -70,7 +73,20 @@ def _leaf_sources(entry: VariableEntry, catalog: Catalog) -> list[VariableEntry]
     return list(leaves.values())
 
 
-def _files_for(leaf: VariableEntry, inputs: Iterable[dict]) -> list[tuple[str, str]]:
+def data_path_prefix(settings: Settings) -> str:
+    """How ``griparm describe`` writes the data directory before a provenance path (which is relative to it):
+    ``$GRIPARM_DATA`` when that variable names it, else the real folder (relative to the project when inside it)."""
+    data_dir = settings.data_dir
+    env = os.environ.get(DATA_ENV)
+    if data_dir is None or (env and Path(env).expanduser().resolve() == data_dir.resolve()):
+        return f"${DATA_ENV}"
+    try:
+        return data_dir.resolve().relative_to(settings.project_root.resolve()).as_posix()
+    except ValueError:
+        return data_dir.resolve().as_posix()
+
+
+def _files_for(leaf: VariableEntry, inputs: Iterable[dict], prefix: str) -> list[tuple[str, str]]:
     """(file, vintage) of the provenance inputs a source variable comes from. World Bank files record a vintage per
     series, so the file holding the series is known; other source families are recorded per family, so every file
     of the family is listed."""
@@ -82,7 +98,7 @@ def _files_for(leaf: VariableEntry, inputs: Iterable[dict]) -> list[tuple[str, s
         vintage = item.get("vintage")
         where = str(item.get("path") or item.get("url") or "?")
         if item.get("path") and item.get("origin") not in ("cache", "live pull"):
-            where = "$GRIPARM_DATA/" + where     # provenance paths are relative to the data directory
+            where = f"{prefix}/{where}"     # provenance paths are relative to the data directory
         if isinstance(vintage, dict):
             if leaf.source_code in vintage:
                 found.append((where, f"{leaf.source_code}: {vintage[leaf.source_code]}"))
@@ -118,14 +134,14 @@ def describe_variable(name: str, settings: Settings, *, echo: Echo = print) -> N
         echo(f"  source:          {entry.source}, code {entry.source_code} ({entry.transformation})")
     if entry.valid_range is not None:
         outside = int(cov["outside_valid_range"])
-        echo(f"  valid range:     [{entry.valid_range[0]:g}, {entry.valid_range[1]:g}]; {outside} value"
-             f"{'' if outside == 1 else 's'} outside (kept as published, left out of estimation samples)")
+        echo(f"  valid range:     [{entry.valid_range[0]:g}, {entry.valid_range[1]:g}]; {counted(outside, 'value')}"
+             f" outside (kept as published, left out of estimation samples)")
     for note in provenance.get("transform_notes", []):
         if str(note).startswith(f"{entry.name}:"):
             echo(f"  build note:      {note[len(entry.name) + 1:].strip()}")
     echo("  source files (data/panel.provenance.json):")
     for leaf in _leaf_sources(entry, catalog):
-        files = _files_for(leaf, provenance.get("inputs", []))
+        files = _files_for(leaf, provenance.get("inputs", []), data_path_prefix(settings))
         prefix = f"{leaf.name} <- " if leaf.name != entry.name else ""
         if not files:
             echo(f"    {prefix}{leaf.source} {leaf.source_code}: no input file recorded")

@@ -26,17 +26,6 @@ def sha256_file(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def tree_sha256(root: str | Path, pattern: str = "**/*.py") -> str:
-    """One digest of every file matching ``pattern`` under ``root`` (names and contents, in sorted order): the
-    fingerprint of the code, so that outputs are re-made when the code that makes them changes."""
-    root = Path(root)
-    digest = hashlib.sha256()
-    for path in sorted(p for p in root.glob(pattern) if p.is_file() and "__pycache__" not in p.parts):
-        digest.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
-
-
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

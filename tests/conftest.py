@@ -2,7 +2,21 @@
 
 A test that needs the snapshot carries the ``snapshot`` marker (a test using the ``snapshot`` fixture gets it
 automatically). When there is none (``GRIPARM_DATA`` unset or not a folder, and no ``data/raw``) every such test is
-skipped here, with one reason; no test module skips on its own.
+skipped here, with one reason; no test module skips on a missing snapshot on its own.
+
+The other skips are each module's own, because what they wait for is not the snapshot:
+
+* a reference data set too large to ship in ``tests/data/reference`` and found in no other reference folder
+  (``reference_helpers.py``; the reference loaders of ``test_designs_*.py``, ``test_event_study_spec.py`` and
+  ``test_twfe_diagnostics.py``: "reference data absent");
+* an optional package (``pytest.importorskip``: pyfixest, pyreadr, wildboottest, csdid, dask.distributed,
+  selenium, import-linter), each a reference or an extra, never a runtime dependency of the core;
+* an external program: ``pdflatex``/``pdftotext`` (``test_report_tables.py``, ``test_outputs_as_read.py``) and a
+  headless Chromium (``test_outputs_as_read.py``);
+* a situation the test cannot arrange: not a git checkout (``test_data_snapshot.py``), a run that finished before
+  it could be interrupted (``test_interruptions.py``).
+
+``tests/test_one_place.py`` keeps the first sentence true: no other module skips on a missing data directory.
 """
 
 from pathlib import Path

@@ -12,7 +12,7 @@ import pytest
 from griparm_econ.cli import build_parser, main
 from griparm_econ.config import PROJECT_ROOT, Settings
 from griparm_econ.errors import SpecError
-from griparm_econ.explore import describe_variable, list_variables
+from griparm_econ.explore import data_path_prefix, describe_variable, list_variables
 from griparm_econ.validate import check_all
 
 RST = re.compile(r"``|:[a-z]+:`")
@@ -117,7 +117,7 @@ def test_describe_gives_definition_files_vintage_and_coverage(built):
     panel = pd.read_parquet(built.panel_path)
     present = panel["manuf_exports"].notna()
     assert "SITC 5-8" in text and "TX.VAL.MANF.ZS.UN" in text
-    assert "$GRIPARM_DATA/worldbank/wdi_open_numbers.csv" in text
+    assert f"{data_path_prefix(built)}/worldbank/wdi_open_numbers.csv" in text
     assert f"{int(present.sum()):,} economy-years with data" in text
     chn = panel.loc[present & (panel.iso3 == "CHN"), "year"]
     assert f"CHN {chn.min()}-{chn.max()}" in text
@@ -127,4 +127,15 @@ def test_describe_gives_definition_files_vintage_and_coverage(built):
     lines.clear()
     describe_variable("state_capacity", built, echo=lines.append)
     text = "\n".join(lines)
-    assert "pca_first_component of gov_effectiveness" in text and "rule_of_law <- $GRIPARM_DATA/worldbank/wgi.csv" in text
+    assert "pca_first_component of gov_effectiveness" in text and f"rule_of_law <- {data_path_prefix(built)}/worldbank/wgi.csv" in text
+
+
+def test_describe_names_the_real_data_folder_when_griparm_data_is_unset(monkeypatch, tmp_path):
+    inside = Settings(data_dir=PROJECT_ROOT / "data" / "raw", project_root=PROJECT_ROOT)
+    outside = Settings(data_dir=tmp_path, project_root=PROJECT_ROOT)
+    monkeypatch.delenv("GRIPARM_DATA", raising=False)
+    assert data_path_prefix(inside) == "data/raw"
+    assert data_path_prefix(outside) == tmp_path.resolve().as_posix()
+    monkeypatch.setenv("GRIPARM_DATA", str(tmp_path))
+    assert data_path_prefix(outside) == "$GRIPARM_DATA"
+    assert data_path_prefix(inside) == "data/raw"     # the variable names another folder: the real one is shown

@@ -24,14 +24,13 @@ from urllib.parse import unquote, urlparse
 import pytest
 
 from griparm_econ.pipeline.sequencer import run_study
-from griparm_econ.config import PROJECT_ROOT, Settings, resolve_data_dir
+from griparm_econ.config import PROJECT_ROOT, Settings
 from griparm_econ.report.formats import LATEX_PACKAGES
 from griparm_econ.report.number_text import format_number
 
-DATA = resolve_data_dir()      # GRIPARM_DATA, else the repository's data/raw
 # slow: the whole study runs first (about 40 s); test_report_tables.py compiles LaTeX in the fast subset.
-pytestmark = [pytest.mark.skipif(not DATA, reason="no data directory (the study needs the data snapshot)"),
-              pytest.mark.slow]
+# snapshot: the study needs the data snapshot (skipped by conftest's one rule when there is none).
+pytestmark = [pytest.mark.snapshot, pytest.mark.slow]
 
 # The preamble docs/specs.md tells users to add; geometry stands for the user's page (1-inch margins, letter). No
 # page numbers, so that every word the PDF prints must lie inside the text area.
@@ -45,10 +44,10 @@ CHROMIUM = next(filter(None, (shutil.which(n) for n in ("chromium", "chromium-br
 
 
 @pytest.fixture(scope="module")
-def output(tmp_path_factory) -> Path:
+def output(tmp_path_factory, snapshot) -> Path:
     root = tmp_path_factory.mktemp("read")
     shutil.copytree(PROJECT_ROOT / "specs", root / "specs")
-    settings = Settings(data_dir=Path(DATA).resolve(), project_root=root, specs_dir=root / "specs",
+    settings = Settings(data_dir=Path(snapshot.data_dir).resolve(), project_root=root, specs_dir=root / "specs",
                         work_dir=root / "data", output_dir=root / "output")
     run_study(settings, echo=lambda _: None)
     return settings.output_dir

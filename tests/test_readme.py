@@ -12,7 +12,8 @@ from griparm_econ import cli
 from griparm_econ.config import PROJECT_ROOT, Settings
 from griparm_econ.errors import GriparmError
 from griparm_econ.pipeline.records import study_specs
-from griparm_econ.report.readme import SECTIONS, begin_marker, end_marker, render_sections, update_readme
+from griparm_econ.report.readme import SECTIONS, render_sections, update_readme
+from griparm_econ.report.readme_markers import begin_marker, end_marker
 
 
 def _quiet(_: str) -> None:

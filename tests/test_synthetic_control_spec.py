@@ -60,6 +60,7 @@ def test_spec_equals_the_engine_and_writes_every_output(smoking):
 @pytest.mark.parametrize("extra, needles", [
     ('donors = ["Nevada", "California"]\n', ("donors", "treated unit")),
     ('pre_period = [1970, 1990]\n', ("pre_period", "end before")),
+    ('pre_period = [1980, 1970]\n', ("pre_period", "runs backwards", "[1970, 1980]")),
     ('search = "global"\n', ("search", "local")),
     ('exclude_donors = ["Narnia"]\n', ("exclude_donors", "not a unit")),
 ])

@@ -33,7 +33,8 @@ import numpy as np
 
 from griparm_econ.errors import SpecError
 from griparm_econ.estimation.small_sample import FIXEST_DEFAULT, SmallSample
-from griparm_econ.spec.vocabulary import BOOTSTRAP_SEED, BOOTSTRAP_WEIGHTS
+from griparm_econ.spec.vocabulary import (BOOTSTRAP_DEFAULT_WEIGHTS, BOOTSTRAP_DRAWS, BOOTSTRAP_SEED,
+                                          BOOTSTRAP_WEIGHTS)
 
 PVALUE_TYPES = ("symmetric", "equal-tailed")
 TIE_TOLERANCE = 1e-10
@@ -194,7 +195,8 @@ def _invert(boot: _AffineBootstrap, level: float, pvalue_type: str, side: int, r
 
 
 def wild_cluster_bootstrap(y: np.ndarray, x: np.ndarray, clusters: np.ndarray, names: Sequence[str],
-                           terms: Sequence[str], *, B: int = 9_999, weights: str = "rademacher",
+                           terms: Sequence[str], *, B: int = BOOTSTRAP_DRAWS,
+                           weights: str = BOOTSTRAP_DEFAULT_WEIGHTS,
                            seed: int | np.random.Generator | None = DEFAULT_SEED, impose_null: bool = True,
                            pvalue_type: str = "symmetric", level: float = 0.95, null: float = 0.0,
                            df_k: int | None = None, confidence_interval: bool = True,

@@ -106,7 +106,8 @@ def estimate_event_study(loaded: LoadedSpec, settings: Settings, cache: dict, *,
             raise SpecError(err.problem, where=loaded.path, field=f"{field}.honest_did", fix=err.fix) from None
         columns.append(EventColumn(model, result, honest))
         if model.outcome not in labels:
-            labels[model.outcome] = spec.labels.get(model.outcome) or _catalog_label(data, model.outcome)
+            labels[model.outcome] = spec.labels.get(model.outcome) or (
+                data.catalog.label_or_name(model.outcome) if data.catalog is not None else model.outcome)
     return _result(loaded, settings, data, columns, labels, display_path)
 
 
@@ -138,7 +139,8 @@ def rerender_event_study(loaded: LoadedSpec, settings: Settings, record: dict, c
         honest = tuple(RobustInterval.from_json_dict(h) for h in column["honest_did"])
         columns.append(EventColumn(model, _stored_result(column), honest))
         if model.outcome not in labels:
-            labels[model.outcome] = spec.labels.get(model.outcome) or _catalog_label(data, model.outcome)
+            labels[model.outcome] = spec.labels.get(model.outcome) or (
+                data.catalog.label_or_name(model.outcome) if data.catalog is not None else model.outcome)
     return _result(loaded, settings, data, columns, labels, display_path)
 
 
@@ -168,13 +170,6 @@ def _stored_result(stored: dict) -> DesignResult:
         aggregations={name: {label: _stored_estimate(est) for label, est in block.items()}
                       for name, block in stored["aggregations"].items()},
         stats={key: _number(value) for key, value in stored["stats"].items()}, notes=tuple(stored["notes"]))
-
-
-def _catalog_label(data, name: str) -> str:
-    try:
-        return data.catalog.label(name) if data.catalog is not None else name
-    except Exception:  # a column without a catalog label keeps its name
-        return name
 
 
 def _notes(spec, columns, data) -> list[str]:

@@ -51,10 +51,7 @@ def _require_variables(names, data: Dataset, where: Path, field: str) -> None:
 def _label(data: Dataset, name: str, overrides: dict[str, str]) -> str:
     if name in overrides:
         return overrides[name]
-    try:
-        return data.catalog.label(name)
-    except Exception:  # a variable without a catalog label keeps its name
-        return name
+    return data.catalog.label_or_name(name) if data.catalog is not None else name
 
 
 def descriptive_table(loaded: LoadedSpec, data: Dataset) -> tuple[pd.DataFrame, list[str]]:

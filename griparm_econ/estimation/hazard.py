@@ -46,10 +46,3 @@ def first_adoption(status: np.ndarray, entity: np.ndarray, time: np.ndarray) -> 
                 at_risk[rows[first]] = True
                 event[rows[first]] = 1.0
     return at_risk, event
-
-
-def risk_set_summary(at_risk: np.ndarray, event: np.ndarray, entity: np.ndarray) -> str:
-    events = int(np.nansum(event[at_risk]))
-    entities = int(pd.unique(entity[at_risk]).size)
-    return (f"Risk set (first adoption): {entities} entities at risk, {events} first adoptions before sample "
-            "filters and missing regressors; an entity leaves the risk set in the year it first adopts.")

@@ -117,7 +117,8 @@ def _spec_result(loaded: LoadedSpec, settings: Settings, data, result: Synthetic
     from griparm_econ.labels import plural
 
     spec = loaded.spec
-    labels = {v: spec.labels.get(v) or _label(data, v) for v in spec.variables}
+    labels = {v: spec.labels.get(v) or (data.catalog.label_or_name(v) if data.catalog is not None else v)
+              for v in spec.variables}
     unit = data.entity_label.lower()
     notes = [f"Synthetic control of {spec.unit_treated} (treated from {spec.treatment_period}) from "
              f"{len(result.donors)} donor {plural(unit)}: weights as in Abadie, Diamond and Hainmueller (2010), "
@@ -140,10 +141,3 @@ def _spec_result(loaded: LoadedSpec, settings: Settings, data, result: Synthetic
                                data_sha256=data.sha256, result=result, labels=labels,
                                entity_label=data.entity_label, time_label=data.time_label,
                                notes=tuple(notes) + tuple(spec.notes), digits=spec.digits)
-
-
-def _label(data, name: str) -> str:
-    try:
-        return data.catalog.label(name) if data.catalog is not None else name
-    except Exception:  # a column without a catalog label keeps its name
-        return name

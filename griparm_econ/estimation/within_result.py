@@ -6,16 +6,20 @@ from typing import Mapping, Sequence
 
 from griparm_econ.estimation.results import ModelResult
 from griparm_econ.estimation.within_model import WithinFit, WithinModel, cov_kind
+from griparm_econ.spec.vocabulary import cov_label
 
 
 def _cov_label(model: WithinModel, entity_label: str, time_label: str) -> str:
+    # The registry's text (spec.vocabulary.cov_label); a cluster column other than the entity or time index takes
+    # the place of the entity in the registry's one-way cluster wording.
     kind, dim = cov_kind(model)
     if kind == "iid":
-        return "Conventional"
+        return cov_label("unadjusted", entity_label, time_label)
     if kind == "hetero":
-        return "Robust (HC1)"
-    label = {"entity": entity_label, "time": time_label}.get(dim, dim)
-    return f"Clustered by {label.lower()}"
+        return cov_label("robust", entity_label, time_label)
+    if dim == "time":
+        return cov_label("cluster:time", entity_label, time_label)
+    return cov_label("cluster:entity", entity_label if dim == "entity" else dim, time_label)
 
 
 def to_model_result(fit: WithinFit, *, entity_label: str = "Entity", time_label: str = "Time",

@@ -15,6 +15,7 @@ from typing import Callable
 
 import pandas as pd
 
+from griparm_econ.labels import counted
 from griparm_econ.pipeline import tables
 from griparm_econ.pipeline.layout import FIGURES_DIR, table_files, table_record
 from griparm_econ.spec import LoadedSpec
@@ -72,10 +73,6 @@ class SpecKind:
 
 # ---------------------------------------------------------------------------------------------------------------
 # The kinds' own pieces
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'s' if n != 1 else ''}"
 
 
 def _model_fields(item: LoadedSpec) -> list[tuple[str, str]]:
@@ -194,7 +191,7 @@ _FRAME_KIND = dict(write=tables.write_frame_outputs, rerender=tables.rerender_fr
 KINDS: dict[str, SpecKind] = {kind.name: kind for kind in (
     SpecKind("regression", tables.estimate_regression, tables.write_outputs, record=_regression_record,
              rerender=tables.rerender_regression, rerender_reads=_nothing_more,
-             describe=lambda item: _plural(len(item.models), "model"), catalog_fields=_model_fields,
+             describe=lambda item: counted(len(item.models), "model"), catalog_fields=_model_fields,
              warnings=_unlisted_warning, to_frame=_regression_frame, has_models=True),
     SpecKind("multiverse", tables.estimate_multiverse, tables.write_multiverse_outputs, extra_files=multiverse_files,
              rerender=tables.rerender_multiverse, rerender_reads=lambda stem: (f"estimates/{stem}.parquet",),

@@ -15,6 +15,7 @@ from typing import Callable, Sequence
 from griparm_econ import __version__
 from griparm_econ.config import Settings
 from griparm_econ.estimation.results import TableResult
+from griparm_econ.labels import counted
 from griparm_econ.pipeline.check import check_specs
 from griparm_econ.pipeline.figures import run_figures
 from griparm_econ.pipeline.kinds import estimate, kind_of, write_result
@@ -73,7 +74,7 @@ def run_specs(specs: Sequence[Path] | None, settings: Settings, *, force: bool =
         if item.path in rendered:
             echo(f"re-rendered {result.stem} from its stored estimates ({verdicts[item.path].reason}) in {out}")
         else:
-            echo(f"wrote {len(paths)} file{'s' if len(paths) != 1 else ''} for {result.stem} in {out}")
+            echo(f"wrote {counted(len(paths), 'file')} for {result.stem} in {out}")
     if figures:
         run_figures(settings, [item.path for item in figures], force=force, echo=echo, out_dir=out)
     return [r for r in results if isinstance(r, TableResult)]
@@ -94,7 +95,7 @@ def run_study(settings: Settings, *, force: bool = False, echo: Echo = print) ->
     for path in orphans:
         path.unlink()
     if orphans:
-        echo(f"removed {len(orphans)} output file{'s' if len(orphans) != 1 else ''} of specs that no longer exist: "
+        echo(f"removed {counted(len(orphans), 'output file')} of specs that no longer exist: "
              + ", ".join(sorted({p.relative_to(settings.output_dir).as_posix() for p in orphans})))
     index = write_index(settings, settings.output_dir)
     manifest = write_manifest(settings, settings.output_dir)

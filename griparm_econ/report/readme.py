@@ -20,7 +20,8 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 from griparm_econ.config import Settings
 from griparm_econ.errors import GriparmError, SpecError
-from griparm_econ.labels import exhibit_name
+from griparm_econ.labels import counted, exhibit_name
+from griparm_econ.report.readme_markers import splice, stale_sections
 
 Echo = Callable[[str], None]
 
@@ -70,14 +71,6 @@ def _normalise(name: str) -> str:
 
 
 _ROLES = {_normalise(k): v for k, v in PACKAGE_ROLES.items()}
-
-
-def begin_marker(name: str) -> str:
-    return f"<!-- BEGIN GENERATED: {name} -->"
-
-
-def end_marker(name: str) -> str:
-    return f"<!-- END GENERATED: {name} -->"
 
 
 def _cell(text: object) -> str:
@@ -315,7 +308,7 @@ def render_tables(settings: Settings, study: StudySpecs) -> str:
         if spec.kind == "figure":
             what = f"figure ({spec.figure})" if spec.figure else "figure"
         elif spec.kind == "regression":
-            what = f"regression, {spec.models} model{'s' if spec.models != 1 else ''}"
+            what = f"regression, {counted(spec.models, 'model')}"
         elif spec.kind == "multiverse":
             what = "multiverse (summary table, every estimate, specification curve)"
         else:
@@ -342,46 +335,6 @@ RENDERERS: dict[str, Callable[[Settings, StudySpecs], str]] = {
 
 def render_sections(settings: Settings, study: StudySpecs) -> dict[str, str]:
     return {name: RENDERERS[name](settings, study) for name in SECTIONS}
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Splicing into README.md
-
-
-def _span(text: str, name: str, where: Path) -> tuple[int, int]:
-    """Character range of the section's body: after the BEGIN marker's line, up to the END marker."""
-    begin, end = begin_marker(name), end_marker(name)
-    if text.count(begin) != 1 or text.count(end) != 1:
-        raise GriparmError(f"the generated section '{name}' needs exactly one {begin} and one {end} "
-                           f"(found {text.count(begin)} and {text.count(end)}).", where=where, field=name,
-                           fix="put the two marker lines around where the section belongs, then run "
-                               "`griparm readme`.")
-    start = text.index(begin) + len(begin)
-    stop = text.index(end)
-    if stop < start:
-        raise GriparmError(f"{end} comes before {begin}.", where=where, field=name,
-                           fix="swap the two marker lines.")
-    return start, stop
-
-
-def _body(content: str) -> str:
-    return "\n" + content.rstrip("\n") + "\n"
-
-
-def splice(text: str, sections: Mapping[str, str], where: Path) -> str:
-    for name, content in sections.items():
-        start, stop = _span(text, name, where)
-        text = text[:start] + _body(content) + text[stop:]
-    return text
-
-
-def stale_sections(text: str, sections: Mapping[str, str], where: Path) -> list[str]:
-    stale = []
-    for name, content in sections.items():
-        start, stop = _span(text, name, where)
-        if text[start:stop] != _body(content):
-            stale.append(name)
-    return stale
 
 
 def update_readme(settings: Settings, study: StudySpecs, *, check: bool = False, echo: Echo = print) -> list[str]:

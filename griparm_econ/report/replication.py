@@ -6,6 +6,7 @@ from html import escape
 from pathlib import Path
 
 from griparm_econ.io import atomic_write_text
+from griparm_econ.labels import counted
 from griparm_econ.replication.check import Mismatch, ReplicationReport
 
 
@@ -61,7 +62,7 @@ def _unreported_text(report: ReplicationReport) -> str:
 
 
 def _inputs_text(report: ReplicationReport) -> str:
-    return (f"{len(report.inputs_matched)} input{'s' if len(report.inputs_matched) != 1 else ''} as reported"
+    return (f"{counted(len(report.inputs_matched), 'input')} as reported"
             + (" (files by sha256, World Bank series by last-updated date)." if report.inputs_matched else
                "; the reported file records no input vintage to compare."))
 

@@ -361,7 +361,7 @@ def load_economies(settings: Settings, *, echo: Echo = None, options: LiveOption
     if folder is not None:
         raise DataError(f"{FOLDER}/{COUNTRIES_FILE} is missing from the data directory; nothing is pulled live unless "
                         "asked.", where=locate(folder, COUNTRIES_FILE), field=COUNTRIES_FILE,
-                        fix=f"restore it (git checkout data/raw; see docs/data.md), or pull the live economy list "
+                        fix="restore it (git checkout data/raw; see docs/data.md), or pull the live economy list "
                             "on purpose with `griparm data refresh` and run with --live-worldbank.")
     hit = find_cached_economies(settings.cache_dir)
     if hit is not None:

@@ -191,7 +191,7 @@ def _resolve(index: int, table: EventModelTable, spec: EventStudySpec, path: Pat
     if control_group not in info.control_groups:
         fail("control_group", f"{estimator} compares with {' or '.join(g.replace('_', ' ') for g in info.control_groups)}"
              f" units only, not {control_group.replace('_', ' ')}.",
-             f"remove control_group, or use estimator = \"callaway_santanna\", which takes either.")
+             "remove control_group, or use estimator = \"callaway_santanna\", which takes either.")
     honest = value("honest_did")
     if honest is not None:
         if not info.honest_did:

@@ -12,7 +12,8 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from griparm_econ.spec.multiverse_axes import MULTIVERSE_ESTIMATORS
-from griparm_econ.spec.vocabulary import (BOOTSTRAP_SEED, BOOTSTRAP_WEIGHTS, COV_NAMES, EFFECT_NAMES,
+from griparm_econ.spec.vocabulary import (BOOTSTRAP_DEFAULT_WEIGHTS, BOOTSTRAP_DRAWS, BOOTSTRAP_SEED,
+                                          BOOTSTRAP_WEIGHTS, COV_NAMES, EFFECT_NAMES,
                                           ESTIMATOR_NAMES, EXECUTOR_BACKENDS, MULTIVERSE_COVS, RANDOMIZATION_SEED,
                                           RISK_SETS, SMALL_SAMPLE)
 
@@ -56,8 +57,8 @@ class BootstrapTable(StrictTable):
     """``bootstrap = {...}``: wild cluster bootstrap p-values and intervals for named coefficients."""
 
     terms: list[str] = Field(min_length=1)
-    B: int = Field(default=9_999, ge=99, le=1_000_000)
-    weights: Literal[BOOTSTRAP_WEIGHTS] = "rademacher"  # type: ignore[valid-type]
+    B: int = Field(default=BOOTSTRAP_DRAWS, ge=99, le=1_000_000)
+    weights: Literal[BOOTSTRAP_WEIGHTS] = BOOTSTRAP_DEFAULT_WEIGHTS  # type: ignore[valid-type]
     impose_null: bool = True                    # WCR (null imposed) by default; false = WCU
     seed: int = Field(default=BOOTSTRAP_SEED, ge=0)
     level: float = Field(default=0.95, gt=0, lt=1)

@@ -68,10 +68,11 @@ class SyntheticControlSpec(_Strict):
         if len(set(labels)) < len(labels):
             fail("predictors", "a predictor is listed twice.", "list each {variable, years, op} once.")
         if self.pre_period is not None:
+            check_years(self.pre_period, path, "pre_period")
             first, last = self.pre_period
-            if first > last or last >= self.treatment_period:
-                fail("pre_period", f"pre_period = [{first}, {last}] must run forwards and end before "
-                     f"{self.treatment_period}.", "give [first, last] fitting years before the treatment period.")
+            if last >= self.treatment_period:
+                fail("pre_period", f"pre_period = [{first}, {last}] must end before {self.treatment_period}.",
+                     "give [first, last] fitting years before the treatment period.")
         if self.unit_treated in (self.donors or []) or self.unit_treated in self.exclude_donors:
             fail("donors", f"the treated unit {self.unit_treated!r} is listed as a donor.", "remove it from the list.")
         if self.donors is not None and self.exclude_donors:

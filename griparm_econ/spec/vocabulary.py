@@ -63,6 +63,9 @@ SMALL_SAMPLE: tuple[str, ...] = ("stata", "min_g", "none")
 # the engines' own defaults are the same numbers: a direct call reproduces a spec's draws.
 BOOTSTRAP_SEED = 20261128
 RANDOMIZATION_SEED = 20261129
+# Default draws and weights of the wild cluster bootstrap (a spec's [bootstrap] B and weights), for the same reason.
+BOOTSTRAP_DRAWS = 9_999
+BOOTSTRAP_DEFAULT_WEIGHTS = "rademacher"
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Estimators

@@ -20,6 +20,7 @@ from griparm_econ.errors import GriparmError
 from griparm_econ.estimation.designs.panel_inputs import numeric, require_columns
 from griparm_econ.estimation.designs.results import (DesignResult, Estimate, EventTimeEstimate, wald_pretrend)
 from griparm_econ.estimation.designs.two_way import TwoWayFit, fit_two_way
+from griparm_econ.spec.vocabulary import cov_label
 
 ESTIMATOR = "did2s"
 
@@ -96,6 +97,7 @@ def did2s(frame: pd.DataFrame, *, outcome: str, treatment: str, effects: tuple[s
     return DesignResult(
         estimator=ESTIMATOR, outcome=outcome, att=att, event_time=events, pretrend=pretrend, nobs=len(data),
         n_units=int(units.nunique()), n_treated_units=int(units[treated == 1].nunique()),
-        cov_label=f"Clustered ({cluster}), two-stage GMM", aggregations={"other": extra} if extra else {},
+        cov_label=cov_label("cluster:entity", str(cluster), "time") + ", two-stage GMM",
+        aggregations={"other": extra} if extra else {},
         event_time_cov=events_cov,
         notes=("Stage 1 on untreated rows only: requires parallel trends and no anticipation for every row used.",))

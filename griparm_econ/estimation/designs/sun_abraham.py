@@ -24,6 +24,7 @@ from griparm_econ.estimation.designs.panel_inputs import cohort_counts, numeric,
 from griparm_econ.estimation.designs.results import DesignResult, Estimate, EventTimeEstimate, wald_pretrend
 from griparm_econ.estimation.within import fit_one
 from griparm_econ.estimation.within_model import WithinModel
+from griparm_econ.spec.vocabulary import cov_label
 
 ESTIMATOR = "sun_abraham"
 
@@ -109,7 +110,8 @@ def sun_abraham(frame: pd.DataFrame, *, outcome: str, unit: str, time: str, coho
         pretrend=pretrend, nobs=fit.nobs, n_units=int(data[unit].nunique()),
         n_treated_units=int(data.loc[g != 0, unit].nunique()),
         cohorts=cohort_counts(data.assign(_g=g), unit, "_g", estimator=ESTIMATOR),
-        cov_label=f"Clustered ({cluster})", aggregations={"covariates": coef} if coef else {},
+        cov_label=cov_label("cluster:entity", str(cluster), "time"),
+        aggregations={"covariates": coef} if coef else {},
         event_time_cov=tuple(tuple(float(v) for v in row) for row in np.array(event_w) @ cov @ np.array(event_w).T),
         stats={"n_clusters": float(fit.n_clusters or 0), "rsquared": fit.rsquared,
                "rsquared_within": fit.rsquared_within or float("nan"), "n_always_treated_rows": float(always.sum())},

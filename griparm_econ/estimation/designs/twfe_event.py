@@ -20,6 +20,7 @@ from griparm_econ.estimation.designs.panel_inputs import (NEVER_TREATED, cohort_
 from griparm_econ.estimation.designs.results import DesignResult, Estimate, EventTimeEstimate, wald_pretrend
 from griparm_econ.estimation.within import fit_one
 from griparm_econ.estimation.within_model import WithinModel
+from griparm_econ.spec.vocabulary import cov_label
 
 ESTIMATOR = "twfe"
 
@@ -103,7 +104,8 @@ def twfe_event_study(frame: pd.DataFrame, *, outcome: str, unit: str, time: str,
     return DesignResult(
         estimator=ESTIMATOR, outcome=outcome, att=Estimate.from_se(static.params[i], static.std_errors[i], crit),
         event_time=events, pretrend=pretrend, nobs=fit.nobs, n_units=int(data[unit].nunique()),
-        n_treated_units=int(sum(counts.values())), cohorts=counts, cov_label=f"Clustered ({cluster})",
+        n_treated_units=int(sum(counts.values())), cohorts=counts,
+        cov_label=cov_label("cluster:entity", str(cluster), "time"),
         stats={"n_clusters": float(fit.n_clusters or 0), "rsquared_within": fit.rsquared_within or float("nan")},
         event_time_cov=events_cov,
         notes=(f"Event-time window {list(window) if window else 'unbinned'}; reference "
