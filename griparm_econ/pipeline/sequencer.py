@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Sequence
 
-from griparm_econ import __version__
+from griparm_econ.version import __version__
 from griparm_econ.config import Settings
 from griparm_econ.estimation.results import TableResult
 from griparm_econ.pipeline.check import check_specs
