@@ -87,16 +87,22 @@ class Stage:
 # What every stage runs: settings, the error type, atomic writes and hashing.
 SHARED_CODE = ("config.py", "errors.py", "io.py")
 STAGES = {stage.name: stage for stage in (
-    Stage("panel", ("sources/**/*.py", "panel/**/*.py", "panel.py", "catalog.py", "baseline.py")),
+    Stage("panel", ("sources/**/*.py", "panel/**/*.py", "catalog.py", "baseline.py")),
     # The spec layer says what is estimated; the pipeline's table steps compose the estimated results; labels.py
-    # names terms in results (the multiverse's) as well as in tables, so a label change re-estimates.
-    Stage("estimation", ("estimation/**/*.py", "spec/**/*.py", "labels.py", "pipeline/__init__.py",
-                         "pipeline/layout.py", "pipeline/kinds.py", "pipeline/tables.py", "pipeline/sequencer.py",
-                         "pipeline/check.py", "pipeline/replicate.py")),
+    # names terms in results (the multiverse's) as well as in tables, so a label change re-estimates. The catalog
+    # (with its baseline transformations) checks and labels variables, and country_names lists the EU27 members a
+    # share group sums.
+    Stage("estimation", ("estimation/**/*.py", "spec/**/*.py", "labels.py", "catalog.py", "baseline.py",
+                         "sources/country_names.py", "pipeline/__init__.py", "pipeline/layout.py",
+                         "pipeline/kinds.py", "pipeline/tables.py", "pipeline/sequencer.py", "pipeline/check.py",
+                         "pipeline/replicate.py")),
     # Tables, notes, figures and the index are drawn here, from what estimation stored; the pipeline's figure steps
-    # prepare the figures' data from the tables' estimates, and records.py writes the index and manifest.
+    # prepare the figures' data from the tables' estimates (and the timeline's from the events file, read by
+    # sources/restrictions*), records.py writes the index and the manifest (replication/).
     Stage("report", ("report/**/*.py", "pipeline/figure_data.py", "pipeline/figure_kinds.py", "pipeline/figures.py",
-                     "pipeline/records.py")),
+                     "pipeline/records.py", "replication/**/*.py", "sources/__init__.py", "sources/_files.py",
+                     "sources/snapshot.py", "sources/restrictions*.py", "sources/treatments.py",
+                     "sources/country_names.py", "sources/worldbank_options.py")),
 )}
 ESTIMATION_CODE, REPORT_CODE = "estimation_code_sha256", "report_code_sha256"   # the keys records store them under
 
