@@ -33,11 +33,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
 
 from griparm_econ.io import sha256_file
+from griparm_econ.spec import SPEC_KINDS
 
-# Keys of a spec that change how its table looks, never what is estimated, by kind: a change to them re-renders the
-# table from its stored estimates (the kinds whose registry entry can re-render, griparm_econ.pipeline.kinds).
-DISPLAY_KEYS = frozenset({"title", "labels", "order", "notes", "digits", "stars"})
-DISPLAY_KEYS_BY_KIND = {"regression": DISPLAY_KEYS, "multiverse": frozenset({"title", "labels", "notes", "digits"})}
 TABLE_SUFFIXES = (".html", ".tex", ".md", ".csv", ".docx")
 OUTPUT_FOLDERS = ("tables", "estimates", "figures")
 
@@ -62,11 +59,12 @@ class Verdict:
 
 
 def estimation_sha256(loaded) -> str:
-    """Digest of what a spec estimates: the spec without its display-only keys (regression and multiverse specs);
-    for every other kind the file itself."""
-    if loaded.kind not in DISPLAY_KEYS_BY_KIND:
+    """Digest of what a spec estimates: the spec without its kind's display-only keys (``SpecKind.display_keys``);
+    for a kind without any, the file itself."""
+    display_keys = SPEC_KINDS[loaded.kind].display_keys
+    if display_keys is None:
         return loaded.sha256
-    content = loaded.spec.model_dump(mode="json", exclude=set(DISPLAY_KEYS_BY_KIND[loaded.kind]))
+    content = loaded.spec.model_dump(mode="json", exclude=set(display_keys))
     return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 
 
@@ -134,8 +132,6 @@ def code_fingerprints() -> dict[str, str]:
 # Data: what one spec reads
 
 DATA_READ = "data_read_sha256"      # the record's key for the digest below ("data_sha256" stays the file's)
-# Kinds that read the panel build's aggregates table (world totals) besides the panel itself.
-READS_AGGREGATES = ("shares", "before_after")
 
 
 def _spec_text(loaded) -> str:
@@ -143,10 +139,7 @@ def _spec_text(loaded) -> str:
     parts = [json.dumps(loaded.spec.model_dump(mode="json"), sort_keys=True, default=str)]
     for model in loaded.models:
         parts += [str(getattr(model, "formula", "")), " ".join(map(str, getattr(model, "variables", ())))]
-    if loaded.kind == "multiverse":
-        from griparm_econ.spec import multiverse_variables
-
-        parts.append(" ".join(multiverse_variables(loaded.spec)))
+    parts.append(" ".join(SPEC_KINDS[loaded.kind].variables_said(loaded.spec)))
     return "\n".join(parts)
 
 
@@ -193,7 +186,7 @@ def data_read_sha256(loaded, data, aggregates: Callable[[], object]) -> str:
     if not getattr(data, "study_panel", False) or data.catalog is None:
         return data.sha256
     frames = {"panel": (data.raw or data).frame}
-    if loaded.kind in READS_AGGREGATES:
+    if SPEC_KINDS[loaded.kind].reads_aggregates:
         frames["aggregates"] = aggregates()
     return frames_read_sha256(loaded, frames, data.catalog)
 
