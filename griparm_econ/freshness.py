@@ -97,7 +97,8 @@ STAGES = {stage.name: stage for stage in (
     # Tables, notes, figures and the index are drawn here, from what estimation stored; the pipeline's figure steps
     # prepare the figures' data from the tables' estimates (and the timeline's from the events file, read by
     # sources/restrictions*), records.py writes the index and the manifest (replication/).
-    Stage("report", ("report/**/*.py", "pipeline/figure_data.py", "pipeline/figure_kinds.py", "pipeline/figures.py",
+    Stage("report", ("report/**/*.py", "pipeline/figure_checks.py", "pipeline/figure_data.py",
+                     "pipeline/figure_kinds.py", "pipeline/figures.py",
                      "pipeline/records.py", "replication/**/*.py", "sources/__init__.py", "sources/_files.py",
                      "sources/snapshot.py", "sources/restrictions*.py", "sources/treatments.py",
                      "sources/country_names.py", "sources/worldbank_options.py")),

@@ -125,3 +125,18 @@ def test_a_figure_is_redrawn_only_when_a_column_it_reads_changes(project):
     assert run() == ["up"]
     project.panel["log_gdp_pc"] += 0.01
     assert run() == ["drew"]
+
+
+def test_no_module_branches_on_figure_kinds():
+    """What each figure kind reads and checks is its registry entry; freshness, the figure steps and ``griparm
+    check`` name no figure kind."""
+    import ast
+    from pathlib import Path
+
+    import griparm_econ
+
+    package = Path(griparm_econ.__file__).parent
+    for module in ("validate.py", "freshness.py", "pipeline/figures.py", "pipeline/figure_data.py"):
+        tree = ast.parse((package / module).read_text(encoding="utf-8"))
+        literals = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)}
+        assert not literals & set(FIGURE_KINDS), (module, literals & set(FIGURE_KINDS))

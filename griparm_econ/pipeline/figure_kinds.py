@@ -14,6 +14,8 @@ import pandas as pd
 from griparm_econ.config import Settings
 from griparm_econ.errors import SpecError
 from griparm_econ.io import sha256_file
+from griparm_econ.pipeline.figure_checks import (check_coefficients, check_marginal_effect, check_trajectories,
+                                                 no_check)
 from griparm_econ.pipeline.figure_data import (FigureContext, annual_share_frame, coefficient_rows, countries_frame,
                                                events_path, model_entry, moderator_lag, moderator_term,
                                                share_group_names)
@@ -237,9 +239,11 @@ class FigureKind:
     """One figure kind: its drawing step and what it reads, so an unchanged figure is not redrawn and a figure is
     keyed on nothing it does not read. ``frames``: the study-panel tables it draws from ("panel", "aggregates"),
     keyed on the columns its spec names (and the identifiers); ``tables``: the table stems whose estimates records
-    it reads; ``files``: other files it reads (settings, spec -> paths)."""
+    it reads; ``files``: other files it reads (settings, spec -> paths); ``check``: what ``griparm check`` asks of
+    it beyond its schema (spec, regression specs by stem, catalog), before any data are read."""
 
     draw: Callable[[LoadedSpec, FigureContext], tuple]
+    check: Callable[[LoadedSpec, dict, object], None] = no_check
     frames: tuple[str, ...] = ()
     tables: Callable[[object], Sequence[str]] = lambda spec: ()
     files: Callable[[Settings, object], Sequence[Path]] = lambda settings, spec: ()
@@ -253,10 +257,10 @@ def _table_spec_if_binned(settings: Settings, spec) -> list[Path]:
 # Report modules are imported inside each step, when a figure is drawn: matplotlib is slow to import. The
 # coefficients figure reads the panel's dependent columns only through its tables, whose records change with them.
 FIGURE_KINDS = {
-    "trajectories": FigureKind(_draw_trajectories, frames=("panel",)),
-    "marginal_effect": FigureKind(_draw_marginal_effect, frames=("panel",), tables=lambda spec: [spec.table],
-                                  files=_table_spec_if_binned),
-    "coefficients": FigureKind(_draw_coefficients, tables=lambda spec: list(spec.tables)),
+    "trajectories": FigureKind(_draw_trajectories, check_trajectories, frames=("panel",)),
+    "marginal_effect": FigureKind(_draw_marginal_effect, check_marginal_effect, frames=("panel",),
+                                  tables=lambda spec: [spec.table], files=_table_spec_if_binned),
+    "coefficients": FigureKind(_draw_coefficients, check_coefficients, tables=lambda spec: list(spec.tables)),
     "shares": FigureKind(_draw_shares, frames=("panel", "aggregates")),
     "timeline": FigureKind(_draw_timeline, frames=("panel",), files=lambda settings, spec: [events_path(settings)]),
     "importer_shares": FigureKind(_draw_importer_shares, frames=("panel", "aggregates")),
