@@ -5,7 +5,8 @@ Data flow one way: sources -> panel -> spec -> estimation -> report.
 The Python API (griparm_econ.api): ``import griparm_econ as gp``; ``gp.load_panel()``; ``gp.run(spec)``.
 """
 
-__version__ = "0.1.0"
+from griparm_econ.version import __version__
+
 __all__ = ["load_panel", "run", "Run", "Model", "__version__"]
 
 

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from griparm_econ import __version__
+from griparm_econ.version import __version__
 from griparm_econ.config import Settings, load_settings
 from griparm_econ.errors import GriparmError
 

@@ -17,8 +17,8 @@ report code each have their own sha256, and a record stores the estimation and r
 change re-runs only what depends on it: report code re-renders tables from their stored estimates, estimation code
 re-estimates, panel code rebuilds the panel. A spec's data is fingerprinted by exactly what it reads
 (:func:`data_read_sha256`: the columns it names, every row, and their catalog entries), so a new catalog variable
-rebuilds the panel but re-estimates only the specs that use it. Whether the panel itself is current is decided here
-too (:func:`panel_is_stale`).
+rebuilds the panel but re-estimates only the specs that use it. Whether the panel itself is current is decided
+in the panel package (:func:`griparm_econ.panel.panel_is_stale`), with this module's panel-stage fingerprint.
 """
 
 from __future__ import annotations
@@ -33,11 +33,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
 
 from griparm_econ.io import sha256_file
+from griparm_econ.spec import SPEC_KINDS
 
-# Keys of a spec that change how its table looks, never what is estimated, by kind: a change to them re-renders the
-# table from its stored estimates (the kinds whose registry entry can re-render, griparm_econ.pipeline.kinds).
-DISPLAY_KEYS = frozenset({"title", "labels", "order", "notes", "digits", "stars"})
-DISPLAY_KEYS_BY_KIND = {"regression": DISPLAY_KEYS, "multiverse": frozenset({"title", "labels", "notes", "digits"})}
 TABLE_SUFFIXES = (".html", ".tex", ".md", ".csv", ".docx")
 OUTPUT_FOLDERS = ("tables", "estimates", "figures")
 
@@ -62,11 +59,12 @@ class Verdict:
 
 
 def estimation_sha256(loaded) -> str:
-    """Digest of what a spec estimates: the spec without its display-only keys (regression and multiverse specs);
-    for every other kind the file itself."""
-    if loaded.kind not in DISPLAY_KEYS_BY_KIND:
+    """Digest of what a spec estimates: the spec without its kind's display-only keys (``SpecKind.display_keys``);
+    for a kind without any, the file itself."""
+    display_keys = SPEC_KINDS[loaded.kind].display_keys
+    if display_keys is None:
         return loaded.sha256
-    content = loaded.spec.model_dump(mode="json", exclude=set(DISPLAY_KEYS_BY_KIND[loaded.kind]))
+    content = loaded.spec.model_dump(mode="json", exclude=set(display_keys))
     return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 
 
@@ -87,16 +85,23 @@ class Stage:
 # What every stage runs: settings, the error type, atomic writes and hashing.
 SHARED_CODE = ("config.py", "errors.py", "io.py")
 STAGES = {stage.name: stage for stage in (
-    Stage("panel", ("sources/**/*.py", "panel/**/*.py", "panel.py", "catalog.py", "baseline.py")),
+    Stage("panel", ("sources/**/*.py", "panel/**/*.py", "catalog.py", "baseline.py")),
     # The spec layer says what is estimated; the pipeline's table steps compose the estimated results; labels.py
-    # names terms in results (the multiverse's) as well as in tables, so a label change re-estimates.
-    Stage("estimation", ("estimation/**/*.py", "spec/**/*.py", "labels.py", "pipeline/__init__.py",
-                         "pipeline/layout.py", "pipeline/kinds.py", "pipeline/tables.py", "pipeline/sequencer.py",
-                         "pipeline/check.py", "pipeline/replicate.py")),
+    # names terms in results (the multiverse's) as well as in tables, so a label change re-estimates. The catalog
+    # (with its baseline transformations) checks and labels variables, and country_names lists the EU27 members a
+    # share group sums.
+    Stage("estimation", ("estimation/**/*.py", "spec/**/*.py", "labels.py", "catalog.py", "baseline.py",
+                         "sources/country_names.py", "pipeline/__init__.py", "pipeline/layout.py",
+                         "pipeline/kinds.py", "pipeline/tables.py", "pipeline/sequencer.py", "pipeline/check.py",
+                         "pipeline/replicate.py")),
     # Tables, notes, figures and the index are drawn here, from what estimation stored; the pipeline's figure steps
-    # prepare the figures' data from the tables' estimates, and records.py writes the index and manifest.
-    Stage("report", ("report/**/*.py", "pipeline/figure_data.py", "pipeline/figure_kinds.py", "pipeline/figures.py",
-                     "pipeline/records.py")),
+    # prepare the figures' data from the tables' estimates (and the timeline's from the events file, read by
+    # sources/restrictions*), records.py writes the index and the manifest (replication/).
+    Stage("report", ("report/**/*.py", "pipeline/figure_checks.py", "pipeline/figure_data.py",
+                     "pipeline/figure_kinds.py", "pipeline/figures.py",
+                     "pipeline/records.py", "replication/**/*.py", "sources/__init__.py", "sources/_files.py",
+                     "sources/snapshot.py", "sources/restrictions*.py", "sources/treatments.py",
+                     "sources/country_names.py", "sources/worldbank_options.py")),
 )}
 ESTIMATION_CODE, REPORT_CODE = "estimation_code_sha256", "report_code_sha256"   # the keys records store them under
 
@@ -128,8 +133,6 @@ def code_fingerprints() -> dict[str, str]:
 # Data: what one spec reads
 
 DATA_READ = "data_read_sha256"      # the record's key for the digest below ("data_sha256" stays the file's)
-# Kinds that read the panel build's aggregates table (world totals) besides the panel itself.
-READS_AGGREGATES = ("shares", "before_after")
 
 
 def _spec_text(loaded) -> str:
@@ -137,10 +140,7 @@ def _spec_text(loaded) -> str:
     parts = [json.dumps(loaded.spec.model_dump(mode="json"), sort_keys=True, default=str)]
     for model in loaded.models:
         parts += [str(getattr(model, "formula", "")), " ".join(map(str, getattr(model, "variables", ())))]
-    if loaded.kind == "multiverse":
-        from griparm_econ.spec import multiverse_variables
-
-        parts.append(" ".join(multiverse_variables(loaded.spec)))
+    parts.append(" ".join(SPEC_KINDS[loaded.kind].variables_said(loaded.spec)))
     return "\n".join(parts)
 
 
@@ -168,83 +168,33 @@ def _digest_table(digest, name: str, frame, columns: list[str], catalog) -> None
         digest.update(pd.util.hash_pandas_object(series, index=False).to_numpy().tobytes())
 
 
-def data_read_sha256(loaded, data, settings) -> str:
-    """Digest of exactly the data a spec reads: on the study panel, the columns :func:`read_columns` names over every
-    row (values and dtypes), with those variables' catalog entries (labels and valid ranges change what a table
-    shows); a kind that reads the aggregates table adds its columns. A spec with a data file of its own: the file's
+def frames_read_sha256(loaded, frames: Mapping[str, object], catalog) -> str:
+    """Digest of the columns of each named frame that ``loaded`` reads (:func:`read_columns`) over every row (values
+    and dtypes), with those variables' catalog entries (labels and valid ranges change what an output shows). What
+    tables and figures drawn from the study panel are keyed on, so an unread column never re-runs them."""
+    digest = hashlib.sha256()
+    for name, frame in frames.items():
+        _digest_table(digest, name, frame, read_columns(loaded, frame.columns, catalog.names), catalog)
+    return digest.hexdigest()
+
+
+def data_read_sha256(loaded, data, aggregates: Callable[[], object]) -> str:
+    """Digest of exactly the data a spec reads: on the study panel, :func:`frames_read_sha256` of the panel as read
+    (before values outside their valid_range are blanked: the catalog says how), and of the aggregates table
+    (``aggregates()``, read only then) for a kind that reads it. A spec with a data file of its own: the file's
     sha256. Deterministic (pandas' fixed-key row hashes), so an unchanged column gives the same digest after the
     panel is rebuilt with new variables."""
     if not getattr(data, "study_panel", False) or data.catalog is None:
         return data.sha256
-    panel = (data.raw or data).frame     # before values outside their valid_range are blanked (the catalog says how)
-    catalog = data.catalog
-    digest = hashlib.sha256()
-    _digest_table(digest, "panel", panel, read_columns(loaded, panel.columns, catalog.names), catalog)
-    if loaded.kind in READS_AGGREGATES:
-        import pandas as pd
-
-        from griparm_econ.panel import aggregates_path
-
-        aggregates = pd.read_parquet(aggregates_path(settings))
-        _digest_table(digest, "aggregates", aggregates, read_columns(loaded, aggregates.columns, catalog.names),
-                      catalog)
-    return digest.hexdigest()
+    frames = {"panel": (data.raw or data).frame}
+    if SPEC_KINDS[loaded.kind].reads_aggregates:
+        frames["aggregates"] = aggregates()
+    return frames_read_sha256(loaded, frames, data.catalog)
 
 
 def unit_keys(loaded, data_read: str) -> dict[str, str]:
     """What a table record stores beyond its outputs' hashes to decide, next run, what must be re-made."""
     return {"estimation_sha256": estimation_sha256(loaded), DATA_READ: data_read}
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# The panel
-
-
-def panel_is_stale(settings) -> str | None:
-    """Why the panel must be rebuilt, or None when it is current. Cheap: hashes only inputs whose size or mtime
-    changed since the build, and the panel code once per process."""
-    from griparm_econ.catalog import load_catalog
-    from griparm_econ.panel.provenance import (BUILD_VERSION, aggregates_path, input_file, provenance_path,
-                                               stamp_path)
-    from griparm_econ.sources.snapshot import content_sha256
-
-    if not settings.panel_path.is_file() or not provenance_path(settings).is_file():
-        return "no panel built yet"
-    try:
-        provenance = json.loads(provenance_path(settings).read_text(encoding="utf-8"))
-    except json.JSONDecodeError:
-        return "the provenance file is unreadable"
-    if provenance.get("build_version") != BUILD_VERSION:
-        return "built by an older version of the panel code"
-    if provenance.get("code_sha256") != stage_sha256("panel"):
-        return "the panel code changed (griparm_econ/sources/, catalog.py or the panel package)"
-    if provenance.get("catalog", {}).get("sha256") != load_catalog(settings.catalog_path).sha256:
-        return "the catalog changed"
-    for key, path in (("panel", settings.panel_path), ("aggregates", aggregates_path(settings))):
-        recorded = (provenance.get(key) or {}).get("sha256")
-        if not recorded:
-            return f"{provenance_path(settings).name} records no sha256 of {path.name} (built by an older version)"
-        if not path.is_file() or sha256_file(path) != recorded:
-            return (f"{path} is not the file that was built (its sha256 differs from {provenance_path(settings).name}"
-                    "): edited, truncated or corrupted since")
-    try:
-        stamps = json.loads(stamp_path(settings).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        stamps = {}
-    for entry in provenance.get("inputs", []):
-        path = input_file(settings, entry)
-        if path is None or not entry.get("sha256"):
-            continue
-        if not path.is_file():
-            return f"input {path} is missing"
-        stat = path.stat()
-        stamp = stamps.get(str(path))
-        if stamp and stamp["size"] == stat.st_size and stamp["mtime_ns"] == stat.st_mtime_ns \
-                and stamp["sha256"] == entry["sha256"]:
-            continue
-        if content_sha256(path) != entry["sha256"]:
-            return f"input {path} changed"
-    return None
 
 
 def file_hashes(out_dir: Path, paths: Iterable[Path | str]) -> dict[str, str]:

@@ -270,6 +270,7 @@ def test_stage_fingerprints_cover_their_own_files_only(tmp_path):
     cases = {"report/readme.py": {"report"}, "estimation/within.py": {"estimation"},
              "spec/loading.py": {"estimation"}, "pipeline/tables.py": {"estimation"},
              "pipeline/figure_kinds.py": {"report"}, "sources/trade.py": {"panel"}, "panel/merge.py": {"panel"},
+             "catalog.py": {"panel", "estimation"}, "sources/restrictions.py": {"panel", "report"},
              "io.py": set(freshness.STAGES), "explore.py": set()}
     for module, moved in cases.items():
         copy = _edited_copy(tmp_path / module.replace("/", "_"), module)
@@ -479,3 +480,19 @@ def test_shares_and_before_after_tables_re_render_from_their_records_byte_for_by
     assert [_action(stem, lines) for stem in SHARE_SPECS] == ["re-rendered"] * 2
     assert _outputs(out) == before
     assert {stem: _record_but_code(out / "estimates" / f"{stem}.json") for stem in SHARE_SPECS} == records
+
+
+def test_freshness_reads_kind_capabilities_from_the_spec_registry():
+    """No per-kind table or branch in freshness: display keys, the aggregates table and the variables a spec reads
+    without naming them are the spec kinds' registry entries (griparm_econ.spec.kinds.SpecKind)."""
+    import ast
+
+    from griparm_econ.spec import SPEC_KINDS
+
+    assert SPEC_KINDS["regression"].display_keys >= {"title", "labels", "order", "stars"}
+    assert SPEC_KINDS["multiverse"].display_keys == {"title", "labels", "notes", "digits"}
+    assert SPEC_KINDS["descriptive"].display_keys is None
+    assert {name for name, kind in SPEC_KINDS.items() if kind.reads_aggregates} == {"shares", "before_after"}
+    literals = {node.value for node in ast.walk(ast.parse(Path(freshness.__file__).read_text(encoding="utf-8")))
+                if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+    assert not literals & set(SPEC_KINDS), literals & set(SPEC_KINDS)

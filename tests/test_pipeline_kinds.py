@@ -75,9 +75,11 @@ def test_no_if_chain_on_kind_names_in_the_pipeline_and_the_api():
 
 
 def test_a_new_kind_needs_only_its_registry_entry(tmp_path, monkeypatch):
-    """A kind registered here is estimated, written as one unit (its own files) and checked for freshness with no
-    other change to the pipeline (here: a copy of the descriptive kind under another name)."""
+    """A kind registered here (and in the spec layer's registry, which says how it is parsed and what freshness
+    asks of it) is estimated, written as one unit (its own files) and checked for freshness with no other change to
+    the pipeline (here: a copy of the descriptive kind under another name)."""
     from griparm_econ.pipeline.sequencer import _verdict
+    from griparm_econ.spec import SPEC_KINDS
 
     written: list[str] = []
 
@@ -91,6 +93,7 @@ def test_a_new_kind_needs_only_its_registry_entry(tmp_path, monkeypatch):
     novel = replace(KINDS["descriptive"], name="novel", write=write, extra_files=lambda stem: [f"tables/{stem}.novel"],
                     estimate=lambda item, settings, cache, echo: type("R", (), {"stem": item.stem})())
     monkeypatch.setitem(KINDS, "novel", novel)
+    monkeypatch.setitem(SPEC_KINDS, "novel", replace(SPEC_KINDS["descriptive"], name="novel"))
     item = type("Item", (), {"kind": "novel", "stem": "zz", "sha256": "0" * 64, "path": tmp_path / "zz.toml"})()
     result = kinds.estimate(item, Settings(output_dir=tmp_path))
     assert kinds.write_result(item, result, tmp_path) == [tmp_path / "tables" / "zz.novel"]

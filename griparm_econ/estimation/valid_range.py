@@ -9,7 +9,7 @@ records them, so nothing is dropped silently.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 import numpy as np
@@ -57,8 +57,6 @@ def kept_variables(loaded: "LoadedSpec") -> tuple[str, ...]:
 def exclude_outside(data: "Dataset", loaded: "LoadedSpec", kept: Sequence[str]) -> "Dataset":
     """The study panel with every value outside its catalog ``valid_range`` set to missing, except the variables in
     ``kept``. The result remembers which cells it blanked (``outside``) and the untouched data (``raw``)."""
-    from griparm_econ.estimation.dataset import Dataset
-
     catalog = data.catalog
     ranges = {entry.name: entry.valid_range for entry in getattr(catalog, "entries", ())
               if entry.valid_range is not None}
@@ -79,9 +77,9 @@ def exclude_outside(data: "Dataset", loaded: "LoadedSpec", kept: Sequence[str]) 
         if bad.any():
             outside[name] = bad
             frame.loc[bad, name] = np.nan
-    return Dataset(frame=frame, path=data.path, sha256=data.sha256, entity=data.entity, time=data.time,
-                   entity_label=data.entity_label, time_label=data.time_label, study_panel=data.study_panel,
-                   catalog=data.catalog, outside=outside, raw=data)
+    # A copy of the same dataclass (not a new Dataset: valid_range is what dataset.py imports, not the reverse),
+    # with its own cache of computed columns.
+    return replace(data, frame=frame, outside=outside, raw=data, _columns={})
 
 
 def _cells(data: "Dataset", variable: str, rows: np.ndarray) -> list[OutsideValue]:

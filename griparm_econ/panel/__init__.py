@@ -5,7 +5,7 @@ of what it kept and dropped, applies the catalog's transformations in catalog or
 (atomically) ``data/panel.parquet``, ``data/aggregates.parquet`` (World Bank aggregates such as EUU and WLD, and the
 world totals of OEC and USGS, for figures), ``data/panel.provenance.json`` (:mod:`.provenance`) and
 ``output/coverage.csv`` (:mod:`.coverage`). ``load_panel`` rebuilds first when the panel is stale; whether it is, is
-decided with every other freshness question in :mod:`griparm_econ.freshness`. Gaps stay gaps: nothing is
+decided by :mod:`.staleness`. Gaps stay gaps: nothing is
 interpolated.
 """
 
@@ -17,17 +17,18 @@ import pandas as pd
 
 from griparm_econ.catalog import load_catalog
 from griparm_econ.config import Settings
-from griparm_econ.freshness import panel_is_stale, stage_sha256
+from griparm_econ.freshness import stage_sha256
 from griparm_econ.panel.coverage import FOCUS, coverage_summary, coverage_table, out_of_range
 from griparm_econ.panel.merge import (FIRST_YEAR, ID_COLUMNS, WORLD, Echo, Sources, assemble_panel, read_sources,
                                       say)
 from griparm_econ.panel.provenance import (BUILD_VERSION, aggregates_path, input_file, provenance_path,
                                            write_outputs)
+from griparm_econ.panel.staleness import panel_is_stale
 
 __all__ = ["BUILD_VERSION", "FIRST_YEAR", "FOCUS", "ID_COLUMNS", "WORLD", "Sources", "aggregates_path",
            "assemble_panel", "build_panel", "coverage_summary", "coverage_table", "data_code_sha256",
            "fetch_sources", "input_file", "load_catalog", "load_panel", "out_of_range", "panel_is_stale",
-           "provenance_path", "read_sources", "write_outputs"]
+           "provenance_path", "read_aggregates", "read_sources", "write_outputs"]
 
 
 def data_code_sha256() -> str:
@@ -68,3 +69,8 @@ def load_panel(settings: Settings, echo: Echo = None) -> pd.DataFrame:
     else:
         echo(f"building the panel: {reason}")
     return build_panel(settings, echo=echo)
+
+
+def read_aggregates(settings: Settings) -> pd.DataFrame:
+    """The panel build's aggregates table (world totals; built with the panel)."""
+    return pd.read_parquet(aggregates_path(settings))

@@ -1,7 +1,7 @@
 """The panel build's outputs and their provenance: ``data/panel.parquet``, ``data/aggregates.parquet``,
 ``output/coverage.csv`` and ``data/panel.provenance.json`` (every input with its sha256, the merge accounting, the
 built files' own sha256), and the inputs' size-and-mtime stamp that lets the staleness check
-(:func:`griparm_econ.freshness.panel_is_stale`) re-hash only inputs that changed. Every file is written atomically.
+(:func:`griparm_econ.panel.staleness.panel_is_stale`) re-hash only inputs that changed. Every file is written atomically.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""The data a figure is drawn from: the inputs each figure kind reads (so an unchanged figure is not redrawn), and
-the frames and estimates the drawing steps of :mod:`griparm_econ.pipeline.figure_kinds` hand to ``report/``."""
+"""The data a figure is drawn from: the frames and estimates the drawing steps of
+:mod:`griparm_econ.pipeline.figure_kinds` hand to ``report/``."""
 
 from __future__ import annotations
 
@@ -13,13 +13,12 @@ import pandas as pd
 
 from griparm_econ.config import Settings
 from griparm_econ.errors import DataError, SpecError
-from griparm_econ.io import sha256_file
-from griparm_econ.pipeline.layout import display_path, table_record
+from griparm_econ.pipeline.layout import table_record
 from griparm_econ.labels import exhibit_name, term_label
 from griparm_econ.spec import LoadedSpec
 
 # ---------------------------------------------------------------------------------------------------------------
-# Figure inputs: each figure kind names the files it reads, so an unchanged figure is not redrawn.
+# What the drawing steps read, loaded once per run.
 
 
 @dataclass
@@ -29,6 +28,7 @@ class FigureContext:
     settings: Settings
     out_dir: Path
     _panel: pd.DataFrame | None = None
+    _aggregates: pd.DataFrame | None = None
     _catalog: object | None = None
 
     @property
@@ -38,6 +38,14 @@ class FigureContext:
 
             self._panel = load_panel(self.settings)
         return self._panel
+
+    @property
+    def aggregates(self) -> pd.DataFrame:
+        if self._aggregates is None:
+            from griparm_econ.panel import read_aggregates
+
+            self._aggregates = read_aggregates(self.settings)
+        return self._aggregates
 
     @property
     def catalog(self):
@@ -78,29 +86,6 @@ def events_path(settings: Settings) -> Path:
                         "directory is set.", where="GRIPARM_DATA", field="restrictions/" + EVENTS_FILE,
                         fix="set GRIPARM_DATA (or --data DIR) to a folder with restrictions/ (see docs/data.md).")
     return folder / EVENTS_FILE
-
-
-def figure_inputs(loaded: LoadedSpec, ctx: FigureContext) -> dict[str, str]:
-    """path -> sha256 of every file the figure reads."""
-    from griparm_econ.panel import aggregates_path
-
-    spec = loaded.spec
-    settings = ctx.settings
-    paths: list[Path] = []
-    if spec.figure in ("trajectories", "marginal_effect", "shares", "importer_shares"):
-        paths.append(settings.panel_path)
-    if spec.figure in ("shares", "importer_shares"):
-        paths.append(aggregates_path(settings))
-    if spec.figure == "marginal_effect":
-        paths.append(table_record(ctx.out_dir, spec.table))
-        if spec.bins:   # the binned estimator refits the table's model from its spec
-            paths.append(settings.specs_dir / f"{spec.table}.toml")
-    if spec.figure == "coefficients":
-        paths += [table_record(ctx.out_dir, t) for t in spec.tables]
-    if spec.figure == "timeline":
-        paths.append(events_path(settings))
-    return {display_path(p, settings): (sha256_file(p) if p.is_file() else "missing") for p in paths}
-
 
 
 def countries_frame(ctx: FigureContext, countries: Sequence[str], variables: Sequence[str],
@@ -212,9 +197,7 @@ def annual_share_frame(ctx: FigureContext, spec, *, rest_label: str) -> pd.DataF
     figure's years."""
     from griparm_econ.estimation.frames import share_groups
     from griparm_econ.estimation.shares import Measure, annual_shares
-    from griparm_econ.panel import aggregates_path
-
-    aggregates = pd.read_parquet(aggregates_path(ctx.settings))
+    aggregates = ctx.aggregates
     groups = share_groups(spec.group)
     frames = [annual_shares(ctx.panel, aggregates, groups, Measure(m.name, m.variable, m.world),
                             rest_label=rest_label) for m in spec.measure]

@@ -1,15 +1,25 @@
 """The drawing step of each figure kind: the data from :mod:`griparm_econ.pipeline.figure_data`, the notes under
-the figure, and the drawing by ``report/`` (which only draws what it is handed). ``DRAW`` is the figure-kind
-registry: figure name -> (spec, context) -> (figure, notes)."""
+the figure, and the drawing by ``report/`` (which only draws what it is handed). ``FIGURE_KINDS`` is the
+figure-kind registry: figure name -> its drawing step (spec, context) -> (figure, notes) and what it reads."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
+from griparm_econ.config import Settings
 from griparm_econ.errors import SpecError
+from griparm_econ.io import sha256_file
+from griparm_econ.pipeline.figure_checks import (check_coefficients, check_marginal_effect, check_trajectories,
+                                                 no_check)
 from griparm_econ.pipeline.figure_data import (FigureContext, annual_share_frame, coefficient_rows, countries_frame,
-                                               model_entry, moderator_lag, moderator_term, share_group_names)
+                                               events_path, model_entry, moderator_lag, moderator_term,
+                                               share_group_names)
+from griparm_econ.pipeline.layout import display_path, table_record
 from griparm_econ.labels import effect_axis_label, exhibit_name, term_label
 from griparm_econ.spec import LoadedSpec
 
@@ -224,7 +234,50 @@ def _draw_importer_shares(loaded: LoadedSpec, ctx: FigureContext):
                                  "not zero, so the world total is that of the reporters).") for m in spec.measure]
 
 
-# Report modules are imported inside each step, when a figure is drawn: matplotlib is slow to import.
-DRAW = {"trajectories": _draw_trajectories, "marginal_effect": _draw_marginal_effect,
-        "coefficients": _draw_coefficients, "shares": _draw_shares, "timeline": _draw_timeline,
-        "importer_shares": _draw_importer_shares}
+@dataclass(frozen=True)
+class FigureKind:
+    """One figure kind: its drawing step and what it reads, so an unchanged figure is not redrawn and a figure is
+    keyed on nothing it does not read. ``frames``: the study-panel tables it draws from ("panel", "aggregates"),
+    keyed on the columns its spec names (and the identifiers); ``tables``: the table stems whose estimates records
+    it reads; ``files``: other files it reads (settings, spec -> paths); ``check``: what ``griparm check`` asks of
+    it beyond its schema (spec, regression specs by stem, catalog), before any data are read."""
+
+    draw: Callable[[LoadedSpec, FigureContext], tuple]
+    check: Callable[[LoadedSpec, dict, object], None] = no_check
+    frames: tuple[str, ...] = ()
+    tables: Callable[[object], Sequence[str]] = lambda spec: ()
+    files: Callable[[Settings, object], Sequence[Path]] = lambda settings, spec: ()
+
+
+def _table_spec_if_binned(settings: Settings, spec) -> list[Path]:
+    # The binned estimator refits the table's model from its spec (its data: the table record's data_read_sha256).
+    return [settings.specs_dir / f"{spec.table}.toml"] if spec.bins else []
+
+
+# Report modules are imported inside each step, when a figure is drawn: matplotlib is slow to import. The
+# coefficients figure reads the panel's dependent columns only through its tables, whose records change with them.
+FIGURE_KINDS = {
+    "trajectories": FigureKind(_draw_trajectories, check_trajectories, frames=("panel",)),
+    "marginal_effect": FigureKind(_draw_marginal_effect, check_marginal_effect, frames=("panel",),
+                                  tables=lambda spec: [spec.table], files=_table_spec_if_binned),
+    "coefficients": FigureKind(_draw_coefficients, check_coefficients, tables=lambda spec: list(spec.tables)),
+    "shares": FigureKind(_draw_shares, frames=("panel", "aggregates")),
+    "timeline": FigureKind(_draw_timeline, frames=("panel",), files=lambda settings, spec: [events_path(settings)]),
+    "importer_shares": FigureKind(_draw_importer_shares, frames=("panel", "aggregates")),
+}
+
+
+def figure_inputs(loaded: LoadedSpec, ctx: FigureContext) -> dict[str, str]:
+    """What the figure reads -> its sha256: the study-panel columns it names (see :class:`FigureKind`), the tables'
+    estimates records and other files."""
+    from griparm_econ.freshness import frames_read_sha256
+
+    kind = FIGURE_KINDS[loaded.spec.figure]
+    inputs = {}
+    if kind.frames:
+        frames = {name: getattr(ctx, name) for name in kind.frames}
+        inputs["study panel: the columns read"] = frames_read_sha256(loaded, frames, ctx.catalog)
+    paths = [table_record(ctx.out_dir, stem) for stem in kind.tables(loaded.spec)]
+    paths += kind.files(ctx.settings, loaded.spec)
+    inputs |= {display_path(p, ctx.settings): (sha256_file(p) if p.is_file() else "missing") for p in paths}
+    return inputs

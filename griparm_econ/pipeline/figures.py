@@ -1,4 +1,4 @@
-"""Every figure spec drawn, with its cache: a figure whose spec, inputs (the files its kind reads) and code are
+"""Every figure spec drawn, with its cache: a figure whose spec, inputs (what its kind reads) and code are
 unchanged is not redrawn (:func:`griparm_econ.freshness.figure_current`)."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import Callable, Sequence
 from griparm_econ.config import Settings
 from griparm_econ.errors import SpecError
 from griparm_econ.io import atomic_write_text
-from griparm_econ.pipeline.figure_data import FigureContext, figure_inputs
-from griparm_econ.pipeline.figure_kinds import DRAW
+from griparm_econ.pipeline.figure_data import FigureContext
+from griparm_econ.pipeline.figure_kinds import FIGURE_KINDS, figure_inputs
 from griparm_econ.pipeline.kinds import kind_of
 from griparm_econ.pipeline.layout import FIGURES_DIR, discover_figures, display_path, figure_record
 from griparm_econ.spec import load_spec
@@ -45,7 +45,7 @@ def run_figures(settings: Settings, specs: Sequence[Path] | None = None, *, forc
         # Imported only when a figure is drawn: matplotlib and seaborn take most of an unchanged rerun's time.
         from griparm_econ.report.figures import save_figure
 
-        fig, notes = DRAW[item.spec.figure](item, ctx)
+        fig, notes = FIGURE_KINDS[item.spec.figure].draw(item, ctx)
         with writing_unit(out, record_path, kind_of(item.kind).unit_files(item.stem), item.stem):
             files = save_figure(fig, out, item.stem)
             record = {"kind": "figure", "figure": item.spec.figure, "stem": item.stem, "title": item.spec.title,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Sequence
 
-from griparm_econ import __version__
+from griparm_econ.version import __version__
 from griparm_econ.config import Settings
 from griparm_econ.estimation.results import TableResult
 from griparm_econ.labels import counted
@@ -40,10 +40,12 @@ def data_read(loaded: LoadedSpec, settings: Settings, cache: dict) -> str:
     """The digest of exactly the data the spec reads (freshness.data_read_sha256), once per spec and run."""
     from griparm_econ.estimation.dataset import load_dataset
     from griparm_econ.freshness import data_read_sha256
+    from griparm_econ.panel import read_aggregates
 
     key = ("data_read", str(loaded.path))
     if key not in cache:
-        cache[key] = data_read_sha256(loaded, load_dataset(loaded, settings, cache), settings)
+        cache[key] = data_read_sha256(loaded, load_dataset(loaded, settings, cache),
+                                     lambda: read_aggregates(settings))
     return cache[key]
 
 

@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Iterable
 
-from griparm_econ import __version__
+from griparm_econ.version import __version__
 from griparm_econ.config import Settings
 from griparm_econ.io import atomic_write_text, sha256_file
 

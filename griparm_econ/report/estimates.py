@@ -11,7 +11,7 @@ import math
 from pathlib import Path
 from typing import Mapping
 
-from griparm_econ import __version__
+from griparm_econ.version import __version__
 from griparm_econ.estimation.results import ArtefactResult, TableResult
 from griparm_econ.io import atomic_write_text
 from griparm_econ.freshness import code_fingerprints, seal_record

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from pydantic import BaseModel
 
@@ -17,7 +17,7 @@ from griparm_econ.errors import SpecError
 from griparm_econ.spec.checks import check_before_after, check_other
 from griparm_econ.spec.event_study import EventStudySpec
 from griparm_econ.spec.models import resolve_regression
-from griparm_econ.spec.multiverse_grid import check_multiverse
+from griparm_econ.spec.multiverse_grid import check_multiverse, multiverse_variables
 from griparm_econ.spec.schema import (FIGURE_KINDS, BeforeAfterSpec, DescriptiveSpec, MultiverseSpec, RegressionSpec,
                                       SharesSpec)
 from griparm_econ.spec.suggest import did_you_mean
@@ -41,13 +41,20 @@ def _own_resolve(spec: BaseModel, path: Path) -> tuple:
 class SpecKind:
     """One ``kind`` of spec file: its schema (or, for a family such as figures, the key that picks one of several)
     and ``resolve(spec, path) -> models``, which checks what the field types cannot and returns the resolved models
-    (none for kinds without models)."""
+    (none for kinds without models). What decides whether its outputs are current (griparm_econ.freshness) reads
+    ``display_keys``, ``reads_aggregates`` and ``variables_said``."""
 
     name: str
     resolve: Callable[[BaseModel, Path], tuple]
     schema: type[BaseModel] | None = None
     variant_key: str | None = None                       # e.g. "figure": the key that picks the schema
     variants: dict[str, type[BaseModel]] = field(default_factory=dict)
+    # Keys that change how its table looks, never what is estimated: a change to them re-renders the table from its
+    # stored estimates. None: every key counts (the spec file's sha256 decides).
+    display_keys: frozenset[str] | None = None
+    reads_aggregates: bool = False                       # reads the panel build's aggregates table (world totals)
+    # Variables the spec reads that its words do not name (a multiverse's axes): spec -> names.
+    variables_said: Callable[[BaseModel], Iterable[str]] = lambda spec: ()
 
     def schema_for(self, raw: dict, path: Path) -> type[BaseModel]:
         if self.schema is not None:
@@ -60,14 +67,17 @@ class SpecKind:
         return self.variants[variant]
 
 
+TABLE_DISPLAY_KEYS = frozenset({"title", "labels", "order", "notes", "digits", "stars"})
+
 SPEC_KINDS: dict[str, SpecKind] = {kind.name: kind for kind in (
-    SpecKind("regression", resolve_regression, RegressionSpec),
+    SpecKind("regression", resolve_regression, RegressionSpec, display_keys=TABLE_DISPLAY_KEYS),
     SpecKind("descriptive", _no_models(check_other), DescriptiveSpec),
-    SpecKind("shares", _no_models(check_other), SharesSpec),
-    SpecKind("multiverse", _no_models(check_multiverse), MultiverseSpec),
+    SpecKind("shares", _no_models(check_other), SharesSpec, reads_aggregates=True),
+    SpecKind("multiverse", _no_models(check_multiverse), MultiverseSpec,
+             display_keys=frozenset({"title", "labels", "notes", "digits"}), variables_said=multiverse_variables),
     SpecKind("event_study", _own_resolve, EventStudySpec),
     SpecKind("synthetic_control", _own_resolve, SyntheticControlSpec),
-    SpecKind("before_after", _no_models(check_before_after), BeforeAfterSpec),
+    SpecKind("before_after", _no_models(check_before_after), BeforeAfterSpec, reads_aggregates=True),
     SpecKind("figure", _no_models(check_other), variant_key="figure", variants=FIGURE_KINDS),
 )}
 DEFAULT_KIND = "regression"
