@@ -49,7 +49,7 @@ def kept_variables(loaded: "LoadedSpec") -> tuple[str, ...]:
             [(f"group[{i + 1}]", g) for i, g in enumerate(getattr(spec, "group", None) or [])]:
         if getattr(table, KEY, None) is not None:
             raise SpecError(f"{KEY} applies to the whole file, not to one sample.", where=loaded.path,
-                            field=f"{key}.{KEY}", fix=f"move it to [sample] (it then applies to every model).")
+                            field=f"{key}.{KEY}", fix="move it to [sample] (it then applies to every model).")
     sample = getattr(spec, "sample", None)
     return tuple(sorted(set(getattr(sample, KEY, None) or ()))) if sample is not None else ()
 
@@ -191,8 +191,3 @@ def left_out_note(values: Sequence[OutsideValue], what: str) -> str:
     n = len(values)
     return (f"{what}: {n:,} value{'s' if n != 1 else ''} outside {'their' if n != 1 else 'its'} unit's valid range "
             f"left out ({describe(values)}).")
-
-
-def as_records(values: Sequence[OutsideValue]) -> list[dict]:
-    return [v.as_dict() for v in values]
-
