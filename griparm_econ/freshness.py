@@ -85,7 +85,8 @@ class Stage:
 # What every stage runs: settings, the error type, atomic writes and hashing.
 SHARED_CODE = ("config.py", "errors.py", "io.py")
 STAGES = {stage.name: stage for stage in (
-    Stage("panel", ("sources/**/*.py", "panel/**/*.py", "catalog.py", "baseline.py")),
+    # spec/suggest.py: the catalog's "did you mean" for a misspelt transformation or source code.
+    Stage("panel", ("sources/**/*.py", "panel/**/*.py", "catalog.py", "baseline.py", "spec/suggest.py")),
     # The spec layer says what is estimated; the pipeline's table steps compose the estimated results; labels.py
     # names terms in results (the multiverse's) as well as in tables, so a label change re-estimates. The catalog
     # (with its baseline transformations) checks and labels variables, and country_names lists the EU27 members a
