@@ -28,9 +28,10 @@ def _cmd_data(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_panel(args: argparse.Namespace, settings: Settings) -> int:
-    from griparm_econ.panel import build_panel
+    from griparm_econ.panel import build_panel, publish_coverage
 
     build_panel(settings, echo=print)
+    print(f"wrote {publish_coverage(settings)}")
     return 0
 
 

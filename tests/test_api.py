@@ -152,3 +152,5 @@ def test_readme_example_runs_as_written(snapshot, tmp_path, monkeypatch, capsys)
     assert frame["model"].nunique() == 6 and (frame.nobs > 0).all()   # Table 2 has six columns
     assert (tmp_path / "output" / "notebook" / "estimates" / "spec.json").is_file()
     assert (tmp_path / "data" / "panel.parquet").is_file()
+    # The panel was built for the example, yet only what the example asked for is in output/ (no coverage.csv).
+    assert [p.name for p in (tmp_path / "output").iterdir()] == ["notebook"]

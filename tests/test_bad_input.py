@@ -537,10 +537,12 @@ def _built_panel(tmp_path):
                           "y": np.arange(6.0)})
     frame.to_parquet(settings.panel_path, index=False)
     frame.head(1).to_parquet(panel_module.aggregates_path(settings), index=False)
+    panel_module.coverage_path(settings).write_text("variable\ny\n")
     provenance = {"build_version": panel_module.BUILD_VERSION, "code_sha256": panel_module.data_code_sha256(),
                   "catalog": {"sha256": load_catalog(settings.catalog_path).sha256}, "inputs": [],
                   "panel": {"sha256": sha256_file(settings.panel_path)},
-                  "aggregates": {"sha256": sha256_file(panel_module.aggregates_path(settings))}}
+                  "aggregates": {"sha256": sha256_file(panel_module.aggregates_path(settings))},
+                  "coverage": {"sha256": sha256_file(panel_module.coverage_path(settings))}}
     panel_module.provenance_path(settings).write_text(json.dumps(provenance))
     return settings, frame
 

@@ -113,7 +113,7 @@ def test_gaps_are_not_filled(built):
 
 def test_coverage_report(built, settings):
     frame, summary = built
-    coverage = pd.read_csv(settings.output_dir / "coverage.csv")
+    coverage = pd.read_csv(settings.work_dir / "coverage.csv")
     assert coverage["variable"].tolist() == list(load_catalog().names)
     row = coverage.set_index("variable").loc["gov_effectiveness"]
     years = frame["year"].nunique()
@@ -132,7 +132,7 @@ def test_values_outside_the_unit_are_kept_and_listed(built, settings):
     frame, summary = built
     jordan = frame.loc[(frame["iso3"] == "JOR") & (frame["year"] == 2005), "manuf_exports"].iloc[0]
     assert jordan == pytest.approx(372.91698)
-    coverage = pd.read_csv(settings.output_dir / "coverage.csv").set_index("variable")
+    coverage = pd.read_csv(settings.work_dir / "coverage.csv").set_index("variable")
     assert coverage.loc["manuf_exports", "outside_valid_range"] == 1
     assert coverage.loc["gov_effectiveness", "outside_valid_range"] == 0
     provenance = json.loads(panel_module.provenance_path(settings).read_text())
@@ -164,7 +164,7 @@ def test_aggregates_kept_separately(built, settings):
 
 
 def test_rebuild_is_byte_identical(built, settings):
-    outputs = [settings.panel_path, settings.output_dir / "coverage.csv", settings.work_dir / "panel.provenance.json",
+    outputs = [settings.panel_path, settings.work_dir / "coverage.csv", settings.work_dir / "panel.provenance.json",
                settings.work_dir / "aggregates.parquet"]
     before = [sha256_file(path) for path in outputs]
     panel_module.build_panel(settings, echo=None)
@@ -189,11 +189,13 @@ def test_load_panel_uses_current_panel_and_detects_catalog_change(built, setting
 
 
 def _built_files(settings) -> dict:
-    """The built panel and aggregates files (empty here) with the sha256 a build records for them."""
+    """The built panel, aggregates and coverage files (empty here) with the sha256 a build records for them."""
     settings.panel_path.write_bytes(b"")
     panel_module.aggregates_path(settings).write_bytes(b"")
+    panel_module.coverage_path(settings).write_bytes(b"")
     return {"panel": {"sha256": sha256_file(settings.panel_path)},
-            "aggregates": {"sha256": sha256_file(panel_module.aggregates_path(settings))}}
+            "aggregates": {"sha256": sha256_file(panel_module.aggregates_path(settings))},
+            "coverage": {"sha256": sha256_file(panel_module.coverage_path(settings))}}
 
 
 def test_changed_input_makes_the_panel_stale(tmp_path):
@@ -270,3 +272,19 @@ def test_fetch_sources_reads_every_source(settings):
                      "restrictions.iea", "restrictions.gta", "restrictions.china_quotas"]
     assert len(lines) == len(names)
     assert all(frame.provenance for frame in sources.all_frames)
+
+
+def test_a_panel_build_writes_nothing_to_the_output_folder_until_published(built, settings, tmp_path):
+    """gp.run and griparm replicate rebuild a stale panel without writing to output/; the commands that make
+    outputs publish the coverage of the panel in use, and a coverage file edited after the build makes the panel
+    stale (its sha256 is in the provenance)."""
+    assert not (settings.output_dir / "coverage.csv").exists()
+    published = panel_module.publish_coverage(settings)
+    assert published.read_bytes() == panel_module.coverage_path(settings).read_bytes()
+    work = tmp_path / "data"
+    shutil.copytree(settings.work_dir, work)
+    moved = Settings(data_dir=settings.data_dir, work_dir=work, output_dir=tmp_path / "output", offline=True)
+    assert panel_module.panel_is_stale(moved) is None
+    with panel_module.coverage_path(moved).open("a", encoding="utf-8") as handle:
+        handle.write("edited,1\n")
+    assert "coverage.csv" in panel_module.panel_is_stale(moved)

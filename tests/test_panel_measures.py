@@ -23,7 +23,7 @@ def built(snapshot, tmp_path_factory):
     settings = Settings(data_dir=snapshot.data_dir, work_dir=root / "data", output_dir=root / "output")
     panel = build_panel(settings, echo=None)
     provenance = json.loads(provenance_path(settings).read_text(encoding="utf-8"))
-    coverage = pd.read_csv(settings.output_dir / "coverage.csv")
+    coverage = pd.read_csv(settings.work_dir / "coverage.csv")
     return panel, provenance, coverage
 
 

@@ -21,13 +21,13 @@ from griparm_econ.freshness import stage_sha256
 from griparm_econ.panel.coverage import FOCUS, coverage_summary, coverage_table, out_of_range
 from griparm_econ.panel.merge import (FIRST_YEAR, ID_COLUMNS, WORLD, Echo, Sources, assemble_panel, read_sources,
                                       say)
-from griparm_econ.panel.provenance import (BUILD_VERSION, aggregates_path, input_file, provenance_path,
-                                           write_outputs)
+from griparm_econ.panel.provenance import (BUILD_VERSION, aggregates_path, coverage_path, input_file, provenance_path,
+                                           publish_coverage, write_outputs)
 from griparm_econ.panel.staleness import panel_is_stale
 
 __all__ = ["BUILD_VERSION", "FIRST_YEAR", "FOCUS", "ID_COLUMNS", "WORLD", "Sources", "aggregates_path",
-           "assemble_panel", "build_panel", "coverage_summary", "coverage_table", "data_code_sha256",
-           "fetch_sources", "input_file", "load_catalog", "load_panel", "out_of_range", "panel_is_stale",
+           "assemble_panel", "build_panel", "coverage_path", "coverage_summary", "coverage_table", "data_code_sha256",
+           "fetch_sources", "publish_coverage", "input_file", "load_catalog", "load_panel", "out_of_range", "panel_is_stale",
            "provenance_path", "read_aggregates", "read_sources", "write_outputs"]
 
 

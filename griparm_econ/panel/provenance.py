@@ -1,5 +1,6 @@
 """The panel build's outputs and their provenance: ``data/panel.parquet``, ``data/aggregates.parquet``,
-``output/coverage.csv`` and ``data/panel.provenance.json`` (every input with its sha256, the merge accounting, the
+``data/coverage.csv`` (published to ``output/`` by the commands that make outputs) and
+``data/panel.provenance.json`` (every input with its sha256, the merge accounting, the
 built files' own sha256), and the inputs' size-and-mtime stamp that lets the staleness check
 (:func:`griparm_econ.panel.staleness.panel_is_stale`) re-hash only inputs that changed. Every file is written atomically.
 """
@@ -16,7 +17,7 @@ import pandas as pd
 from griparm_econ.catalog import Catalog
 from griparm_econ.config import Settings
 from griparm_econ.freshness import stage_sha256
-from griparm_econ.io import atomic_path, atomic_write_text, sha256_file
+from griparm_econ.io import atomic_path, atomic_write_bytes, atomic_write_text, sha256_file
 from griparm_econ.panel.coverage import coverage_summary, coverage_table, out_of_range
 from griparm_econ.panel.merge import Echo, Sources, say
 from griparm_econ.sources.snapshot import locate
@@ -65,6 +66,23 @@ def aggregates_path(settings: Settings) -> Path:
     return settings.work_dir / "aggregates.parquet"
 
 
+def coverage_path(settings: Settings) -> Path:
+    """The coverage table as built, beside the panel it describes (``griparm tables`` and ``griparm panel`` publish
+    it to ``output/coverage.csv``: :func:`publish_coverage`)."""
+    return settings.work_dir / "coverage.csv"
+
+
+def publish_coverage(settings: Settings) -> Path:
+    """Copy the built coverage table to the output folder. Only the commands that make outputs call this, so a
+    panel rebuilt for ``gp.run`` or ``griparm replicate`` writes nothing to ``output/``; the copy is remade from the
+    built file, so it always describes the panel in use."""
+    target = settings.output_dir / "coverage.csv"
+    data = coverage_path(settings).read_bytes()
+    if not target.is_file() or target.read_bytes() != data:
+        atomic_write_bytes(target, data)
+    return target
+
+
 def stamp_path(settings: Settings) -> Path:
     return settings.cache_dir / "panel.inputs.stamp.json"
 
@@ -97,13 +115,13 @@ def write_outputs(settings: Settings, catalog: Catalog, sources: Sources, panel:
     # The built files' own sha256, so that an edited, truncated or corrupted panel is never trusted.
     provenance["panel"]["sha256"] = sha256_file(settings.panel_path)
     provenance["aggregates"]["sha256"] = sha256_file(aggregates_path(settings))
-    atomic_write_text(settings.output_dir / "coverage.csv", table.to_csv(index=False, float_format="%.4f",
-                                                                         lineterminator="\n"))
+    atomic_write_text(coverage_path(settings), table.to_csv(index=False, float_format="%.4f", lineterminator="\n"))
+    provenance["coverage"] = {"path": "data/coverage.csv", "sha256": sha256_file(coverage_path(settings))}
     atomic_write_text(provenance_path(settings), json.dumps(_json_safe(provenance), indent=2, sort_keys=True,
                                                             ensure_ascii=False) + "\n")
     write_stamp(settings, provenance)
     say(echo, coverage_summary(table, panel))
-    say(echo, f"wrote {settings.panel_path}, {aggregates_path(settings)}, {settings.output_dir / 'coverage.csv'}, "
+    say(echo, f"wrote {settings.panel_path}, {aggregates_path(settings)}, {coverage_path(settings)}, "
               f"{provenance_path(settings)}")
 
 

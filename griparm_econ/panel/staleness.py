@@ -9,7 +9,8 @@ from griparm_econ.catalog import load_catalog
 from griparm_econ.config import Settings
 from griparm_econ import freshness     # looked up when called: tests move the fingerprint
 from griparm_econ.io import sha256_file
-from griparm_econ.panel.provenance import BUILD_VERSION, aggregates_path, input_file, provenance_path, stamp_path
+from griparm_econ.panel.provenance import (BUILD_VERSION, aggregates_path, coverage_path, input_file, provenance_path,
+                                           stamp_path)
 from griparm_econ.sources.snapshot import content_sha256
 
 
@@ -28,7 +29,8 @@ def panel_is_stale(settings: Settings) -> str | None:
         return "the panel code changed (griparm_econ/sources/, catalog.py or the panel package)"
     if provenance.get("catalog", {}).get("sha256") != load_catalog(settings.catalog_path).sha256:
         return "the catalog changed"
-    for key, path in (("panel", settings.panel_path), ("aggregates", aggregates_path(settings))):
+    for key, path in (("panel", settings.panel_path), ("aggregates", aggregates_path(settings)),
+                      ("coverage", coverage_path(settings))):
         recorded = (provenance.get(key) or {}).get("sha256")
         if not recorded:
             return f"{provenance_path(settings).name} records no sha256 of {path.name} (built by an older version)"

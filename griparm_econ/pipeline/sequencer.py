@@ -85,11 +85,12 @@ def run_specs(specs: Sequence[Path] | None, settings: Settings, *, force: bool =
 def run_study(settings: Settings, *, force: bool = False, echo: Echo = print) -> list[TableResult]:
     """Panel, tables, figures, index and manifest; each step skipped where nothing it depends on changed."""
     from griparm_econ.freshness import clean_stale_temps, orphan_outputs
-    from griparm_econ.panel import load_panel
+    from griparm_econ.panel import load_panel, publish_coverage
 
     settings.output_dir.mkdir(parents=True, exist_ok=True)
     clean_stale_temps(settings.output_dir, settings.work_dir)
     load_panel(settings, echo=echo)
+    publish_coverage(settings)      # the coverage of the panel in use, remade from the built file
     tables = run_specs(None, settings, force=force, echo=echo) if discover_specs(settings) else []
     run_figures(settings, force=force, echo=echo)
     # A replication package holds nothing no spec made: outputs of removed or renamed specs go.
