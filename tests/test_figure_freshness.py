@@ -17,6 +17,7 @@ from griparm_econ.pipeline.figure_data import FigureContext
 from griparm_econ.pipeline.figure_kinds import FIGURE_KINDS, figure_inputs
 from griparm_econ.pipeline.figures import run_figures
 from griparm_econ.spec import load_spec
+from tests.test_freshness_stages import NEW_VARIABLE
 
 FIGURES = {
     "traj": '''kind = "figure"
@@ -37,17 +38,6 @@ variable = "gdp_pc"
 world = "sum"
 ''',
 }
-
-NEW_VARIABLE = '''
-[[variable]]
-name = "gdp_pc_again"
-label = "GDP per capita, once more"
-unit = "constant 2015 US$"
-source = "worldbank"
-source_code = "NY.GDP.PCAP.KD"
-transformation = "identity"
-description = "The same series as gdp_pc, under a second name (a test's unused variable)."
-'''
 
 
 def _panel() -> pd.DataFrame:

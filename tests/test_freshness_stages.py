@@ -155,6 +155,23 @@ def _no_fitting(monkeypatch) -> None:
     monkeypatch.setattr(griparm_econ.estimation.within, "fit_many", refuse)
 
 
+def _re_renders_without(monkeypatch, tmp_path, spec, settings, stem: str, *, module, engine: str,
+                        report_module: str) -> None:
+    """After a change to ``report_module`` alone, ``stem`` is re-rendered with ``module.engine`` made to fail the
+    test, and every table and figure comes out byte for byte as before."""
+    before = _outputs(settings.output_dir) | _outputs(settings.output_dir, "figures")
+    _code_as_in(monkeypatch, _edited_copy(tmp_path, report_module), "report")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"{engine} ran: the result was estimated again")
+
+    monkeypatch.setattr(module, engine, refuse)
+    lines: list[str] = []
+    run_specs([spec], settings, echo=lines.append)
+    assert _action(stem, lines) == "re-rendered"
+    assert _outputs(settings.output_dir) | _outputs(settings.output_dir, "figures") == before
+
+
 def _no_statistics(monkeypatch) -> None:
     """Any descriptive statistic or share computed from now on fails the test."""
     import griparm_econ.estimation.frames
@@ -369,17 +386,8 @@ def test_an_event_study_re_renders_from_its_record_byte_for_byte(tmp_path, monke
     record = json.loads((settings.output_dir / "estimates" / "es.json").read_text())
     assert record["models"][0]["att"]["estimate"] == pytest.approx(TRUE_EFFECT, abs=0.1)
     assert record["models"][0]["honest_did"]                       # the robust sets come back from the record too
-    before = _outputs(settings.output_dir) | _outputs(settings.output_dir, "figures")
-    _code_as_in(monkeypatch, _edited_copy(tmp_path, "report/event_figures.py"), "report")
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("a model was fitted")
-
-    monkeypatch.setattr(griparm_econ.estimation.event_study, "fit_event_model", refuse)
-    lines: list[str] = []
-    run_specs([spec], settings, echo=lines.append)
-    assert _action("es", lines) == "re-rendered"
-    assert _outputs(settings.output_dir) | _outputs(settings.output_dir, "figures") == before
+    _re_renders_without(monkeypatch, tmp_path, spec, settings, "es", module=griparm_econ.estimation.event_study,
+                        engine="fit_event_model", report_module="report/event_figures.py")
 
 
 SYNTHETIC_CONTROL = '''kind = "synthetic_control"
@@ -417,18 +425,9 @@ def test_a_synthetic_control_re_renders_from_its_record_byte_for_byte(tmp_path, 
     model = _record_but_code(record_path)["models"][0]
     assert model["att"] == pytest.approx(5.0, abs=1e-4)              # the generated panel's true effect
     assert set(model["placebo_gaps"]) == set("ABCDE") and set(model["leave_one_out"]) == {"A", "C"}
-    before = _outputs(settings.output_dir) | _outputs(settings.output_dir, "figures")
     record = _record_but_code(record_path)
-    _code_as_in(monkeypatch, _edited_copy(tmp_path, "report/synthetic_control.py"), "report")
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("a synthetic control was optimised")
-
-    monkeypatch.setattr(griparm_econ.estimation.synthetic_spec, "synthetic_control", refuse)
-    lines: list[str] = []
-    run_specs([spec], settings, echo=lines.append)
-    assert _action("sc", lines) == "re-rendered"
-    assert _outputs(settings.output_dir) | _outputs(settings.output_dir, "figures") == before
+    _re_renders_without(monkeypatch, tmp_path, spec, settings, "sc", module=griparm_econ.estimation.synthetic_spec,
+                        engine="synthetic_control", report_module="report/synthetic_control.py")
     assert _record_but_code(record_path) == record
 
 
