@@ -155,6 +155,16 @@ def _no_fitting(monkeypatch) -> None:
     monkeypatch.setattr(griparm_econ.estimation.within, "fit_many", refuse)
 
 
+def _run_once(tmp_path: Path, stem: str, text: str):
+    """One spec with its own data file in ``tmp_path``, estimated and written once: (spec path, settings)."""
+    spec = tmp_path / f"{stem}.toml"
+    spec.write_text(text, encoding="utf-8")
+    settings = Settings(data_dir=None, project_root=tmp_path, specs_dir=tmp_path, work_dir=tmp_path / "data",
+                        output_dir=tmp_path / "out")
+    run_specs([spec], settings, echo=lambda _: None)
+    return spec, settings
+
+
 def _re_renders_without(monkeypatch, tmp_path, spec, settings, stem: str, *, module, engine: str,
                         report_module: str) -> None:
     """After a change to ``report_module`` alone, ``stem`` is re-rendered with ``module.engine`` made to fail the
@@ -376,11 +386,7 @@ def test_an_event_study_re_renders_from_its_record_byte_for_byte(tmp_path, monke
     import griparm_econ.estimation.event_study
 
     staggered_panel().to_csv(tmp_path / "staggered.csv", index=False)
-    spec = tmp_path / "es.toml"
-    spec.write_text(EVENT_STUDY, encoding="utf-8")
-    settings = Settings(data_dir=None, project_root=tmp_path, specs_dir=tmp_path, work_dir=tmp_path / "data",
-                        output_dir=tmp_path / "out")
-    run_specs([spec], settings, echo=lambda _: None)
+    spec, settings = _run_once(tmp_path, "es", EVENT_STUDY)
     import json
 
     record = json.loads((settings.output_dir / "estimates" / "es.json").read_text())
@@ -416,11 +422,7 @@ def test_a_synthetic_control_re_renders_from_its_record_byte_for_byte(tmp_path, 
     from test_designs_synth import _generated_panel
 
     _generated_panel().to_csv(tmp_path / "panel.csv", index=False)
-    spec = tmp_path / "sc.toml"
-    spec.write_text(SYNTHETIC_CONTROL, encoding="utf-8")
-    settings = Settings(data_dir=None, project_root=tmp_path, specs_dir=tmp_path, work_dir=tmp_path / "data",
-                        output_dir=tmp_path / "out")
-    run_specs([spec], settings, echo=lambda _: None)
+    spec, settings = _run_once(tmp_path, "sc", SYNTHETIC_CONTROL)
     record_path = settings.output_dir / "estimates" / "sc.json"
     model = _record_but_code(record_path)["models"][0]
     assert model["att"] == pytest.approx(5.0, abs=1e-4)              # the generated panel's true effect
