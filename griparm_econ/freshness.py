@@ -33,10 +33,10 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
 
 from griparm_econ.io import sha256_file
+from griparm_econ.output_layout import OUTPUT_FOLDERS
 from griparm_econ.spec import SPEC_KINDS
 
 TABLE_SUFFIXES = (".html", ".tex", ".md", ".csv", ".docx")
-OUTPUT_FOLDERS = ("tables", "estimates", "figures")
 
 RECORD_SEAL = "record_sha256"
 
@@ -82,8 +82,8 @@ class Stage:
     patterns: tuple[str, ...]
 
 
-# What every stage runs: settings, the error type, atomic writes and hashing.
-SHARED_CODE = ("config.py", "errors.py", "io.py")
+# What every stage runs: settings, the error type, atomic writes and hashing, the output folder names.
+SHARED_CODE = ("config.py", "errors.py", "io.py", "output_layout.py")
 STAGES = {stage.name: stage for stage in (
     # spec/suggest.py: the catalog's "did you mean" for a misspelt transformation or source code.
     Stage("panel", ("sources/**/*.py", "panel/**/*.py", "catalog.py", "baseline.py", "spec/suggest.py")),

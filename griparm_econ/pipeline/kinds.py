@@ -19,6 +19,7 @@ from griparm_econ.labels import counted
 from griparm_econ.pipeline import tables
 from griparm_econ.pipeline.layout import FIGURES_DIR, table_files, table_record
 from griparm_econ.spec import LoadedSpec
+from griparm_econ.output_layout import ESTIMATES_DIR
 
 FIGURE_FORMATS = ("png", "pdf")   # report.figures.FORMATS (not imported here: matplotlib is slow to import)
 
@@ -109,7 +110,7 @@ def _unlisted_warning(item: LoadedSpec) -> list[str]:
 
 def multiverse_files(stem: str) -> list[str]:
     """The outputs of a multiverse spec beyond its summary table and estimates record (relative to DIR)."""
-    return [f"estimates/{stem}.parquet"] + [f"{FIGURES_DIR}/{stem}.{fmt}" for fmt in FIGURE_FORMATS]
+    return [f"{ESTIMATES_DIR}/{stem}.parquet"] + [f"{FIGURES_DIR}/{stem}.{fmt}" for fmt in FIGURE_FORMATS]
 
 
 def _event_files(stem: str) -> list[str]:
@@ -194,7 +195,7 @@ KINDS: dict[str, SpecKind] = {kind.name: kind for kind in (
              describe=lambda item: counted(len(item.models), "model"), catalog_fields=_model_fields,
              warnings=_unlisted_warning, to_frame=_regression_frame, has_models=True),
     SpecKind("multiverse", tables.estimate_multiverse, tables.write_multiverse_outputs, extra_files=multiverse_files,
-             rerender=tables.rerender_multiverse, rerender_reads=lambda stem: (f"estimates/{stem}.parquet",),
+             rerender=tables.rerender_multiverse, rerender_reads=lambda stem: (f"{ESTIMATES_DIR}/{stem}.parquet",),
              describe=_describe_multiverse, catalog_fields=_multiverse_fields, to_frame=_multiverse_frame),
     SpecKind("descriptive", tables.estimate_descriptive, **_FRAME_KIND),
     SpecKind("shares", tables.estimate_shares, **_FRAME_KIND),

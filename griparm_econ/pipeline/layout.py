@@ -14,11 +14,9 @@ from typing import Sequence
 
 from griparm_econ.config import Settings
 from griparm_econ.errors import SpecError
+from griparm_econ.output_layout import ESTIMATES_DIR, FIGURES_DIR, TABLES_DIR  # noqa: F401 (the pipeline's names for them)
 
 NOT_SPECS = ("variables.toml",)   # the variable catalog lives beside the specs but is not a table
-FIGURES_DIR = "figures"
-ESTIMATES_DIR = "estimates"
-TABLES_DIR = "tables"
 REPORTED_FILE = Path("reported") / "estimates.json"
 
 

@@ -11,6 +11,7 @@ from griparm_econ.config import Settings
 from griparm_econ.pipeline.kinds import KINDS, output_files
 from griparm_econ.pipeline.layout import (FIGURES_DIR, discover_all_specs, discover_figures, discover_specs,
                                           figure_record, reported_path, table_files, table_record)
+from griparm_econ.output_layout import ESTIMATES_DIR, TABLES_DIR
 
 INDEX_TITLE = "GRIP-ARM panel study: tables and figures"
 
@@ -53,7 +54,7 @@ def write_index(settings: Settings, out: Path) -> Path:
         files = tuple(table_files(stem)) + (table_record(Path(), stem).as_posix(),)
         extra = _extra_files(record)
         entries.append(IndexEntry(kind="table", title=record["title"], spec=record["spec"], files=files + extra,
-                                  notes=tuple(record.get("notes", ())), embed=f"tables/{stem}.html",
+                                  notes=tuple(record.get("notes", ())), embed=f"{TABLES_DIR}/{stem}.html",
                                   preview=next((f for f in extra if f.endswith(".png")), None)))
     for record in figure_records(settings, out):
         files = tuple(record["files"])
@@ -95,7 +96,7 @@ def write_manifest(settings: Settings, out: Path) -> Path:
     # Only files that match the hashes their record holds: a file of an aborted run is never listed.
     outputs: list[OutputRecord] = []
     for record in table_records(settings, out):
-        for rel in [*intact_outputs(record, out), f"estimates/{record['stem']}.json"]:
+        for rel in [*intact_outputs(record, out), f"{ESTIMATES_DIR}/{record['stem']}.json"]:
             outputs.append(OutputRecord(out / rel, record["spec"], record["spec_sha256"], record["data_sha256"]))
     for record in figure_records(settings, out):
         digest = hashlib.sha256(json.dumps(record["inputs"], sort_keys=True).encode()).hexdigest()

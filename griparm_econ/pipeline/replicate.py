@@ -14,6 +14,7 @@ from griparm_econ.pipeline.layout import REPORTED_FILE, discover_specs, reported
 from griparm_econ.pipeline.records import data_vintage
 from griparm_econ.pipeline.sequencer import run_study
 from griparm_econ.pipeline.tables import quiet
+from griparm_econ.output_layout import ESTIMATES_DIR
 
 Echo = Callable[[str], None]
 
@@ -23,7 +24,7 @@ def freeze_reported(settings: Settings, *, echo: Echo = print) -> Path:
     from griparm_econ.replication.reported import freeze
 
     run_study(settings, echo=quiet)
-    path = freeze(settings.output_dir / "estimates", reported_path(settings), data_vintage=data_vintage(settings),
+    path = freeze(settings.output_dir / ESTIMATES_DIR, reported_path(settings), data_vintage=data_vintage(settings),
                   cell_kinds=CELL_KINDS)
     echo(f"wrote {path}: review `git diff {REPORTED_FILE}` before committing it")
     return path

@@ -18,6 +18,7 @@ from griparm_econ.config import Settings
 from griparm_econ.estimation.results import ModelResult, TableResult
 from griparm_econ.pipeline.layout import display_path, table_record
 from griparm_econ.spec import LoadedSpec
+from griparm_econ.output_layout import ESTIMATES_DIR
 
 Echo = Callable[[str], None]
 
@@ -120,7 +121,7 @@ def rerender_multiverse(item: LoadedSpec, settings: Settings, out_dir: Path, cac
     cells its record lists, nothing fitted."""
     from griparm_econ.estimation.multiverse import rerender_multiverse as assemble
 
-    estimates = pd.read_parquet(out_dir / f"estimates/{item.stem}.parquet")
+    estimates = pd.read_parquet(out_dir / ESTIMATES_DIR / f"{item.stem}.parquet")
     record = json.loads(table_record(out_dir, item.stem).read_text(encoding="utf-8"))
     cells = [(c["model_id"], c["estimator"], c["reason"]) for c in record.get("not_applicable", [])]
     return assemble(item, settings, estimates, cache, display_path=display_path, not_applicable=cells)
@@ -248,7 +249,7 @@ def write_multiverse_outputs(result, out_dir: Path, unit_keys: Mapping | None = 
     fig = plot_specification_curve(result.curve, result.indicators, title=result.title,
                                    expected_sign=result.expected_sign, level=result.level,
                                    ylabel="Estimate (SD of outcome)" if result.scale == "outcome_sd" else "Estimate")
-    written = [atomic_write_bytes(out_dir / f"estimates/{result.stem}.parquet", _parquet_bytes(result.estimates))]
+    written = [atomic_write_bytes(out_dir / ESTIMATES_DIR / f"{result.stem}.parquet", _parquet_bytes(result.estimates))]
     digits = {column: 0 if column == "Models" else 1 if column.endswith("(%)") else result.digits
               for column in result.summary_table.columns}
     written += write_frame_table(result.summary_table, stem=result.stem, title=result.title, out_dir=out_dir,

@@ -15,6 +15,7 @@ from griparm_econ.version import __version__
 from griparm_econ.estimation.results import ArtefactResult, TableResult
 from griparm_econ.io import atomic_write_text
 from griparm_econ.freshness import code_fingerprints, seal_record
+from griparm_econ.output_layout import ESTIMATES_DIR
 
 SCHEMA_VERSION = 1
 
@@ -105,7 +106,7 @@ def multiverse_dict(result, files: list[str]) -> dict:
 
 
 def estimates_path(out_dir: Path, stem: str) -> Path:
-    return Path(out_dir) / "estimates" / f"{stem}.json"
+    return Path(out_dir) / ESTIMATES_DIR / f"{stem}.json"
 
 
 def write_record(document: dict, out_dir: Path, unit: Mapping | None) -> Path:

@@ -14,13 +14,14 @@ import pandas as pd
 
 from griparm_econ.report.estimates import clean, record_header, write_record
 from griparm_econ.report.number_text import format_number
+from griparm_econ.output_layout import FIGURES_DIR
 
 FIGURE_FORMATS = ("png", "pdf")
 
 
 def event_files(stem: str) -> list[str]:
     """The outputs of an event-study spec beyond its table and estimates file (relative to the output folder)."""
-    return [f"figures/{stem}.{fmt}" for fmt in FIGURE_FORMATS]
+    return [f"{FIGURES_DIR}/{stem}.{fmt}" for fmt in FIGURE_FORMATS]
 
 
 def _shown_events(column):

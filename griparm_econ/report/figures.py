@@ -22,6 +22,7 @@ import seaborn as sns  # noqa: E402
 
 from griparm_econ.estimation.postestimation import MarginalEffect  # noqa: E402
 from griparm_econ.io import atomic_path  # noqa: E402
+from griparm_econ.output_layout import FIGURES_DIR  # noqa: E402
 
 PALETTE = "colorblind"
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
@@ -49,7 +50,7 @@ def save_figure(fig: plt.Figure, out_dir: Path, stem: str) -> list[Path]:
     """Write ``out_dir/figures/<stem>.png`` and ``.pdf`` atomically; return the paths."""
     paths = []
     for fmt in FORMATS:
-        target = Path(out_dir) / "figures" / f"{stem}.{fmt}"
+        target = Path(out_dir) / FIGURES_DIR / f"{stem}.{fmt}"
         # Fixed metadata: matplotlib otherwise stamps the creation date (PDF) and its version (both).
         metadata = {"CreationDate": None, "Producer": "griparm-econ", "Creator": "griparm-econ"} if fmt == "pdf" \
             else {"Software": "griparm-econ"}

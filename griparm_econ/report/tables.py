@@ -21,8 +21,8 @@ from griparm_econ.report.frame_grid import build_frame_grid
 from griparm_econ.report.grid import Grid
 from griparm_econ.report.regression_grid import build_regression_grid
 from griparm_econ.report.word import render_docx
+from griparm_econ.output_layout import TABLES_DIR
 
-TABLES_DIR = "tables"
 
 
 def _utf8(render: Callable[[Grid], str]) -> Callable[[Grid], bytes]:
