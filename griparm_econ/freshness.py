@@ -36,7 +36,6 @@ from griparm_econ.io import sha256_file
 from griparm_econ.output_layout import OUTPUT_FOLDERS
 from griparm_econ.spec import SPEC_KINDS
 
-TABLE_SUFFIXES = (".html", ".tex", ".md", ".csv", ".docx")
 
 RECORD_SEAL = "record_sha256"
 

@@ -6,3 +6,5 @@ TABLES_DIR = "tables"
 ESTIMATES_DIR = "estimates"
 FIGURES_DIR = "figures"
 OUTPUT_FOLDERS = (TABLES_DIR, ESTIMATES_DIR, FIGURES_DIR)
+TABLE_SUFFIXES = (".html", ".tex", ".md", ".csv", ".docx")   # every table is written in each (report/tables.py)
+FIGURE_FORMATS = ("png", "pdf")                              # every figure is saved in each (report/figures.py)

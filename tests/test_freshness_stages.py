@@ -433,30 +433,25 @@ def test_a_synthetic_control_re_renders_from_its_record_byte_for_byte(tmp_path, 
     assert _record_but_code(record_path) == record
 
 
+# One group and one measure, shared by the two share-table specs below.
+SHARE_GROUP_AND_MEASURE = '''[[group]]
+name = "First"
+members = ["C00", "C01"]
+[[measure]]
+name = "Population (log)"
+variable = "log_population"
+world = "sum"
+'''
 SHARE_SPECS = {
     "shares": '''kind = "shares"
 title = "Population shares"
 periods = [[2000, 2007], [2008, 2015]]
-[[group]]
-name = "First"
-members = ["C00", "C01"]
-[[measure]]
-name = "Population (log)"
-variable = "log_population"
-world = "sum"
-''',
+''' + SHARE_GROUP_AND_MEASURE,
     "ba": '''kind = "before_after"
 title = "Population shares before and after 2008"
 before = [2000, 2007]
 after = [2008, 2015]
-[[group]]
-name = "First"
-members = ["C00", "C01"]
-[[measure]]
-name = "Population (log)"
-variable = "log_population"
-world = "sum"
-''',
+''' + SHARE_GROUP_AND_MEASURE,
 }
 
 

@@ -19,9 +19,8 @@ from griparm_econ.labels import counted
 from griparm_econ.pipeline import tables
 from griparm_econ.pipeline.layout import FIGURES_DIR, table_files, table_record
 from griparm_econ.spec import LoadedSpec
-from griparm_econ.output_layout import ESTIMATES_DIR
+from griparm_econ.output_layout import ESTIMATES_DIR, FIGURE_FORMATS
 
-FIGURE_FORMATS = ("png", "pdf")   # report.figures.FORMATS (not imported here: matplotlib is slow to import)
 
 
 @dataclass(frozen=True)

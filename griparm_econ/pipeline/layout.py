@@ -14,7 +14,8 @@ from typing import Sequence
 
 from griparm_econ.config import Settings
 from griparm_econ.errors import SpecError
-from griparm_econ.output_layout import ESTIMATES_DIR, FIGURES_DIR, TABLES_DIR  # noqa: F401 (the pipeline's names for them)
+from griparm_econ.output_layout import (ESTIMATES_DIR, FIGURES_DIR, TABLE_SUFFIXES,  # noqa: F401 (the pipeline's names)
+                                        TABLES_DIR)
 
 NOT_SPECS = ("variables.toml",)   # the variable catalog lives beside the specs but is not a table
 REPORTED_FILE = Path("reported") / "estimates.json"
@@ -76,8 +77,6 @@ def display_path(path: Path, settings: Settings) -> str:
 
 def table_files(stem: str) -> list[str]:
     """A table unit's table in every format, relative to the output folder."""
-    from griparm_econ.freshness import TABLE_SUFFIXES
-
     return [f"{TABLES_DIR}/{stem}{suffix}" for suffix in TABLE_SUFFIXES]
 
 

@@ -14,9 +14,8 @@ import pandas as pd
 
 from griparm_econ.report.estimates import clean, record_header, write_record
 from griparm_econ.report.number_text import format_number
-from griparm_econ.output_layout import FIGURES_DIR
+from griparm_econ.output_layout import FIGURE_FORMATS, FIGURES_DIR
 
-FIGURE_FORMATS = ("png", "pdf")
 
 
 def event_files(stem: str) -> list[str]:

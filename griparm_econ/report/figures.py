@@ -22,12 +22,11 @@ import seaborn as sns  # noqa: E402
 
 from griparm_econ.estimation.postestimation import MarginalEffect  # noqa: E402
 from griparm_econ.io import atomic_path  # noqa: E402
-from griparm_econ.output_layout import FIGURES_DIR  # noqa: E402
+from griparm_econ.output_layout import FIGURE_FORMATS as FORMATS, FIGURES_DIR  # noqa: E402
 
 PALETTE = "colorblind"
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)))
-FORMATS = ("png", "pdf")
 DPI = 200
 
 

@@ -15,15 +15,13 @@ import numpy as np
 import pandas as pd
 
 from griparm_econ.report.estimates import clean, record_header, write_record
-from griparm_econ.output_layout import FIGURES_DIR, TABLES_DIR
-
-TABLE_SUFFIXES = (".html", ".tex", ".md", ".csv", ".docx")
+from griparm_econ.output_layout import FIGURE_FORMATS, FIGURES_DIR, TABLE_SUFFIXES, TABLES_DIR
 
 
 def synthetic_files(stem: str) -> list[str]:
     """The outputs beyond ``tables/<stem>.*`` and the estimates file (relative to the output folder)."""
     return ([f"{TABLES_DIR}/{stem}.weights{s}" for s in TABLE_SUFFIXES]
-            + [f"{FIGURES_DIR}/{stem}.{part}.{fmt}" for part in ("path", "gaps") for fmt in ("png", "pdf")])
+            + [f"{FIGURES_DIR}/{stem}.{part}.{fmt}" for part in ("path", "gaps") for fmt in FIGURE_FORMATS])
 
 
 def synthetic_dict(out, files: list[str]) -> dict:
